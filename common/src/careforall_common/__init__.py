@@ -1,0 +1,1 @@
+"""Code every CareForAll service needs, kept once (SPEC §7)."""

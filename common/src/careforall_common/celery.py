@@ -1,0 +1,29 @@
+"""The Celery app of a service and the defaults of its tasks (STYLE §3)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from celery import Celery, shared_task
+
+
+def make_celery(service: str) -> Celery:
+    """Return the Celery app of ``service``, configured from its Django settings."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    app = Celery(service)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.autodiscover_tasks()
+    return app
+
+
+def careforall_task(*, name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Register a task with the platform's defaults: late acks, no result, bounded time."""
+    defaults: dict[str, Any] = {
+        "acks_late": True,
+        "ignore_result": True,
+        "time_limit": 60,
+        "soft_time_limit": 50,
+    }
+    return shared_task(name=name, **{**defaults, **options})  # type: ignore[no-any-return]

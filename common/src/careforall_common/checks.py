@@ -1,0 +1,51 @@
+"""System checks: a production process refuses development secrets (SPEC §3, STYLE §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, register
+
+from careforall_common import settings as defaults
+
+# Environment variable → (setting name, development default).
+DEVELOPMENT_SECRETS = {
+    "DJANGO_SECRET_KEY": ("SECRET_KEY", defaults.DEV_SECRET_KEY),
+    "INTERNAL_EVENT_SECRET": ("INTERNAL_EVENT_SECRET", defaults.DEV_INTERNAL_EVENT_SECRET),
+    "ADMIN_PASSWORD": ("ADMIN_PASSWORD", defaults.DEV_ADMIN_PASSWORD),
+    "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", defaults.DEV_STRIPE_WEBHOOK_SECRET),
+}
+
+
+def secret_errors() -> list[CheckMessage]:
+    """Return an error for each development secret in use while DEBUG is off."""
+    if settings.DEBUG:
+        return []
+    return [
+        Error(
+            f"{variable} has its development default while DJANGO_DEBUG is false.",
+            hint=f"Set {variable} to a secret of your own.",
+            id="careforall.E001",
+        )
+        for variable, (name, development) in DEVELOPMENT_SECRETS.items()
+        if getattr(settings, name, None) == development
+    ]
+
+
+def key_errors() -> list[CheckMessage]:
+    """Return an error when the JWT public key is missing."""
+    if settings.SIMPLE_JWT.get("VERIFYING_KEY"):
+        return []
+    return [
+        Error(
+            "The JWT public key is missing.",
+            hint="Run scripts/up (it makes development keys) or set JWT_PUBLIC_KEY_FILE.",
+            id="careforall.E002",
+        )
+    ]
+
+
+@register()
+def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    return secret_errors() + key_errors()

@@ -1,0 +1,247 @@
+"""Settings every service shares, read from the environment.
+
+A service's ``config/settings.py`` star-imports this module, then names itself and its apps::
+
+    from careforall_common.settings import *  # noqa: F403
+
+    SERVICE_NAME = "pledge"
+    DATABASES = {"default": database(SERVICE_NAME)}
+    INSTALLED_APPS = [*SHARED_APPS, "pledges"]
+    LOGGING = logging_config(SERVICE_NAME)
+
+Defaults are safe for production: ``DJANGO_DEBUG`` is off unless ``scripts/up`` turns it on, and
+with it off a default secret stops the process (see ``careforall_common.checks``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import environ
+
+env = environ.Env()
+
+# The repository root (services live one level below it); containers set it explicitly.
+REPO_DIR = Path(env.str("CAREFORALL_HOME", default=str(Path(__file__).resolve().parents[3])))
+
+DEV_SECRET_KEY = "django-insecure-careforall-development-only"
+DEV_INTERNAL_EVENT_SECRET = "careforall-internal-development-only"
+DEV_ADMIN_EMAIL = "admin@careforall.local"
+DEV_ADMIN_PASSWORD = "careforall-admin"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_careforall_local"
+DEV_STRIPE_SECRET_KEY = "sk_test_careforall"
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS",
+    default=[
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+        "gateway",
+        "user_service",
+        "campaign_service",
+        "pledge_service",
+        "payment_service",
+    ],
+)
+CSRF_TRUSTED_ORIGINS = env.list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", default=["http://localhost:8080", "http://127.0.0.1:8080"]
+)
+
+INTERNAL_EVENT_SECRET = env.str("INTERNAL_EVENT_SECRET", default=DEV_INTERNAL_EVENT_SECRET)
+ADMIN_EMAIL = env.str("ADMIN_EMAIL", default=DEV_ADMIN_EMAIL)
+ADMIN_PASSWORD = env.str("ADMIN_PASSWORD", default=DEV_ADMIN_PASSWORD)
+
+SERVICE_URLS = {
+    "user": env.str("USER_SERVICE_URL", default="http://127.0.0.1:8001"),
+    "campaign": env.str("CAMPAIGN_SERVICE_URL", default="http://127.0.0.1:8002"),
+    "pledge": env.str("PLEDGE_SERVICE_URL", default="http://127.0.0.1:8003"),
+    "payment": env.str("PAYMENT_SERVICE_URL", default="http://127.0.0.1:8004"),
+}
+
+SHARED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "careforall_common",
+]
+
+# Outermost first: every response, the problem documents included, carries the request id.
+# No CommonMiddleware: routes are exact (no slash redirects) and the hot paths skip its work.
+MIDDLEWARE = [
+    "careforall_common.request_id.RequestIdMiddleware",
+    "careforall_common.problems.ProblemDetailsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "config.wsgi.application"
+ROOT_URLCONF = "config.urls"
+
+DATABASE_URL = env.str("DATABASE_URL", default="mysql://root@127.0.0.1:3306")
+DATABASE_PREFIX = env.str("DATABASE_PREFIX", default="careforall_")
+
+
+def database(service: str) -> dict[str, Any]:
+    """Return the ``DATABASES["default"]`` entry of ``service``: its own database on the server."""
+    config: dict[str, Any] = environ.Env.db_url_config(DATABASE_URL)
+    config["NAME"] = env.str("DATABASE_NAME", default=f"{DATABASE_PREFIX}{service}")
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
+    config["CONN_HEALTH_CHECKS"] = True
+    config["OPTIONS"] = {
+        "charset": "utf8mb4",
+        # Strict mode on every connection, whatever the server's default: a value that does not
+        # fit is an error, never a silent truncation.
+        "init_command": "SET sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
+        "isolation_level": "read committed",
+        "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3),
+    }
+    config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    return config
+
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Every service but user_service signs staff in to its admin with their platform account.
+AUTHENTICATION_BACKENDS = ["careforall_common.admin_auth.PlatformAccountBackend"]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(REPO_DIR / "var" / "static"))
+
+# Services share one host behind the gateway: each keeps its own cookies, under its own admin.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["careforall_common.auth.PlatformJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "careforall_common.pagination.CursorPagination",
+    "EXCEPTION_HANDLER": "careforall_common.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 20,
+}
+
+KEYS_DIR = Path(env.str("CAREFORALL_KEYS_DIR", default=str(REPO_DIR / ".keys")))
+JWT_PUBLIC_KEY_FILE = Path(env.str("JWT_PUBLIC_KEY_FILE", default=str(KEYS_DIR / "jwt_public.pem")))
+JWT_PRIVATE_KEY_FILE = Path(
+    env.str("JWT_PRIVATE_KEY_FILE", default=str(KEYS_DIR / "jwt_private.pem"))
+)
+
+
+def read_key(path: Path) -> str:
+    """Return the PEM text at ``path``, or "" when it is missing (a system check reports it)."""
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return ""
+
+
+SIMPLE_JWT = {
+    # Asymmetric (SPEC §2): only user_service holds the private key; the others verify with the
+    # public key, locally, on every request: no call to user_service.
+    "ALGORITHM": "RS256",
+    "VERIFYING_KEY": read_key(JWT_PUBLIC_KEY_FILE),
+    "SIGNING_KEY": "",
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_CLAIM": "user_id",
+    "USER_ID_FIELD": "id",
+    "TOKEN_USER_CLASS": "careforall_common.auth.PlatformUser",
+    "ISSUER": "careforall",
+    "LEEWAY": 5,
+}
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_TASK_SOFT_TIME_LIMIT = 50
+CELERY_TIMEZONE = "UTC"
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+
+
+def logging_config(service: str) -> dict[str, Any]:
+    """Return ``LOGGING``: one JSON object per line on stderr, with the service and request id."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "context": {"()": "careforall_common.logging.ContextFilter", "service": service},
+        },
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            },
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "filters": ["context"],
+                "formatter": "json",
+            },
+        },
+        "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+        "loggers": {
+            "django.db.backends": {"level": "INFO"},
+        },
+    }
+
+
+# Settings of careforall_common itself, read lazily through careforall_common.conf.
+CAREFORALL: dict[str, Any] = {
+    "SERVICE_URLS": SERVICE_URLS,
+    "INTERNAL_EVENT_SECRET": INTERNAL_EVENT_SECRET,
+}
+
+__all__ = [name for name in dir() if name.isupper()] + ["database", "logging_config", "env"]

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.apis import FlowerAccessApi
+from careforall_common.health import health
+
+admin.site.site_header = "CareForAll accounts"
+
+urlpatterns = [
+    path("api/health/user", health),
+    path("api/auth/", include("accounts.urls")),
+    path("admin/users/", admin.site.urls),
+    path("internal/auth/staff", FlowerAccessApi.as_view()),
+]
