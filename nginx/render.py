@@ -1,0 +1,41 @@
+"""Render nginx/*.template with the ``${CFA_*}`` values of the environment (defaults below)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+DEFAULTS = {
+    "CFA_LISTEN": "8080",
+    "CFA_USER_UPSTREAM": "127.0.0.1:8001",
+    "CFA_CAMPAIGN_UPSTREAM": "127.0.0.1:8002",
+    "CFA_PLEDGE_UPSTREAM": "127.0.0.1:8003",
+    "CFA_PAYMENT_UPSTREAM": "127.0.0.1:8004",
+    "CFA_FLOWER_UPSTREAM": "127.0.0.1:5555",
+    "CFA_TOKEN_RATE": "10r/s",
+    "CFA_TOKEN_BURST": "20",
+    "CFA_API_RATE": "20000r/s",
+    "CFA_API_BURST": "20000",
+    "CFA_ACCESS_LOG": "off",
+}
+PLACEHOLDER = re.compile(r"\$\{(CFA_[A-Z_]+)\}")
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Replace every ``${CFA_NAME}``; an unknown name is an error, not an empty string."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise SystemExit(f"nginx/render.py: {name} is not set")
+        return values[name]
+
+    return PLACEHOLDER.sub(value, template)
+
+
+if __name__ == "__main__":
+    source, target = Path(sys.argv[1]), Path(sys.argv[2])
+    values = {**DEFAULTS, **{k: v for k, v in os.environ.items() if k.startswith("CFA_")}}
+    target.write_text(render(source.read_text(), values))
