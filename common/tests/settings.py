@@ -1,6 +1,6 @@
 """A minimal project for testing the shared package on its own."""
 
-from careforall_common.settings import *  # noqa: F403
+from careforall_common.settings import *
 from careforall_common.settings import database, logging_config
 
 SERVICE_NAME = "common"
