@@ -75,6 +75,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.ParseError):
+        # Malformed JSON is an invalid body: 400 with an ``errors`` list (SPEC §2).
+        exc = exceptions.ValidationError({"body": [str(exc.detail)]})
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.error("unhandled error", exc_info=exc)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from campaigns.models import MAX_DESCRIPTION_LENGTH, READ_MODEL_FIELDS, Campaign, CampaignStatus
+from campaigns.services import EDITABLE_FIELDS, campaign_change_refusal
+
+
+class CampaignForm(forms.ModelForm):
+    # Strings are kept verbatim (SPEC §2), here as in the API.
+    title = forms.CharField(max_length=200, strip=False)
+    description = forms.CharField(
+        max_length=MAX_DESCRIPTION_LENGTH, required=False, strip=False, widget=forms.Textarea
+    )
+
+    class Meta:
+        model = Campaign
+        fields = EDITABLE_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        """Apply the API's rules to status and currency edits (SPEC §3).
+
+        The admin validates and saves inside one transaction, so the row lock taken here holds
+        until the save commits.
+        """
+        cleaned = super().clean() or {}
+        if self.instance.pk is None:
+            if cleaned.get("status") == CampaignStatus.CLOSED:
+                self.add_error("status", "A campaign starts as a draft or active.")
+            return cleaned
+        current = Campaign.objects.select_for_update().filter(pk=self.instance.pk).first()
+        if current is None:
+            raise forms.ValidationError("This campaign no longer exists.")
+        refusal = campaign_change_refusal(
+            campaign=current, status=cleaned.get("status"), currency=cleaned.get("currency")
+        )
+        if refusal is not None:
+            raise forms.ValidationError(refusal)
+        return cleaned
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = [
+        "id",
+        "title",
+        "status",
+        "currency",
+        "goal_amount",
+        "captured_amount",
+        "total_pledges",
+        "created_at",
+    ]
+    list_filter = ["status", "currency"]
+    search_fields = ["title"]
+    ordering = ["-id"]
+    fields = [*EDITABLE_FIELDS, *READ_MODEL_FIELDS, "created_at", "updated_at"]
+    # The buckets and counters belong to the event projector (SPEC §4).
+    readonly_fields = [*READ_MODEL_FIELDS, "created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        if change:
+            # Write only what the form edits: the read-model values loaded with the page may be
+            # stale, and a full save would undo the projector's concurrent updates.
+            obj.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
+        else:
+            obj.save()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        # A campaign with pledges stays (SPEC §3); the bulk action asks per object too.
+        if obj is not None and obj.total_pledges:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        self.delete_queryset(request, Campaign.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        # Locked and checked again: a pledge may have arrived since the confirmation page. The
+        # bulk action runs outside the admin's transaction, hence the block of its own.
+        with transaction.atomic():
+            campaigns = list(queryset.select_for_update().order_by("pk"))
+            if any(campaign.total_pledges for campaign in campaigns):
+                raise PermissionDenied("A campaign with pledges cannot be deleted.")
+            Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns]).delete()

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns import selectors, services
+from campaigns.models import MAX_DESCRIPTION_LENGTH, MAX_GOAL_AMOUNT, Campaign, CampaignStatus
+from careforall_common.auth import IsStaff
+from careforall_common.fields import (
+    CurrencyField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictSerializer,
+)
+from careforall_common.pagination import CursorPagination
+from careforall_common.problems import Problem
+
+
+def _timestamp(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def campaign_output(campaign: Campaign) -> dict[str, Any]:
+    """Return the ``Campaign`` of SPEC §3: a plain dict, since reads are the hot path."""
+    return {
+        "id": campaign.pk,
+        "title": campaign.title,
+        "description": campaign.description,
+        "goal_amount": campaign.goal_amount,
+        "currency": campaign.currency,
+        "status": campaign.status,
+        "created_at": _timestamp(campaign.created_at),
+        "updated_at": _timestamp(campaign.updated_at),
+        "pending_amount": campaign.pending_amount,
+        "authorized_amount": campaign.authorized_amount,
+        "captured_amount": campaign.captured_amount,
+        "failed_amount": campaign.failed_amount,
+        "current_amount": campaign.captured_amount,
+        "total_pledges": campaign.total_pledges,
+        "total_payments": campaign.total_payments,
+    }
+
+
+def _is_staff(request: Request) -> bool:
+    return bool(getattr(request.user, "is_staff", False))
+
+
+class IsStaffOrReadOnly(BasePermission):
+    """Reads are public; writes are for staff (401 when not signed in, 403 otherwise)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in SAFE_METHODS or IsStaff().has_permission(request, view)
+
+
+class CampaignListCreateApi(APIView):
+    permission_classes = [IsStaffOrReadOnly]
+
+    class FilterSerializer(serializers.Serializer):
+        status = StrictChoiceField(choices=CampaignStatus.choices, required=False)
+
+    class InputSerializer(StrictSerializer):
+        title = StrictCharField(max_length=200)
+        description = StrictCharField(allow_blank=True, max_length=MAX_DESCRIPTION_LENGTH)
+        goal_amount = StrictIntegerField(min_value=1, max_value=MAX_GOAL_AMOUNT)
+        currency = CurrencyField(required=False)
+        status = StrictChoiceField(
+            choices=[CampaignStatus.DRAFT, CampaignStatus.ACTIVE], required=False
+        )
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        campaigns = selectors.campaign_list(
+            include_drafts=_is_staff(request), status=filters.validated_data.get("status")
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(campaigns, request, view=self) or []
+        return paginator.get_paginated_response([campaign_output(c) for c in page])
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer.parse(request.data)
+        campaign = services.campaign_create(**data)
+        return Response(campaign_output(campaign), status=201)
+
+
+class CampaignDetailApi(APIView):
+    permission_classes = [IsStaffOrReadOnly]
+
+    class InputSerializer(StrictSerializer):
+        title = StrictCharField(max_length=200, required=False)
+        description = StrictCharField(
+            allow_blank=True, max_length=MAX_DESCRIPTION_LENGTH, required=False
+        )
+        goal_amount = StrictIntegerField(min_value=1, max_value=MAX_GOAL_AMOUNT, required=False)
+        currency = CurrencyField(required=False)
+        status = StrictChoiceField(choices=CampaignStatus.choices, required=False)
+
+    def get(self, request: Request, campaign_id: int) -> Response:
+        campaign = selectors.campaign_get(
+            campaign_id=campaign_id, include_drafts=_is_staff(request)
+        )
+        if campaign is None:
+            raise Problem(404, "No campaign with this id.")
+        return Response(campaign_output(campaign))
+
+    def patch(self, request: Request, campaign_id: int) -> Response:
+        data = self.InputSerializer.parse(request.data)
+        campaign = services.campaign_update(campaign_id=campaign_id, **data)
+        return Response(campaign_output(campaign))
+
+    def delete(self, request: Request, campaign_id: int) -> Response:
+        services.campaign_delete(campaign_id=campaign_id)
+        return Response(status=204)
