@@ -1,0 +1,117 @@
+"""End-to-end suite: starts the platform with scripts/up and speaks only HTTP to the gateway.
+
+Set CAREFORALL_E2E_URL to run against a platform that is already up instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import MySQLdb
+import pytest
+import requests
+
+from integration.support import ADMIN_EMAIL, ADMIN_PASSWORD, Donor, register_donor, sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFIX = "careforall_e2e_"
+PORTS = (8001, 8002, 8003, 8004, 5555, 8080)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def drop_e2e_databases() -> None:
+    conn = MySQLdb.connect(host="127.0.0.1", port=3306, user="root", password="")
+    cursor = conn.cursor()
+    for service in ("user", "campaign", "pledge", "payment"):
+        cursor.execute(f"DROP DATABASE IF EXISTS `{PREFIX}{service}`")
+    conn.close()
+
+
+@dataclass
+class Platform:
+    url: str
+    process: subprocess.Popen[str] | None
+    output: list[str]
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[Platform]:
+    if os.environ.get("CAREFORALL_E2E_URL"):
+        yield Platform(os.environ["CAREFORALL_E2E_URL"], None, [])
+        return
+    busy = [port for port in PORTS if port_open(port)]
+    assert not busy, f"ports {busy} are in use: stop the running platform first"
+    drop_e2e_databases()
+    env = {
+        **os.environ,
+        "DATABASE_PREFIX": PREFIX,
+        "CAREFORALL_VAR": str(ROOT / "var" / "e2e"),
+    }
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "up")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if line.startswith("ready "):
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + 300
+    while not ready.is_set() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not ready.is_set():
+        process.kill()
+        pytest.fail("scripts/up did not become ready:\n" + "".join(output[-60:]))
+    platform = Platform("http://localhost:8080", process, output)
+    yield platform
+
+    # Ctrl-C stops every child cleanly (SPEC §6).
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0, "".join(output[-40:])
+    time.sleep(0.5)
+    still_open = [port for port in PORTS if port_open(port)]
+    assert not still_open, f"ports {still_open} still answer after Ctrl-C"
+
+
+@pytest.fixture(scope="session")
+def gateway(platform: Platform) -> str:
+    return platform.url
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def staff_token(gateway: str) -> str:
+    return str(sign_in(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)["access"])
+
+
+@pytest.fixture
+def donor(gateway: str) -> Donor:
+    return register_donor(gateway)
