@@ -80,7 +80,7 @@ class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
-        user = User.objects.filter(pk=request.user.id, is_active=True).first()
+        user = User.objects.filter(pk=request.user.pk or 0, is_active=True).first()
         if user is None:
             raise Problem(401, "The account no longer exists or is disabled.")
         return Response(UserOutput(user).data)
@@ -90,7 +90,7 @@ class JwksApi(APIView):
     authentication_classes: list[Any] = []
 
     def get(self, request: Request) -> Response:
-        key = jwk(settings.SIMPLE_JWT["VERIFYING_KEY"])
+        key = jwk(str(settings.SIMPLE_JWT["VERIFYING_KEY"]))
         return Response({"keys": [key]}, headers={"Cache-Control": "public, max-age=300"})
 
 

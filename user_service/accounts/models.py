@@ -13,7 +13,7 @@ class Role(models.TextChoices):
     STAFF = "staff"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         user = self.model(email=email.lower(), **fields)
         user.set_password(password)

@@ -13,7 +13,6 @@ from typing import Any
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
@@ -33,7 +32,7 @@ class PlatformAccountBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> AbstractBaseUser | None:
+    ) -> Any:
         if not username or not password:
             return None
         url = careforall_settings.SERVICE_URLS["user"] + "/api/auth/token"

@@ -32,7 +32,7 @@ class PlatformUser(TokenUser):
         return str(self.token.get("role", DONOR))
 
     @cached_property
-    def is_staff(self) -> bool:  # type: ignore[override]
+    def is_staff(self) -> bool:
         return self.role == STAFF
 
     @cached_property

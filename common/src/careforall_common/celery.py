@@ -26,4 +26,4 @@ def careforall_task(*, name: str, **options: Any) -> Callable[[Callable[..., Any
         "time_limit": 60,
         "soft_time_limit": 50,
     }
-    return shared_task(name=name, **{**defaults, **options})  # type: ignore[no-any-return]
+    return shared_task(name=name, **{**defaults, **options})

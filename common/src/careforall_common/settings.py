@@ -19,7 +19,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 import environ
+
+# Lets models, admins and managers be subscripted at run time, as the type stubs describe them.
+django_stubs_ext.monkeypatch()
 
 env = environ.Env()
 
@@ -243,5 +247,3 @@ CAREFORALL: dict[str, Any] = {
     "SERVICE_URLS": SERVICE_URLS,
     "INTERNAL_EVENT_SECRET": INTERNAL_EVENT_SECRET,
 }
-
-__all__ = [name for name in dir() if name.isupper()] + ["database", "logging_config", "env"]

@@ -89,7 +89,7 @@ def test_token_signs_in_case_insensitively_and_carries_the_role(api_client: Any)
     assert body["user"]["email"] == "ada@example.org"
     claims = jwt.decode(
         body["access"],
-        settings.SIMPLE_JWT["VERIFYING_KEY"],
+        str(settings.SIMPLE_JWT["VERIFYING_KEY"]),
         algorithms=["RS256"],
         issuer="careforall",
     )

@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from django.conf import settings
+
+from careforall_common.settings import JWT_PRIVATE_KEY_FILE, read_key
 
 
 def access_token(
@@ -19,7 +20,7 @@ def access_token(
     lifetime: timedelta = timedelta(minutes=5),
 ) -> str:
     """Return an RS256 access token; ``private_key`` defaults to the development key."""
-    key = private_key or settings.JWT_PRIVATE_KEY_FILE.read_text()
+    key = private_key or read_key(JWT_PRIVATE_KEY_FILE)
     now = datetime.now(tz=UTC)
     claims = {
         "token_type": "access",
