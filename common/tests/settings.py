@@ -4,7 +4,13 @@ from careforall_common.settings import *
 from careforall_common.settings import database, logging_config
 
 SERVICE_NAME = "common"
-INSTALLED_APPS = [*SHARED_APPS]
+INSTALLED_APPS = [*SHARED_APPS, "careforall_common.outbox", "careforall_common.inbox"]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
 ROOT_URLCONF = "tests.urls"
+CAREFORALL = {
+    **CAREFORALL,
+    "SERVICE_URLS": {**SERVICE_URLS, "sink": "http://127.0.0.1:18999"},
+    "OUTBOX_ROUTES": {"THING_HAPPENED": ["sink"], "THING_CHANGED": ["sink", "sink2"]},
+    "EVENT_HANDLERS": {"THING_HAPPENED": "tests.handlers.thing_happened"},
+}

@@ -15,6 +15,7 @@ from careforall_common.fields import (
     StrictSerializer,
 )
 from careforall_common.health import health
+from careforall_common.inbox.apis import EventIngestApi
 from careforall_common.problems import Problem
 
 
@@ -61,4 +62,5 @@ urlpatterns = [
     path("conflict", ConflictApi.as_view()),
     path("crash", CrashApi.as_view()),
     path("api/health/common", health),
+    path("internal/events", EventIngestApi.as_view()),
 ]

@@ -14,6 +14,10 @@ def make_celery(service: str) -> Celery:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     app = Celery(service)
     app.config_from_object("django.conf:settings", namespace="CELERY")
+    # One broker for the platform, one queue per service: a worker runs only its own tasks.
+    app.conf.task_default_queue = service
+    app.conf.worker_send_task_events = True  # for Flower
+    app.conf.task_send_sent_event = True
     app.autodiscover_tasks()
     return app
 

@@ -11,6 +11,20 @@ DEFAULTS: dict[str, Any] = {
     "INTERNAL_EVENT_SECRET": "",
     "INTERNAL_SIGNATURE_TOLERANCE": 300,
     "INTERNAL_HTTP_TIMEOUT": 5.0,
+    # event type → consumer services (their SERVICE_URLS key), for the outbox
+    "OUTBOX_ROUTES": {},
+    # event type → dotted path of the handler, for the inbox
+    "EVENT_HANDLERS": {},
+    "OUTBOX_BATCH_SIZE": 100,
+    "OUTBOX_LEASE_SECONDS": 20,
+    "OUTBOX_MAX_ATTEMPTS": 20,
+    "OUTBOX_BACKOFF_BASE": 0.5,
+    "OUTBOX_BACKOFF_CAP": 300.0,
+    "OUTBOX_RETENTION_DAYS": 7,
+    "OUTBOX_WAKE_DEBOUNCE_MS": 100,
+    "OUTBOX_WAKE_PAUSE": 5.0,
+    "OUTBOX_DRAIN_SECONDS": 20.0,
+    "INBOX_RETENTION_DAYS": 30,
 }
 
 

@@ -247,3 +247,16 @@ CAREFORALL: dict[str, Any] = {
     "SERVICE_URLS": SERVICE_URLS,
     "INTERNAL_EVENT_SECRET": INTERNAL_EVENT_SECRET,
 }
+
+# Beat entries of a service with an outbox: the sweep catches wake-ups lost in a crash.
+OUTBOX_BEAT_SCHEDULE = {
+    "outbox-relay-sweep": {
+        "task": "careforall.outbox_relay",
+        "schedule": 1.0,
+        "options": {"expires": 5},
+    },
+    "outbox-prune": {"task": "careforall.outbox_prune", "schedule": 3600.0},
+}
+INBOX_BEAT_SCHEDULE = {
+    "inbox-prune": {"task": "careforall.inbox_prune", "schedule": 3600.0},
+}

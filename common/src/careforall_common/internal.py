@@ -1,0 +1,45 @@
+"""Signed calls between services (SPEC §4): never routed by the gateway, never unsigned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from careforall_common import signing
+from careforall_common.conf import careforall_settings
+
+_session = requests.Session()
+
+
+def signed_message(request: Request) -> bytes:
+    """What a signature covers: the raw body of a POST, the path and query of a GET."""
+    if request.method == "GET":
+        return request._request.get_full_path().encode()
+    return request._request.body
+
+
+class IsSignedInternalCall(BasePermission):
+    """Admit only calls signed with ``INTERNAL_EVENT_SECRET`` in the last 300 s."""
+
+    message = "The internal signature is missing, wrong or stale."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return signing.verify(
+            request.headers.get(signing.HEADER),
+            signed_message(request),
+            secret=careforall_settings.INTERNAL_EVENT_SECRET,
+            tolerance=careforall_settings.INTERNAL_SIGNATURE_TOLERANCE,
+        )
+
+
+def internal_get(service: str, path: str, *, timeout: float = 2.0) -> requests.Response:
+    """GET ``path`` (with its query) from ``service``, signed; raises ``requests`` errors."""
+    header = signing.sign(path.encode(), secret=careforall_settings.INTERNAL_EVENT_SECRET)
+    return _session.get(
+        careforall_settings.SERVICE_URLS[service] + path,
+        headers={signing.HEADER: header},
+        timeout=timeout,
+    )

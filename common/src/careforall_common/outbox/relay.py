@@ -1,0 +1,184 @@
+"""Delivering outbox rows: at least once, in order per aggregate, safe with many relays (SPEC §4).
+
+A relay claims due rows in a short transaction (``SELECT … FOR UPDATE SKIP LOCKED``) and leases
+them; only the oldest undelivered row of each aggregate is eligible, so a later event never
+overtakes an earlier one, and a leased row keeps every other relay off its aggregate. The rows
+are POSTed signed, outside any transaction, and the outcome is written back under the lease.
+A relay that dies mid-delivery loses its lease when it expires; the rows are then delivered
+again, and consumers drop the duplicates by ``event_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import uuid
+from datetime import timedelta
+from itertools import groupby
+from typing import Any
+
+import requests
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from careforall_common import signing
+from careforall_common.conf import careforall_settings
+from careforall_common.outbox.models import OutboxEvent, OutboxStatus
+from careforall_common.outbox.services import clear_wake, wake_relay
+
+logger = logging.getLogger(__name__)
+
+DONE = {"processed", "duplicate", "ignored"}
+
+_session = requests.Session()
+
+
+def relay_due_events() -> int:
+    """Deliver due rows until none is due or the drain time is up; return how many were sent."""
+    deadline = time.monotonic() + careforall_settings.OUTBOX_DRAIN_SECONDS
+    sent = 0
+    while time.monotonic() < deadline:
+        clear_wake()  # a commit from now on wakes another relay; this one looks once more
+        token, batch = claim_batch()
+        if not batch:
+            break
+        sent += deliver(token, batch)
+    return sent
+
+
+def claim_batch() -> tuple[uuid.UUID, list[OutboxEvent]]:
+    """Lease the due head rows of their aggregates; return the lease token and the rows."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    earlier = OutboxEvent.objects.filter(
+        destination=OuterRef("destination"),
+        aggregate_type=OuterRef("aggregate_type"),
+        aggregate_id=OuterRef("aggregate_id"),
+        id__lt=OuterRef("id"),
+        status__in=[OutboxStatus.PENDING, OutboxStatus.DEAD],
+    )
+    with transaction.atomic():
+        ids = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .filter(~Exists(earlier))
+            .order_by("id")
+            .values_list("id", flat=True)[: careforall_settings.OUTBOX_BATCH_SIZE]
+        )
+        if not ids:
+            return token, []
+        lease_until = now + timedelta(seconds=careforall_settings.OUTBOX_LEASE_SECONDS)
+        OutboxEvent.objects.filter(id__in=ids).update(lease_until=lease_until, lease_token=token)
+    return token, list(OutboxEvent.objects.filter(id__in=ids).order_by("destination", "id"))
+
+
+def deliver(token: uuid.UUID, batch: list[OutboxEvent]) -> int:
+    """POST the leased rows to their consumers, record each outcome; return how many were sent."""
+    sent = 0
+    for destination, group in groupby(batch, key=lambda row: row.destination):
+        rows = list(group)
+        results, error = _post(destination, rows)
+        sent += record(token, rows, results, error)
+    return sent
+
+
+def _post(destination: str, rows: list[OutboxEvent]) -> tuple[dict[str, Any], str]:
+    url = careforall_settings.SERVICE_URLS[destination] + "/internal/events"
+    body = json.dumps({"events": [row.envelope() for row in rows]}).encode()
+    headers = {
+        "Content-Type": "application/json",
+        signing.HEADER: signing.sign(body, secret=careforall_settings.INTERNAL_EVENT_SECRET),
+    }
+    try:
+        response = _session.post(url, data=body, headers=headers, timeout=(2, 10))
+    except requests.RequestException as error:
+        return {}, f"{destination} unreachable: {error.__class__.__name__}: {error}"
+    if response.status_code != 200:
+        return {}, f"{destination} answered {response.status_code}: {response.text[:500]}"
+    try:
+        results = {item["event_id"]: item for item in response.json()["results"]}
+    except (ValueError, KeyError, TypeError):
+        return {}, f"{destination} answered 200 without results"
+    return results, ""
+
+
+def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], error: str) -> int:
+    """Write the outcome of a delivery under the lease ``token``; return how many were sent."""
+    now = timezone.now()
+    done, dead, retry = [], [], []
+    for row in rows:
+        result = results.get(str(row.event_id), {})
+        status = result.get("status")
+        if status in DONE:
+            done.append(row.pk)
+        elif status == "rejected":  # the consumer can never apply it: no retry heals that
+            row.last_error = str(result.get("error", "rejected"))[:2000]
+            dead.append(row)
+        else:
+            row.last_error = (error or str(result.get("error", "no result")))[:2000]
+            retry.append(row)
+    for row in retry:
+        row.attempts += 1
+        if row.attempts >= careforall_settings.OUTBOX_MAX_ATTEMPTS:
+            dead.append(row)
+        else:
+            row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts))
+    with transaction.atomic():
+        leased = OutboxEvent.objects.filter(lease_token=token)
+        leased.filter(pk__in=done).update(
+            status=OutboxStatus.SENT, sent_at=now, lease_until=None, lease_token=None, last_error=""
+        )
+        for row in dead:
+            leased.filter(pk=row.pk).update(
+                status=OutboxStatus.DEAD,
+                attempts=row.attempts,
+                last_error=row.last_error,
+                lease_until=None,
+                lease_token=None,
+            )
+        for row in retry:
+            if row in dead:
+                continue
+            leased.filter(pk=row.pk).update(
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                last_error=row.last_error,
+                lease_until=None,
+                lease_token=None,
+            )
+    if retry or dead:
+        logger.warning(
+            "outbox: %d sent, %d to retry, %d dead: %s",
+            len(done),
+            len(retry) - len([r for r in retry if r in dead]),
+            len(dead),
+            error or "consumer refused some events",
+        )
+    return len(done)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before try ``attempts + 1``: exponential, capped, with ±20 % jitter."""
+    base = careforall_settings.OUTBOX_BACKOFF_BASE
+    delay = min(careforall_settings.OUTBOX_BACKOFF_CAP, base * 2 ** (attempts - 1))
+    return delay * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not security)
+
+
+def outbox_replay(*, ids: list[int]) -> int:
+    """Give dead rows a fresh set of attempts; return how many were revived."""
+    revived = OutboxEvent.objects.filter(pk__in=ids, status=OutboxStatus.DEAD).update(
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+    )
+    wake_relay()
+    return revived
+
+
+def outbox_prune() -> int:
+    """Delete sent rows past the retention period; undelivered rows are never deleted."""
+    cutoff = timezone.now() - timedelta(days=careforall_settings.OUTBOX_RETENTION_DAYS)
+    deleted, _ = OutboxEvent.objects.filter(status=OutboxStatus.SENT, sent_at__lt=cutoff).delete()
+    return deleted

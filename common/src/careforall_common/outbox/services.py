@@ -1,0 +1,98 @@
+"""Writing events: inside the caller's transaction, waking the relay after commit."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from careforall_common.conf import careforall_settings
+from careforall_common.outbox.models import OutboxEvent
+from careforall_common.request_id import current_request_id
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_write(
+    *, event_type: str, aggregate_type: str, aggregate_id: int, payload: dict[str, Any]
+) -> uuid.UUID:
+    """Add ``event_type`` to the outbox, one row per consumer, in the caller's transaction.
+
+    The caller holds an open ``transaction.atomic()``: the event commits with the state change
+    or not at all. After the commit the relay is woken; if that wake-up is lost, the beat sweep
+    delivers the rows within a second or two.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox_write needs the transaction of the state change")
+    destinations = careforall_settings.OUTBOX_ROUTES.get(event_type)
+    if not destinations:
+        raise ValueError(f"no consumer is routed for {event_type}")
+    event_id = uuid.uuid4()
+    common = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "source": settings.SERVICE_NAME,
+        "aggregate_type": aggregate_type,
+        "aggregate_id": aggregate_id,
+        "request_id": current_request_id.get(),
+        "payload": payload,
+    }
+    OutboxEvent.objects.bulk_create(
+        [OutboxEvent(destination=destination, **common) for destination in destinations]
+    )
+    transaction.on_commit(wake_relay)
+    return event_id
+
+
+_wake_failed_at = 0.0
+
+
+def wake_relay() -> None:
+    """Start a relay task now, unless one was started moments ago (debounced in Redis).
+
+    Never raises and never blocks a request for long: the rows are committed, and the beat sweep
+    delivers them if Redis or the broker cannot be reached.
+    """
+    global _wake_failed_at
+    if time.monotonic() - _wake_failed_at < careforall_settings.OUTBOX_WAKE_PAUSE:
+        return
+    try:
+        if _redis().set(_wake_key(), "1", nx=True, px=careforall_settings.OUTBOX_WAKE_DEBOUNCE_MS):
+            from careforall_common.outbox.tasks import outbox_relay
+
+            outbox_relay.apply_async(retry=False)
+    except Exception:  # any broker or Redis failure: the sweep covers it
+        _wake_failed_at = time.monotonic()
+        logger.warning(
+            "outbox: could not wake the relay; the beat sweep will deliver", exc_info=True
+        )
+
+
+def clear_wake() -> None:
+    """Let the next commit wake a relay again (called by a relay before its last look)."""
+    try:
+        _redis().delete(_wake_key())
+    except Exception:
+        logger.warning("outbox: could not clear the wake-up key", exc_info=True)
+
+
+def _wake_key() -> str:
+    return f"careforall:outbox-wake:{settings.SERVICE_NAME}"
+
+
+_client: Any = None
+
+
+def _redis() -> Any:
+    global _client
+    if _client is None:
+        import redis
+
+        _client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=0.25, socket_connect_timeout=0.25
+        )
+    return _client

@@ -1,0 +1,3 @@
+from careforall_common.celery import make_celery
+
+app = make_celery("common-tests")
