@@ -46,10 +46,11 @@ ALLOWED_HOSTS = env.list(
         "127.0.0.1",
         "[::1]",
         "gateway",
-        "user_service",
-        "campaign_service",
-        "pledge_service",
-        "payment_service",
+        # compose's network aliases: Django refuses host names with "_"
+        "user-service",
+        "campaign-service",
+        "pledge-service",
+        "payment-service",
     ],
 )
 CSRF_TRUSTED_ORIGINS = env.list(
