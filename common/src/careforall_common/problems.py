@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -75,6 +75,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):  # e.g. a Host header outside ALLOWED_HOSTS
+        exc = exceptions.ParseError("The request is malformed.")
     elif isinstance(exc, exceptions.ParseError):
         # Malformed JSON is an invalid body: 400 with an ``errors`` list (SPEC §2).
         exc = exceptions.ValidationError({"body": [str(exc.detail)]})
