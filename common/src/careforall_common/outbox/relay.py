@@ -109,56 +109,44 @@ def _post(destination: str, rows: list[OutboxEvent]) -> tuple[dict[str, Any], st
 def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], error: str) -> int:
     """Write the outcome of a delivery under the lease ``token``; return how many were sent."""
     now = timezone.now()
-    done, dead, retry = [], [], []
+    sent: list[int] = []
+    changes: list[tuple[int, dict[str, Any]]] = []
     for row in rows:
         result = results.get(str(row.event_id), {})
         status = result.get("status")
         if status in DONE:
-            done.append(row.pk)
+            sent.append(row.pk)
         elif status == "rejected":  # the consumer can never apply it: no retry heals that
-            row.last_error = str(result.get("error", "rejected"))[:2000]
-            dead.append(row)
+            changes.append(
+                (
+                    row.pk,
+                    {"status": OutboxStatus.DEAD, "last_error": result.get("error", "rejected")},
+                )
+            )
         else:
-            row.last_error = (error or str(result.get("error", "no result")))[:2000]
-            retry.append(row)
-    for row in retry:
-        row.attempts += 1
-        if row.attempts >= careforall_settings.OUTBOX_MAX_ATTEMPTS:
-            dead.append(row)
-        else:
-            row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts))
+            attempts = row.attempts + 1
+            change: dict[str, Any] = {
+                "attempts": attempts,
+                "last_error": (error or str(result.get("error", "no result")))[:2000],
+            }
+            if attempts >= careforall_settings.OUTBOX_MAX_ATTEMPTS:
+                change["status"] = OutboxStatus.DEAD
+            else:
+                change["next_attempt_at"] = now + timedelta(seconds=backoff(attempts))
+            changes.append((row.pk, change))
+    released = {"lease_until": None, "lease_token": None}
     with transaction.atomic():
         leased = OutboxEvent.objects.filter(lease_token=token)
-        leased.filter(pk__in=done).update(
-            status=OutboxStatus.SENT, sent_at=now, lease_until=None, lease_token=None, last_error=""
+        leased.filter(pk__in=sent).update(
+            status=OutboxStatus.SENT, sent_at=now, last_error="", **released
         )
-        for row in dead:
-            leased.filter(pk=row.pk).update(
-                status=OutboxStatus.DEAD,
-                attempts=row.attempts,
-                last_error=row.last_error,
-                lease_until=None,
-                lease_token=None,
-            )
-        for row in retry:
-            if row in dead:
-                continue
-            leased.filter(pk=row.pk).update(
-                attempts=row.attempts,
-                next_attempt_at=row.next_attempt_at,
-                last_error=row.last_error,
-                lease_until=None,
-                lease_token=None,
-            )
-    if retry or dead:
+        for pk, change in changes:
+            leased.filter(pk=pk).update(**change, **released)
+    if changes:
         logger.warning(
-            "outbox: %d sent, %d to retry, %d dead: %s",
-            len(done),
-            len(retry) - len([r for r in retry if r in dead]),
-            len(dead),
-            error or "consumer refused some events",
+            "outbox: %d sent, %d not: %s", len(sent), len(changes), error or "refused by consumer"
         )
-    return len(done)
+    return len(sent)
 
 
 def backoff(attempts: int) -> float:
