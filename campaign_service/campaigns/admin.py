@@ -8,9 +8,22 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
-from campaigns.models import MAX_DESCRIPTION_LENGTH, READ_MODEL_FIELDS, Campaign, CampaignStatus
+from campaigns.events import PUBLISHED_FIELDS, campaign_changed
+from campaigns.models import (
+    MAX_DESCRIPTION_LENGTH,
+    READ_MODEL_FIELDS,
+    Campaign,
+    CampaignStatus,
+    PaymentEvent,
+    PledgeProjection,
+)
 from campaigns.services import EDITABLE_FIELDS, campaign_change_refusal
+
+LATEST_DONATIONS = 10  # shown on a campaign's page; the rest are a click away
 
 
 class CampaignForm(forms.ModelForm):
@@ -62,17 +75,45 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["status", "currency"]
     search_fields = ["title"]
     ordering = ["-id"]
-    fields = [*EDITABLE_FIELDS, *READ_MODEL_FIELDS, "created_at", "updated_at"]
+    fields = [*EDITABLE_FIELDS, *READ_MODEL_FIELDS, "donations", "created_at", "updated_at"]
     # The buckets and counters belong to the event projector (SPEC §4).
-    readonly_fields = [*READ_MODEL_FIELDS, "created_at", "updated_at"]
+    readonly_fields = [*READ_MODEL_FIELDS, "donations", "created_at", "updated_at"]
+
+    @admin.display(description="Donations")
+    def donations(self, obj: Campaign) -> SafeString | str:
+        """The newest donations of the campaign, and links to all of them and its payments."""
+        if obj.pk is None:
+            return "-"
+        latest = obj.pledges.order_by("-pledge_id")[:LATEST_DONATIONS]
+        rows = format_html_join(
+            "",
+            "<li>#{} {} {} {} ({})</li>",
+            ((d.pledge_id, d.amount, d.currency, d.status, d.donor_name or "-") for d in latest),
+        )
+        pledges = reverse("admin:campaigns_pledgeprojection_changelist")
+        payments = reverse("admin:campaigns_paymentevent_changelist")
+        return format_html(
+            '<ul>{}</ul><a href="{}?campaign__id__exact={}">All {} donation(s)</a> · '
+            '<a href="{}?campaign__id__exact={}">Payment events</a>',
+            rows,
+            pledges,
+            obj.pk,
+            obj.total_pledges,
+            payments,
+            obj.pk,
+        )
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        # The admin saves inside its own transaction: the event joins it (SPEC §4).
         if change:
             # Write only what the form edits: the read-model values loaded with the page may be
             # stale, and a full save would undo the projector's concurrent updates.
             obj.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
+            if any(field in PUBLISHED_FIELDS for field in form.changed_data):
+                campaign_changed(campaign=obj)
         else:
             obj.save()
+            campaign_changed(campaign=obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # A campaign with pledges stays (SPEC §3); the bulk action asks per object too.
@@ -90,4 +131,60 @@ class CampaignAdmin(admin.ModelAdmin):
             campaigns = list(queryset.select_for_update().order_by("pk"))
             if any(campaign.total_pledges for campaign in campaigns):
                 raise PermissionDenied("A campaign with pledges cannot be deleted.")
+            for campaign in campaigns:
+                campaign_changed(campaign=campaign, deleted=True)
             Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns]).delete()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The read model is the projector's: staff look, nobody edits."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PledgeProjection)
+class PledgeProjectionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pledge_id",
+        "campaign",
+        "amount",
+        "currency",
+        "status",
+        "donor_name",
+        "anonymous",
+        "occurred_at",
+        "updated_at",
+    ]
+    list_filter = ["status", "anonymous"]
+    list_select_related = ["campaign"]
+    search_fields = ["=pledge_id", "donor_name"]
+    ordering = ["-pledge_id"]
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnlyAdmin):
+    """The audit trail of payments as campaign_service received them (SPEC §4)."""
+
+    list_display = [
+        "id",
+        "event_type",
+        "payment_id",
+        "pledge_id",
+        "campaign",
+        "amount",
+        "currency",
+        "error",
+        "occurred_at",
+        "received_at",
+    ]
+    list_filter = ["event_type"]
+    list_select_related = ["campaign"]
+    search_fields = ["=payment_id", "=pledge_id", "event_id"]
+    ordering = ["-id"]

@@ -10,7 +10,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns import selectors, services
-from campaigns.models import MAX_DESCRIPTION_LENGTH, MAX_GOAL_AMOUNT, Campaign, CampaignStatus
+from campaigns.events import campaign_facts
+from campaigns.models import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_GOAL_AMOUNT,
+    Campaign,
+    CampaignStatus,
+    PledgeProjection,
+)
 from careforall_common.auth import IsStaff
 from careforall_common.fields import (
     CurrencyField,
@@ -19,6 +26,7 @@ from careforall_common.fields import (
     StrictIntegerField,
     StrictSerializer,
 )
+from careforall_common.internal import IsSignedInternalCall
 from careforall_common.pagination import CursorPagination
 from careforall_common.problems import Problem
 
@@ -46,6 +54,21 @@ def campaign_output(campaign: Campaign) -> dict[str, Any]:
         "current_amount": campaign.captured_amount,
         "total_pledges": campaign.total_pledges,
         "total_payments": campaign.total_payments,
+    }
+
+
+ANONYMOUS_DONOR_NAME = "Anonymous"
+
+
+def donation_output(donation: PledgeProjection) -> dict[str, Any]:
+    """Return the ``Donation`` of SPEC §3: never an email or a user id."""
+    return {
+        "pledge_id": donation.pledge_id,
+        "amount": donation.amount,
+        "currency": donation.currency,
+        "status": donation.status,
+        "donor_name": ANONYMOUS_DONOR_NAME if donation.anonymous else donation.donor_name,
+        "occurred_at": _timestamp(donation.occurred_at),
     }
 
 
@@ -119,3 +142,35 @@ class CampaignDetailApi(APIView):
     def delete(self, request: Request, campaign_id: int) -> Response:
         services.campaign_delete(campaign_id=campaign_id)
         return Response(status=204)
+
+
+class DonationPagination(CursorPagination):
+    ordering = "-pledge_id"  # pledge ids grow with time: newest first, without ties
+
+
+class DonationListApi(APIView):
+    """A campaign's pledges with their current status, newest first (SPEC §3). Public."""
+
+    def get(self, request: Request, campaign_id: int) -> Response:
+        include_drafts = _is_staff(request)
+        donations = selectors.donation_list(campaign_id=campaign_id, include_drafts=include_drafts)
+        paginator = DonationPagination()
+        page = paginator.paginate_queryset(donations, request, view=self) or []
+        if not page and not selectors.campaign_get(
+            campaign_id=campaign_id, include_drafts=include_drafts
+        ):
+            raise Problem(404, "No campaign with this id.")
+        return paginator.get_paginated_response([donation_output(d) for d in page])
+
+
+class CampaignFactsInternalApi(APIView):
+    """What pledge_service checks a pledge against, on a miss of its copy (SPEC §4). Signed."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    def get(self, request: Request, campaign_id: int) -> Response:
+        campaign = selectors.campaign_get(campaign_id=campaign_id, include_drafts=True)
+        if campaign is None:
+            raise Problem(404, "No campaign with this id.")
+        return Response(campaign_facts(campaign))

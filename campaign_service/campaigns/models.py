@@ -80,3 +80,108 @@ class Campaign(models.Model):
     def current_amount(self) -> int:
         """What the campaign has raised: its captured pledges (SPEC §3)."""
         return self.captured_amount
+
+
+class PledgeStatus(models.TextChoices):
+    PENDING = "PENDING"
+    AUTHORIZED = "AUTHORIZED"
+    CAPTURED = "CAPTURED"
+    FAILED = "FAILED"
+
+
+# SPEC §5.3: a pledge only moves up this rank. CAPTURED and FAILED are both terminal: equal rank,
+# so neither ever overrides the other.
+STATUS_RANK = {
+    PledgeStatus.PENDING: 0,
+    PledgeStatus.AUTHORIZED: 1,
+    PledgeStatus.CAPTURED: 2,
+    PledgeStatus.FAILED: 2,
+}
+
+# The campaign bucket that holds the amount of a pledge in each status (SPEC §3).
+STATUS_BUCKET = {
+    PledgeStatus.PENDING: "pending_amount",
+    PledgeStatus.AUTHORIZED: "authorized_amount",
+    PledgeStatus.CAPTURED: "captured_amount",
+    PledgeStatus.FAILED: "failed_amount",
+}
+
+MAX_DONOR_NAME_LENGTH = 255
+
+
+class PledgeProjection(models.Model):
+    """One pledge as the read model knows it: written only by the projector (SPEC §4).
+
+    A row made by a status change that arrived before the pledge's creation is anonymous, with
+    no name, until ``PLEDGE_CREATED`` fills in the donor: no name is shown before the donor's
+    choice is known.
+    """
+
+    pledge_id = models.BigIntegerField(primary_key=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="pledges")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=PledgeStatus.choices)
+    donor_name = models.CharField(max_length=MAX_DONOR_NAME_LENGTH, blank=True)
+    anonymous = models.BooleanField(default=True)
+    occurred_at = models.DateTimeField()  # when the pledge was made
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "donation"
+        indexes = [
+            # The donor wall: a campaign's pledges, newest first (SPEC §3).
+            models.Index(fields=["campaign", "-pledge_id"], name="pledge_projection_wall"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=1, amount__lte=MAX_GOAL_AMOUNT),
+                name="pledge_projection_amount_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PledgeStatus.values),
+                name="pledge_projection_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pledge {self.pledge_id}"
+
+
+class PaymentEventType(models.TextChoices):
+    AUTHORIZED = "PAYMENT_AUTHORIZED"
+    CAPTURED = "PAYMENT_CAPTURED"
+    FAILED = "PAYMENT_FAILED"
+
+
+class PaymentEvent(models.Model):
+    """The audit trail of payments: one row per payment and event type (SPEC §4).
+
+    The unique pair makes ``total_payments`` count a captured payment once, whatever event ids
+    its repeats carry.
+    """
+
+    payment_id = models.BigIntegerField()
+    event_type = models.CharField(max_length=32, choices=PaymentEventType.choices)
+    pledge_id = models.BigIntegerField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="payment_events")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    error = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    event_id = models.UUIDField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_id", "event_type"], name="payment_event_once_per_type"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(event_type__in=PaymentEventType.values),
+                name="payment_event_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} payment {self.payment_id}"

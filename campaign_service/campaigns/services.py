@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from rest_framework import serializers
 
+from campaigns.events import PUBLISHED_FIELDS, campaign_changed
 from campaigns.models import Campaign, CampaignStatus
 from careforall_common.problems import Problem
 
@@ -50,13 +52,15 @@ def campaign_create(
     """Create a campaign, a draft unless told ``active`` (SPEC §3)."""
     if status not in (CampaignStatus.DRAFT, CampaignStatus.ACTIVE):
         raise serializers.ValidationError({"status": [f"A campaign cannot start {status}."]})
-    return Campaign.objects.create(
+    campaign = Campaign.objects.create(
         title=title,
         description=description,
         goal_amount=goal_amount,
         currency=currency,
         status=status,
     )
+    campaign_changed(campaign=campaign)
+    return campaign
 
 
 @transaction.atomic(durable=True)
@@ -72,7 +76,8 @@ def campaign_update(
     """Change the given fields; 404 if none, 409 on a refused status move or currency change.
 
     The row lock orders this against concurrent edits and deletes; the read-model fields are
-    never written here (the projector moves them with F-expressions).
+    never written here (the projector moves them with F-expressions). A change to a published
+    fact writes ``CAMPAIGN_CHANGED`` in the same transaction (SPEC §4).
     """
     campaign = _locked(campaign_id)
     refusal = campaign_change_refusal(campaign=campaign, status=status, currency=currency)
@@ -94,13 +99,24 @@ def campaign_update(
         for field in changed:
             setattr(campaign, field, changes[field])
         campaign.save(update_fields=[*changed, "updated_at"])
+    if any(field in PUBLISHED_FIELDS for field in changed):
+        campaign_changed(campaign=campaign)
     return campaign
 
 
 @transaction.atomic(durable=True)
 def campaign_delete(*, campaign_id: int) -> None:
-    """Delete a campaign that has no pledges; 404 if none, 409 if it has pledges (SPEC §3)."""
+    """Delete a campaign that has no pledges; 404 if none, 409 if it has pledges (SPEC §3).
+
+    Its projected pledges and payment events protect it too: a payment event can arrive before
+    the pledge it pays for.
+    """
     campaign = _locked(campaign_id)
+    refusal = Problem(409, "A campaign with pledges cannot be deleted.", campaign_id=campaign.pk)
     if campaign.total_pledges:
-        raise Problem(409, "A campaign with pledges cannot be deleted.", campaign_id=campaign.pk)
-    campaign.delete()
+        raise refusal
+    campaign_changed(campaign=campaign, deleted=True)
+    try:
+        campaign.delete()
+    except ProtectedError:
+        raise refusal from None

@@ -6,4 +6,5 @@ from campaigns import apis
 urlpatterns = [
     path("campaigns", apis.CampaignListCreateApi.as_view()),
     path("campaigns/<int:campaign_id>", apis.CampaignDetailApi.as_view()),
+    path("campaigns/<int:campaign_id>/donations", apis.DonationListApi.as_view()),
 ]

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from campaigns.apis import CampaignFactsInternalApi
 from careforall_common.health import health
+from careforall_common.inbox.apis import EventIngestApi
 
 admin.site.site_header = "CareForAll"
 admin.site.site_title = "CareForAll admin"
@@ -9,6 +11,9 @@ admin.site.site_title = "CareForAll admin"
 urlpatterns = [
     path("api/health/campaign", health),
     path("api/", include("campaigns.urls")),
+    # Signed service-to-service calls; the gateway does not route /internal/ (SPEC §4).
+    path("internal/events", EventIngestApi.as_view()),
+    path("internal/campaigns/<int:campaign_id>", CampaignFactsInternalApi.as_view()),
     # The platform's main admin; the other services' admins sit below it (SPEC §3).
     path("admin/", admin.site.urls),
 ]

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
+from careforall_common import signing
 from careforall_common.keys import generate_pem_pair
 
 
@@ -17,3 +20,26 @@ def forged_staff_client(make_token: Callable[..., str]) -> Any:
     token = make_token(user_id=1, role="staff", private_key=other_private)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return client
+
+
+def internal_signature(message: bytes, **options: Any) -> str:
+    """Sign ``message`` as another service of the platform does."""
+    return signing.sign(message, secret=settings.CAREFORALL["INTERNAL_EVENT_SECRET"], **options)
+
+
+@pytest.fixture
+def deliver(client: Any) -> Callable[..., list[str]]:
+    """Return a function that POSTs events signed to /internal/events; returns each outcome."""
+
+    def post(*events: dict[str, Any]) -> list[str]:
+        body = json.dumps({"events": list(events)}).encode()
+        response = client.post(
+            "/internal/events",
+            body,
+            content_type="application/json",
+            HTTP_X_CAREFORALL_SIGNATURE=internal_signature(body),
+        )
+        assert response.status_code == 200, response.content
+        return [result["status"] for result in response.json()["results"]]
+
+    return post

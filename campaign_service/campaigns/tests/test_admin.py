@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from campaigns.models import Campaign
-from campaigns.tests.factories import campaign_make, campaign_row
+from campaigns.models import Campaign, PledgeProjection
+from campaigns.tests.factories import campaign_make, campaign_row, payment_event, pledge_created
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +162,65 @@ def test_bulk_delete_without_pledges(admin_client: Any) -> None:
 
     assert response.status_code == 302
     assert list(Campaign.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+DONATIONS = "/admin/campaigns/pledgeprojection/"
+
+
+def test_the_campaign_page_shows_its_donations(admin_client: Any, deliver: Any) -> None:
+    campaign = campaign_make()
+    other = campaign_make()
+    deliver(
+        pledge_created(campaign, pledge_id=31, amount=1_500, donor_name="Grace"),
+        pledge_created(other, pledge_id=32, amount=900, donor_name="Someone else"),
+    )
+
+    response = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/")
+
+    content = response.content.decode()
+    assert "#31 1500 usd PENDING (Grace)" in content
+    assert "Someone else" not in content
+    assert f'href="{DONATIONS}?campaign__id__exact={campaign.pk}"' in content
+
+
+def test_donations_are_listed_per_campaign_and_read_only(admin_client: Any, deliver: Any) -> None:
+    campaign = campaign_make()
+    other = campaign_make()
+    deliver(
+        pledge_created(campaign, pledge_id=41),
+        pledge_created(campaign, pledge_id=42),
+        pledge_created(other, pledge_id=43),
+    )
+
+    listing = admin_client.get(DONATIONS, {"campaign__id__exact": campaign.pk})
+    searched = admin_client.get(DONATIONS, {"q": "42"})
+    by_name = admin_client.get(DONATIONS, {"q": "Ada"})
+    detail = admin_client.get(f"{DONATIONS}41/change/")
+    edit = admin_client.post(f"{DONATIONS}41/change/", {"status": "CAPTURED"})
+
+    assert [p.pledge_id for p in listing.context["cl"].result_list] == [42, 41]
+    assert [p.pledge_id for p in searched.context["cl"].result_list] == [42]
+    assert [p.pledge_id for p in by_name.context["cl"].result_list] == [43, 42, 41]
+    assert detail.status_code == 200
+    assert 'name="status"' not in detail.content.decode()
+    assert edit.status_code == 403
+    assert admin_client.get(f"{DONATIONS}add/").status_code == 403
+    assert admin_client.post(f"{DONATIONS}41/delete/", {"post": "yes"}).status_code == 403
+    assert PledgeProjection.objects.get(pk=41).status == "PENDING"
+
+
+def test_payment_events_are_listed_read_only(admin_client: Any, deliver: Any) -> None:
+    campaign = campaign_make()
+    deliver(payment_event("PAYMENT_CAPTURED", campaign, payment_id=5, pledge_id=1))
+
+    listing = admin_client.get(
+        "/admin/campaigns/paymentevent/", {"campaign__id__exact": campaign.pk}
+    )
+
+    assert [e.payment_id for e in listing.context["cl"].result_list] == [5]
+    assert admin_client.get("/admin/campaigns/paymentevent/add/").status_code == 403
+
+
+def test_outbox_and_inbox_admins_are_there(admin_client: Any) -> None:
+    assert admin_client.get("/admin/outbox/outboxevent/").status_code == 200
+    assert admin_client.get("/admin/inbox/processedevent/").status_code == 200
