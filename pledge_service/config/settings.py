@@ -1,10 +1,24 @@
 """pledge_service: pledges, idempotency records, the pledge state machine, its outbox."""
 
 from careforall_common.settings import *
-from careforall_common.settings import database, logging_config
+from careforall_common.settings import (
+    CAREFORALL,
+    INBOX_BEAT_SCHEDULE,
+    OUTBOX_BEAT_SCHEDULE,
+    SECRET_KEY,
+    SHARED_APPS,
+    database,
+    env,
+    logging_config,
+)
 
 SERVICE_NAME = "pledge"
-INSTALLED_APPS = [*SHARED_APPS, "pledges"]
+INSTALLED_APPS = [
+    *SHARED_APPS,
+    "careforall_common.outbox",
+    "careforall_common.inbox",
+    "pledges",
+]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
 
@@ -12,3 +26,36 @@ SESSION_COOKIE_NAME = "cfa_pledge_session"
 SESSION_COOKIE_PATH = "/admin/pledges/"
 CSRF_COOKIE_NAME = "cfa_pledge_csrftoken"
 CSRF_COOKIE_PATH = "/admin/pledges/"
+
+CAREFORALL = {
+    **CAREFORALL,
+    "OUTBOX_ROUTES": {
+        "PLEDGE_CREATED": ["campaign"],
+        "PLEDGE_STATUS_CHANGED": ["campaign"],
+    },
+    "EVENT_HANDLERS": {
+        "PAYMENT_AUTHORIZED": "pledges.events.payment_authorized",
+        "PAYMENT_CAPTURED": "pledges.events.payment_captured",
+        "PAYMENT_FAILED": "pledges.events.payment_failed",
+        "CAMPAIGN_CHANGED": "pledges.events.campaign_changed",
+    },
+}
+
+CELERY_BEAT_SCHEDULE = {
+    **OUTBOX_BEAT_SCHEDULE,
+    **INBOX_BEAT_SCHEDULE,
+    "idempotency-prune": {"task": "pledges.idempotency_prune", "schedule": 3600.0},
+}
+
+# Guests' receipt tokens are HMACs under this secret (docs/pledges.md); changing it invalidates
+# every receipt token given out so far.
+RECEIPT_SECRET = env.str("RECEIPT_SECRET", default=SECRET_KEY)
+# Idempotency keys are kept at least 24 hours (SPEC §3); a system check refuses less.
+IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
+# The local copy of campaign facts (docs/pledges.md): an "active" fact older than this is
+# confirmed with campaign_service before a pledge relies on it.
+CAMPAIGN_FACTS_MAX_AGE = env.float("CAMPAIGN_FACTS_MAX_AGE", default=60.0)
+# How long a process keeps a fact in memory before reading the table again.
+CAMPAIGN_FACTS_CACHE_SECONDS = env.float("CAMPAIGN_FACTS_CACHE_SECONDS", default=2.0)
+# Timeout of the signed read from campaign_service on a miss.
+CAMPAIGN_FACTS_TIMEOUT = env.float("CAMPAIGN_FACTS_TIMEOUT", default=1.0)

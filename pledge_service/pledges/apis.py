@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from careforall_common.auth import PlatformUser
+from careforall_common.fields import (
+    CurrencyField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictSerializer,
+)
+from careforall_common.internal import IsSignedInternalCall
+from careforall_common.pagination import CursorPagination
+from careforall_common.problems import Problem
+from pledges import selectors, services
+from pledges.idempotency import HEADER, PledgeOutcome, idempotency_key_parse, idempotency_request
+from pledges.models import MAX_AMOUNT
+from pledges.outputs import pledge_internal_output, pledge_output, pledge_reconciliation_output
+from pledges.receipts import receipt_token
+
+MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
+INTERNAL_LIST_MAX = 1000
+
+
+def _caller(request: Request) -> PlatformUser | None:
+    user = request.user
+    return user if isinstance(user, PlatformUser) else None
+
+
+def _donor(caller: PlatformUser | None, data: dict[str, Any]) -> services.Donor:
+    if caller is None:
+        return services.Donor(user_id=None, name=data["donor_name"], email=data["donor_email"])
+    return services.Donor(user_id=caller.id, name=caller.name, email=caller.email)
+
+
+def _created_response(outcome: PledgeOutcome) -> Response:
+    """The 201 of a create, first or replayed, with the guest's receipt token recomputed."""
+    body = dict(outcome.body)
+    if outcome.pledge.receipt_nonce:
+        body["receipt_token"] = receipt_token(nonce=outcome.pledge.receipt_nonce)
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return Response(body, status=outcome.status, headers=headers)
+
+
+class PledgeListCreateApi(APIView):
+    """Anyone may pledge (guests too); a donation history needs an account."""
+
+    class FilterSerializer(serializers.Serializer):
+        campaign_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    class InputSerializer(StrictSerializer):
+        campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+        amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT)
+        currency = CurrencyField(required=False)
+        anonymous = StrictBooleanField(required=False)
+        donor_name = StrictCharField(min_length=1, max_length=150, required=False)
+        donor_email = StrictEmailField(required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            # SPEC §3: an account's name and email come from its token; a guest gives both.
+            signed_in = self.context["signed_in"]
+            errors: dict[str, list[str]] = {}
+            for field in ("donor_name", "donor_email"):
+                if signed_in and field in attrs:
+                    errors[field] = ["Not allowed when signed in: the account's own is used."]
+                elif not signed_in and field not in attrs:
+                    errors[field] = ["This field is required."]
+            if errors:
+                raise serializers.ValidationError(errors)
+            return attrs
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        caller = _caller(request)
+        if caller is None:
+            raise exceptions.NotAuthenticated()
+        pledges = selectors.pledge_list(
+            user_id=None if caller.is_staff else caller.id,
+            campaign_id=filters.validated_data.get("campaign_id"),
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(pledges, request, view=self) or []
+        return paginator.get_paginated_response([pledge_output(pledge) for pledge in page])
+
+    def post(self, request: Request) -> Response:
+        key = idempotency_key_parse(request.headers.get(HEADER))
+        caller = _caller(request)
+        data = self.InputSerializer.parse(request.data, context={"signed_in": caller is not None})
+        donor = _donor(caller, data)
+        outcome = services.pledge_create_once(
+            idempotency=idempotency_request(
+                key=key, user_id=donor.user_id, email=donor.email, body=data
+            ),
+            donor=donor,
+            campaign_id=data["campaign_id"],
+            amount=data["amount"],
+            currency=data.get("currency"),
+            anonymous=data.get("anonymous", False),
+        )
+        return _created_response(outcome)
+
+
+class PledgeDetailApi(APIView):
+    def get(self, request: Request, pledge_id: int) -> Response:
+        caller = _caller(request)
+        token = request.query_params.get("receipt_token")
+        if caller is None and not token:
+            raise exceptions.NotAuthenticated()
+        pledge = selectors.pledge_get_for_reader(
+            pledge_id=pledge_id,
+            user_id=caller.id if caller else None,
+            is_staff=bool(caller and caller.is_staff),
+            receipt_token=token,
+        )
+        if pledge is None:
+            raise Problem(404, "No pledge with this id.")
+        return Response(pledge_output(pledge))
+
+
+class InternalPledgeDetailApi(APIView):
+    """For payment_service: a pledge's amount, owner, status and receipt token hash."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    def get(self, request: Request, pledge_id: int) -> Response:
+        pledge = selectors.pledge_get(pledge_id=pledge_id)
+        if pledge is None:
+            raise Problem(404, "No pledge with this id.")
+        return Response(pledge_internal_output(pledge))
+
+
+class InternalPledgeListApi(APIView):
+    """For campaign_service's reconciliation: every pledge, in id order, ``after`` an id."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    class FilterSerializer(serializers.Serializer):
+        campaign_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+        after = serializers.IntegerField(min_value=0, max_value=MAX_ID, default=0)
+        limit = serializers.IntegerField(min_value=1, default=500)
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        limit = min(filters.validated_data["limit"], INTERNAL_LIST_MAX)
+        pledges = selectors.pledge_list_after(
+            after=filters.validated_data["after"],
+            limit=limit + 1,  # one more tells whether another page follows
+            campaign_id=filters.validated_data.get("campaign_id"),
+        )
+        page = pledges[:limit]
+        return Response(
+            {
+                "results": [pledge_reconciliation_output(pledge) for pledge in page],
+                "next_after": page[-1].pk if len(pledges) > limit else None,
+            }
+        )

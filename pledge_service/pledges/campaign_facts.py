@@ -1,0 +1,168 @@
+"""Campaign facts for the pledge path: a local copy kept by events, asked for on a miss (SPEC §4).
+
+Reading order, cheapest first (docs/pledges.md has the reasoning):
+
+1. this process's memory, for ``CAMPAIGN_FACTS_CACHE_SECONDS`` (no query on the hot path);
+2. the ``CampaignFacts`` table, kept by ``CAMPAIGN_CHANGED`` events;
+3. campaign_service itself (a signed internal GET, short timeout), when the copy is missing, says
+   ``draft`` (it may have been activated a moment ago), or says ``active`` but is older than
+   ``CAMPAIGN_FACTS_MAX_AGE``. The answer is stored for everyone.
+
+``closed`` is final (SPEC §3), and so is ``deleted`` (the status of a deleted campaign's last
+event, or what a 404 for a campaign known here means): a copy saying either is never asked about
+again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from careforall_common.internal import internal_get
+from careforall_common.problems import Problem
+from pledges.models import CampaignFacts
+
+logger = logging.getLogger(__name__)
+
+ACTIVE, DRAFT, CLOSED, DELETED = "active", "draft", "closed", "deleted"
+STATUSES = {ACTIVE, DRAFT, CLOSED}
+FINAL = {CLOSED, DELETED}
+CURRENCY = re.compile(r"[a-z]{3}")
+_CACHE_LIMIT = 10_000
+
+# campaign id → (monotonic expiry, facts). Plain dict operations are atomic under the GIL, which
+# is all the gthread workers need; the worst race re-reads the table once.
+_cache: dict[int, tuple[float, CampaignFacts]] = {}
+
+
+def campaign_facts_get(*, campaign_id: int) -> CampaignFacts | None:
+    """Return the facts a pledge may rely on, or None when campaign_service knows no such campaign.
+
+    The facts of a deleted campaign say ``deleted``.
+    Raises a 503 ``Problem`` when nothing is known locally and campaign_service cannot answer.
+    Called outside any transaction: it may make an HTTP call.
+    """
+    cached = _cache.get(campaign_id)
+    if cached is not None and cached[0] > time.monotonic() and _reliable(cached[1]):
+        return cached[1]
+    facts = CampaignFacts.objects.filter(campaign_id=campaign_id).first()
+    if facts is not None and _reliable(facts):
+        _remember(facts)
+        return facts
+    asked_at = timezone.now()
+    reachable, answer = _ask(campaign_id)
+    if not reachable:
+        if facts is None:
+            raise Problem(503, "Campaign details are unavailable; try again shortly.")
+        return facts  # degraded: a copy that may lag beats refusing every pledge
+    if answer is None:
+        # Known here, unknown there: deleted since (ids are never reused).
+        CampaignFacts.objects.filter(campaign_id=campaign_id, refreshed_at__lt=asked_at).update(
+            status=DELETED, refreshed_at=asked_at
+        )
+        _cache.pop(campaign_id, None)
+        return None
+    campaign_facts_apply(
+        campaign_id=campaign_id,
+        status=answer["status"],
+        currency=answer["currency"],
+        refreshed_at=asked_at,
+    )
+    fresh = CampaignFacts(
+        campaign_id=campaign_id,
+        status=answer["status"],
+        currency=answer["currency"],
+        refreshed_at=asked_at,
+    )
+    _remember(fresh)
+    return fresh
+
+
+def campaign_facts_apply(
+    *, campaign_id: int, status: str, currency: str, refreshed_at: datetime
+) -> bool:
+    """Store these facts unless newer ones are stored; return whether they were stored.
+
+    A conditional update first, since the row usually exists; then an insert, whose unique
+    ``campaign_id`` turns a concurrent insert or a newer row into an ``IntegrityError``, answered
+    by the same conditional update. The newest report wins whatever the order of arrival.
+    """
+    values = {"status": status, "currency": currency, "refreshed_at": refreshed_at}
+    older = CampaignFacts.objects.filter(campaign_id=campaign_id, refreshed_at__lt=refreshed_at)
+    if older.update(**values):
+        stored = True
+    else:
+        try:
+            with transaction.atomic():
+                CampaignFacts.objects.create(campaign_id=campaign_id, **values)
+            stored = True
+        except IntegrityError:
+            stored = bool(older.update(**values))
+    transaction.on_commit(lambda: _cache.pop(campaign_id, None))
+    return stored
+
+
+def campaign_facts_cache_clear() -> None:
+    _cache.clear()
+
+
+def _reliable(facts: CampaignFacts) -> bool:
+    """Whether the copy may be used without asking campaign_service."""
+    if facts.status in FINAL:
+        return True
+    if facts.status != ACTIVE:
+        return False
+    max_age = timedelta(seconds=settings.CAMPAIGN_FACTS_MAX_AGE)
+    return timezone.now() - facts.refreshed_at <= max_age
+
+
+def _remember(facts: CampaignFacts) -> None:
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    expiry = time.monotonic() + settings.CAMPAIGN_FACTS_CACHE_SECONDS
+    _cache[facts.campaign_id] = (expiry, facts)
+
+
+def _ask(campaign_id: int) -> tuple[bool, dict[str, Any] | None]:
+    """Ask campaign_service; return (reachable, facts or None when it knows no such campaign)."""
+    try:
+        response = internal_get(
+            "campaign",
+            f"/internal/campaigns/{campaign_id}",
+            timeout=settings.CAMPAIGN_FACTS_TIMEOUT,
+        )
+    except requests.RequestException as error:
+        logger.warning("campaign facts: campaign_service unreachable: %s", error)
+        return False, None
+    if response.status_code == 404:
+        return True, None
+    try:
+        answer = response.json() if response.status_code == 200 else None
+    except ValueError:
+        answer = None
+    if not _well_formed(answer, campaign_id):
+        logger.warning(
+            "campaign facts: campaign_service answered %s: %s",
+            response.status_code,
+            response.text[:200],
+        )
+        return False, None
+    return True, answer
+
+
+def _well_formed(answer: Any, campaign_id: int) -> bool:
+    return (
+        isinstance(answer, dict)
+        and answer.get("campaign_id") == campaign_id
+        and answer.get("status") in STATUSES
+        and isinstance(answer.get("currency"), str)
+        and CURRENCY.fullmatch(answer["currency"]) is not None
+    )

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django.db import models
+
+MAX_AMOUNT = 100_000_000  # minor units (SPEC §2)
+
+
+class PledgeStatus(models.TextChoices):
+    PENDING = "PENDING"
+    AUTHORIZED = "AUTHORIZED"
+    CAPTURED = "CAPTURED"
+    FAILED = "FAILED"
+
+
+class Pledge(models.Model):
+    """A donor's promise to give ``amount`` to a campaign, and how far its payment got.
+
+    ``campaign_id`` and ``user_id`` name rows of other services: plain ids, no foreign keys
+    (SPEC §7). Guests have no ``user_id``; their pledge carries the ingredients of the receipt
+    token instead (``pledges.receipts``): a random nonce and the token's SHA-256, never the token.
+    """
+
+    campaign_id = models.BigIntegerField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    donor_name = models.CharField(max_length=150)
+    donor_email = models.CharField(max_length=254)  # never public (SPEC §3)
+    anonymous = models.BooleanField(default=False)
+    amount = models.IntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.PENDING
+    )
+    receipt_nonce = models.CharField(max_length=32, null=True, blank=True)
+    receipt_token_hash = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user_id", "id"], name="pledge_user_id_idx"),
+            models.Index(fields=["campaign_id", "id"], name="pledge_campaign_id_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=1, amount__lte=MAX_AMOUNT),
+                name="pledge_amount_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[a-z]{3}$"), name="pledge_currency_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PledgeStatus.values), name="pledge_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(campaign_id__gte=1), name="pledge_campaign_id_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pledge #{self.pk}"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to one ``Idempotency-Key`` of one caller, committed with its pledge.
+
+    ``scope`` is ``user:<id>`` or ``guest:<lower-cased email>``. Uniqueness is enforced on
+    ``scoped_key_hash`` = SHA-256 of scope and key rather than on the two columns: the database's
+    collation (``utf8mb4_unicode_ci``) compares case-insensitively and ignores trailing spaces,
+    which would make ``"Key"``, ``"key"`` and ``"key "`` one key. The digest compares exactly, on
+    MariaDB and MySQL alike.
+
+    ``response_body`` is the 201 body without the guest's ``receipt_token`` (recomputed on each
+    answer, never stored).
+    """
+
+    scope = models.CharField(max_length=261)
+    key = models.CharField(max_length=255)
+    scoped_key_hash = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the canonical JSON body
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="+")
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
+
+class CampaignFacts(models.Model):
+    """The local copy of what pledges need to know about a campaign (docs/pledges.md).
+
+    ``refreshed_at`` is when these facts were known to be true: the ``occurred_at`` of the
+    ``CAMPAIGN_CHANGED`` event that brought them, or the moment campaign_service was asked. It
+    orders the updates (an older report never overwrites a newer one) and bounds the staleness.
+    """
+
+    campaign_id = models.BigIntegerField(unique=True)
+    status = models.CharField(max_length=16)
+    currency = models.CharField(max_length=3)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "campaign facts"
+
+    def __str__(self) -> str:
+        return f"Campaign #{self.campaign_id}: {self.status}, {self.currency}"

@@ -1,0 +1,73 @@
+"""What pledges look like from outside: plain dicts, built once, since reads are the hot path."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pledges.models import Pledge
+
+
+def timestamp(value: datetime) -> str:
+    """ISO-8601 UTC with a ``Z`` (SPEC §2)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def pledge_output(pledge: Pledge) -> dict[str, Any]:
+    """Return the ``Pledge`` of SPEC §3 (never the donor's email)."""
+    return {
+        "id": pledge.pk,
+        "campaign_id": pledge.campaign_id,
+        "user_id": pledge.user_id,
+        "donor_name": pledge.donor_name,
+        "anonymous": pledge.anonymous,
+        "amount": pledge.amount,
+        "currency": pledge.currency,
+        "status": pledge.status,
+        "created_at": timestamp(pledge.created_at),
+        "updated_at": timestamp(pledge.updated_at),
+    }
+
+
+def pledge_created_payload(pledge: Pledge) -> dict[str, Any]:
+    """The payload of ``PLEDGE_CREATED`` (SPEC §4)."""
+    return {
+        "pledge_id": pledge.pk,
+        "campaign_id": pledge.campaign_id,
+        "user_id": pledge.user_id,
+        "donor_name": pledge.donor_name,
+        "anonymous": pledge.anonymous,
+        "amount": pledge.amount,
+        "currency": pledge.currency,
+        "status": pledge.status,
+        "created_at": timestamp(pledge.created_at),
+    }
+
+
+def pledge_internal_output(pledge: Pledge) -> dict[str, Any]:
+    """What payment_service reads about a pledge (``GET /internal/pledges/{id}``)."""
+    return {
+        "pledge_id": pledge.pk,
+        "campaign_id": pledge.campaign_id,
+        "user_id": pledge.user_id,
+        "amount": pledge.amount,
+        "currency": pledge.currency,
+        "status": pledge.status,
+        "receipt_token_hash": pledge.receipt_token_hash,
+    }
+
+
+def pledge_reconciliation_output(pledge: Pledge) -> dict[str, Any]:
+    """What campaign_service's reconciliation reads (``GET /internal/pledges``)."""
+    return {
+        "pledge_id": pledge.pk,
+        "campaign_id": pledge.campaign_id,
+        "user_id": pledge.user_id,
+        "donor_name": pledge.donor_name,
+        "anonymous": pledge.anonymous,
+        "amount": pledge.amount,
+        "currency": pledge.currency,
+        "status": pledge.status,
+        "created_at": timestamp(pledge.created_at),
+    }

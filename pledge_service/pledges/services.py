@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from careforall_common.outbox.services import outbox_write
+from careforall_common.problems import Problem
+from pledges.campaign_facts import ACTIVE, DELETED, campaign_facts_get
+from pledges.idempotency import IdempotencyRequest, PledgeOutcome, idempotency_replay
+from pledges.models import IdempotencyRecord, Pledge, PledgeStatus
+from pledges.outputs import pledge_created_payload, pledge_output
+from pledges.receipts import receipt_nonce_new, receipt_token, receipt_token_hash
+
+logger = logging.getLogger(__name__)
+
+# MariaDB/MySQL error codes.
+DUPLICATE_KEY = 1062
+LOCK_WAIT_TIMEOUT = 1205
+DEADLOCK = 1213
+
+CREATE_ATTEMPTS = 3
+
+# SPEC §5.3: PENDING < AUTHORIZED < CAPTURED; FAILED only from PENDING or AUTHORIZED. A capture
+# may be reported before the authorization, hence PENDING → CAPTURED.
+EARLIER = {
+    PledgeStatus.AUTHORIZED: [PledgeStatus.PENDING],
+    PledgeStatus.CAPTURED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED],
+    PledgeStatus.FAILED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED],
+}
+
+
+@dataclass(frozen=True)
+class Donor:
+    """Who pledges: an account (from the access token) or a guest (``user_id`` None)."""
+
+    user_id: int | None
+    name: str
+    email: str
+
+
+def pledge_create_once(
+    *,
+    idempotency: IdempotencyRequest,
+    donor: Donor,
+    campaign_id: int,
+    amount: int,
+    currency: str | None,
+    anonymous: bool,
+) -> PledgeOutcome:
+    """Make the pledge of this key exactly once, or replay the answer its first request got.
+
+    No read precedes the write: ``pledge_create`` inserts, and the unique key of the idempotency
+    record decides. A repeat (even a concurrent one) fails that insert and is answered from the
+    committed record; a deadlock between waiters (possible when the key's holder rolls back) is
+    retried. 404/409/422/503 refusals look for an earlier answer first, so a repeat still gets its
+    original 201 after the campaign closed. Calls campaign_service, so never inside a transaction.
+    """
+    try:
+        currency = pledge_currency_for(campaign_id=campaign_id, currency=currency)
+    except Problem:
+        earlier = idempotency_replay(idempotency=idempotency)
+        if earlier is not None:
+            return earlier
+        raise
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            record = pledge_create(
+                idempotency=idempotency,
+                donor=donor,
+                campaign_id=campaign_id,
+                amount=amount,
+                currency=currency,
+                anonymous=anonymous,
+            )
+            return PledgeOutcome.of(record, replayed=False)
+        except IntegrityError as error:
+            if _error_code(error) != DUPLICATE_KEY:
+                raise
+            earlier = idempotency_replay(idempotency=idempotency)
+            if earlier is not None:
+                return earlier
+            # The record that refused the insert is gone again (pruned): insert once more.
+        except OperationalError as error:
+            if _error_code(error) == LOCK_WAIT_TIMEOUT:
+                break
+            if _error_code(error) != DEADLOCK:
+                raise
+            logger.info("pledge create: deadlock on attempt %d, retrying", attempt)
+    raise Problem(409, "A request with this Idempotency-Key is in progress; retry shortly.")
+
+
+def _error_code(error: Exception) -> object:
+    return error.args[0] if error.args else None
+
+
+def pledge_currency_for(*, campaign_id: int, currency: str | None) -> str:
+    """Return the currency of a pledge to this campaign (the campaign's when none is given).
+
+    404 unknown campaign, 409 not active, 422 another currency (SPEC §3); 503 when the campaign's
+    facts are unknown here and campaign_service does not answer.
+    """
+    campaign = campaign_facts_get(campaign_id=campaign_id)
+    if campaign is None or campaign.status == DELETED:
+        raise Problem(404, "No campaign with this id.", campaign_id=campaign_id)
+    if campaign.status != ACTIVE:
+        raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
+    if currency is not None and currency != campaign.currency:
+        raise Problem(
+            422,
+            f"This campaign takes pledges in {campaign.currency} only.",
+            campaign_id=campaign_id,
+        )
+    return campaign.currency
+
+
+@transaction.atomic(durable=True)
+def pledge_create(
+    *,
+    idempotency: IdempotencyRequest,
+    donor: Donor,
+    campaign_id: int,
+    amount: int,
+    currency: str,
+    anonymous: bool,
+) -> IdempotencyRecord:
+    """Insert a PENDING pledge, its idempotency record and ``PLEDGE_CREATED``, or none of them.
+
+    The record commits with the pledge, so there is no "in progress" state to expose: a second
+    request with the key waits on this transaction's uncommitted unique-index entry, then gets a
+    duplicate-key error once it commits (and replays the record) or proceeds if it rolled back.
+    The record's body is the final 201 body, without the guest's receipt token (never stored).
+    """
+    nonce = receipt_nonce_new() if donor.user_id is None else None
+    pledge = Pledge.objects.create(
+        campaign_id=campaign_id,
+        user_id=donor.user_id,
+        donor_name=donor.name,
+        donor_email=donor.email,
+        anonymous=anonymous,
+        amount=amount,
+        currency=currency,
+        receipt_nonce=nonce,
+        receipt_token_hash=receipt_token_hash(receipt_token(nonce=nonce)) if nonce else None,
+    )
+    # Before the event: a duplicate fails here, having written as little as possible.
+    record = IdempotencyRecord.objects.create(
+        scope=idempotency.scope,
+        key=idempotency.key,
+        scoped_key_hash=idempotency.scoped_key_hash,
+        fingerprint=idempotency.fingerprint,
+        pledge=pledge,
+        response_status=201,
+        response_body=pledge_output(pledge),
+    )
+    outbox_write(
+        event_type="PLEDGE_CREATED",
+        aggregate_type="pledge",
+        aggregate_id=pledge.pk,
+        payload=pledge_created_payload(pledge),
+    )
+    return record
+
+
+def pledge_advance(
+    *, pledge_id: int, status: PledgeStatus, campaign_id: int, amount: int, currency: str
+) -> bool:
+    """Move the pledge to ``status`` if that is forward; return whether it moved.
+
+    The caller holds the transaction (the inbox's, which records the event id). The row lock
+    orders concurrent payment events; a late, repeated or backward event changes nothing and
+    emits nothing; a move emits ``PLEDGE_STATUS_CHANGED``. Raises ``Pledge.DoesNotExist`` for an
+    unknown pledge and ``ValueError`` when the payment's campaign, amount or currency is not the
+    pledge's: money that does not match is parked for an operator, never applied.
+    """
+    pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
+    if (pledge.campaign_id, pledge.amount, pledge.currency) != (campaign_id, amount, currency):
+        raise ValueError(f"the payment does not match pledge {pledge_id}")
+    previous = pledge.status
+    if previous not in EARLIER[status]:
+        return False
+    pledge.status = status
+    pledge.save(update_fields=["status", "updated_at"])
+    outbox_write(
+        event_type="PLEDGE_STATUS_CHANGED",
+        aggregate_type="pledge",
+        aggregate_id=pledge.pk,
+        payload={
+            "pledge_id": pledge.pk,
+            "campaign_id": pledge.campaign_id,
+            "previous_status": previous,
+            "new_status": status.value,
+            "amount": pledge.amount,
+            "currency": pledge.currency,
+        },
+    )
+    return True
+
+
+def idempotency_prune(*, batch_size: int = 1000) -> int:
+    """Delete idempotency records past ``IDEMPOTENCY_RETENTION_HOURS``; return how many.
+
+    In small batches, so that no delete holds many locks against the pledge path.
+    """
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(id__in=ids).delete()[0]

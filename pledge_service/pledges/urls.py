@@ -1,0 +1,13 @@
+from django.urls import path
+
+from careforall_common.inbox.apis import EventIngestApi
+from pledges import apis
+
+# Exact routes, no trailing slash (APPEND_SLASH is off). The gateway never routes /internal/.
+urlpatterns = [
+    path("api/pledges", apis.PledgeListCreateApi.as_view()),
+    path("api/pledges/<int:pledge_id>", apis.PledgeDetailApi.as_view()),
+    path("internal/events", EventIngestApi.as_view()),
+    path("internal/pledges", apis.InternalPledgeListApi.as_view()),
+    path("internal/pledges/<int:pledge_id>", apis.InternalPledgeDetailApi.as_view()),
+]
