@@ -50,8 +50,6 @@ CELERY_BEAT_SCHEDULE = {
 # Guests' receipt tokens are HMACs under this secret (docs/pledges.md); changing it invalidates
 # every receipt token given out so far.
 RECEIPT_SECRET = env.str("RECEIPT_SECRET", default=SECRET_KEY)
-# Idempotency keys are kept at least 24 hours (SPEC §3); a system check refuses less.
-IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 # The local copy of campaign facts (docs/pledges.md): an "active" fact older than this is
 # confirmed with campaign_service before a pledge relies on it.
 CAMPAIGN_FACTS_MAX_AGE = env.float("CAMPAIGN_FACTS_MAX_AGE", default=60.0)

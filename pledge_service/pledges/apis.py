@@ -16,11 +16,12 @@ from careforall_common.fields import (
     StrictIntegerField,
     StrictSerializer,
 )
+from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.internal import IsSignedInternalCall
 from careforall_common.pagination import CursorPagination
 from careforall_common.problems import Problem
 from pledges import selectors, services
-from pledges.idempotency import HEADER, PledgeOutcome, idempotency_key_parse, idempotency_request
+from pledges.idempotency import PledgeOutcome, pledge_idempotency
 from pledges.models import MAX_AMOUNT
 from pledges.outputs import pledge_internal_output, pledge_output, pledge_reconciliation_output
 from pledges.receipts import receipt_token
@@ -96,7 +97,7 @@ class PledgeListCreateApi(APIView):
         data = self.InputSerializer.parse(request.data, context={"signed_in": caller is not None})
         donor = _donor(caller, data)
         outcome = services.pledge_create_once(
-            idempotency=idempotency_request(
+            idempotency=pledge_idempotency(
                 key=key, user_id=donor.user_id, email=donor.email, body=data
             ),
             donor=donor,

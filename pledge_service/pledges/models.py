@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from careforall_common.idempotency import IdempotencyRecordBase
+
 MAX_AMOUNT = 100_000_000  # minor units (SPEC §2)
 
 
@@ -60,30 +62,14 @@ class Pledge(models.Model):
         return f"Pledge #{self.pk}"
 
 
-class IdempotencyRecord(models.Model):
-    """The answer given to one ``Idempotency-Key`` of one caller, committed with its pledge.
+class IdempotencyRecord(IdempotencyRecordBase):
+    """The answer to one ``Idempotency-Key`` of one caller, committed with its pledge.
 
-    ``scope`` is ``user:<id>`` or ``guest:<lower-cased email>``. Uniqueness is enforced on
-    ``scoped_key_hash`` = SHA-256 of scope and key rather than on the two columns: the database's
-    collation (``utf8mb4_unicode_ci``) compares case-insensitively and ignores trailing spaces,
-    which would make ``"Key"``, ``"key"`` and ``"key "`` one key. The digest compares exactly, on
-    MariaDB and MySQL alike.
-
-    ``response_body`` is the 201 body without the guest's ``receipt_token`` (recomputed on each
-    answer, never stored).
+    ``scope`` is ``user:<id>`` or ``guest:<lower-cased email>``; ``response_body`` is the 201
+    body without the guest's ``receipt_token`` (recomputed on each answer, never stored).
     """
 
-    scope = models.CharField(max_length=261)
-    key = models.CharField(max_length=255)
-    scoped_key_hash = models.CharField(max_length=64, unique=True)
-    fingerprint = models.CharField(max_length=64)  # SHA-256 of the canonical JSON body
     pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="+")
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}"
 
 
 class CampaignFacts(models.Model):

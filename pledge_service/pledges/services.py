@@ -2,16 +2,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.utils import timezone
 
+from careforall_common.idempotency import IdempotencyRequest
 from careforall_common.outbox.services import outbox_write
 from careforall_common.problems import Problem
 from pledges.campaign_facts import ACTIVE, DELETED, campaign_facts_get
-from pledges.idempotency import IdempotencyRequest, PledgeOutcome, idempotency_replay
+from pledges.idempotency import PledgeOutcome, idempotency_replay
 from pledges.models import IdempotencyRecord, Pledge, PledgeStatus
 from pledges.outputs import pledge_created_payload, pledge_output
 from pledges.receipts import receipt_nonce_new, receipt_token, receipt_token_hash
@@ -199,21 +197,3 @@ def pledge_advance(
         },
     )
     return True
-
-
-def idempotency_prune(*, batch_size: int = 1000) -> int:
-    """Delete idempotency records past ``IDEMPOTENCY_RETENTION_HOURS``; return how many.
-
-    In small batches, so that no delete holds many locks against the pledge path.
-    """
-    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
-    deleted = 0
-    while True:
-        ids = list(
-            IdempotencyRecord.objects.filter(created_at__lt=cutoff)
-            .order_by("id")
-            .values_list("id", flat=True)[:batch_size]
-        )
-        if not ids:
-            return deleted
-        deleted += IdempotencyRecord.objects.filter(id__in=ids).delete()[0]

@@ -1,7 +1,8 @@
 from careforall_common.celery import careforall_task
-from pledges import services
+from careforall_common.idempotency import idempotency_prune as prune
+from pledges.models import IdempotencyRecord
 
 
 @careforall_task(name="pledges.idempotency_prune")
 def idempotency_prune() -> int:
-    return services.idempotency_prune()
+    return prune(IdempotencyRecord)

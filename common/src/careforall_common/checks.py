@@ -46,6 +46,21 @@ def key_errors() -> list[CheckMessage]:
     ]
 
 
+def retention_errors() -> list[CheckMessage]:
+    """Return an error when idempotency keys would be kept less than SPEC's 24 hours."""
+    from careforall_common.idempotency import MIN_RETENTION_HOURS
+
+    if getattr(settings, "IDEMPOTENCY_RETENTION_HOURS", MIN_RETENTION_HOURS) >= MIN_RETENTION_HOURS:
+        return []
+    return [
+        Error(
+            f"IDEMPOTENCY_RETENTION_HOURS is below {MIN_RETENTION_HOURS}.",
+            hint="Idempotency keys must be kept at least 24 hours (SPEC §3).",
+            id="careforall.E003",
+        )
+    ]
+
+
 @register()
-def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    return secret_errors() + key_errors()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    return secret_errors() + key_errors() + retention_errors()

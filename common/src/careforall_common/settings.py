@@ -214,6 +214,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log JSON lines like the web 
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
+# Idempotency keys are kept at least 24 hours (SPEC §3); a system check refuses less.
+IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
+
 
 def logging_config(service: str) -> dict[str, Any]:
     """Return ``LOGGING``: one JSON object per line on stderr, with the service and request id."""

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from pledges.checks import check_idempotency_retention
+from careforall_common.checks import retention_errors
+from careforall_common.idempotency import idempotency_prune as prune
 from pledges.models import IdempotencyRecord, Pledge
-from pledges.services import idempotency_prune
 from pledges.tasks import idempotency_prune as idempotency_prune_task
 from pledges.tests.factories import SIGNED_IN_BODY, pledge_post
 
@@ -32,7 +32,7 @@ def test_only_records_past_the_retention_are_pruned(
     age("older", 100)
     age("recent", 47.9)
 
-    deleted = idempotency_prune(batch_size=1)
+    deleted = prune(IdempotencyRecord, batch_size=1)
 
     assert deleted == 2
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
@@ -53,7 +53,7 @@ def test_the_task_prunes_with_the_configured_retention(
 def test_a_pruned_key_makes_a_new_pledge(donor_client: Any, active_campaign: int) -> None:
     first = pledge_post(donor_client, SIGNED_IN_BODY).json()
     age("key-1", 49)
-    idempotency_prune()
+    prune(IdempotencyRecord)
 
     again = pledge_post(donor_client, SIGNED_IN_BODY)
 
@@ -63,11 +63,11 @@ def test_a_pruned_key_makes_a_new_pledge(donor_client: Any, active_campaign: int
 
 def test_a_retention_below_24_hours_is_refused(settings: Any) -> None:
     settings.IDEMPOTENCY_RETENTION_HOURS = 23
-    refused = [message.id for message in check_idempotency_retention()]
+    refused = [message.id for message in retention_errors()]
     settings.IDEMPOTENCY_RETENTION_HOURS = 24
 
-    assert refused == ["pledges.E001"]
-    assert check_idempotency_retention() == []
+    assert refused == ["careforall.E003"]
+    assert retention_errors() == []
 
 
 def test_the_prune_runs_hourly(settings: Any) -> None:

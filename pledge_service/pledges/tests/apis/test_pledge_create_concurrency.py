@@ -18,8 +18,8 @@ import pytest
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from careforall_common.idempotency import IdempotencyRequest
 from careforall_common.outbox.models import OutboxEvent
-from pledges.idempotency import IdempotencyRequest
 from pledges.models import IdempotencyRecord, Pledge
 from pledges.tests.factories import GUEST_BODY, SIGNED_IN_BODY, pledge_post
 
