@@ -45,6 +45,12 @@ class Platform:
     url: str
     process: subprocess.Popen[str] | None
     output: list[str]
+    var: Path = ROOT / "var" / "e2e"
+    database_prefix: str = PREFIX
+
+    def pid(self, name: str) -> int:
+        """The pid of a supervised child of scripts/up (web-campaign, worker-pledge, …)."""
+        return int((self.var / "run" / f"{name}.pid").read_text())
 
 
 @pytest.fixture(scope="session")

@@ -57,3 +57,89 @@ def assert_problem(response: requests.Response, status: int) -> dict[str, object
     assert body["status"] == status
     assert {"type", "title", "status", "detail"} <= set(body)
     return body
+
+
+def create_campaign(gateway: str, staff_token: str, **fields: object) -> dict[str, object]:
+    body = {
+        "title": f"Campaign {uuid.uuid4().hex[:8]}",
+        "description": "End-to-end",
+        "goal_amount": 1_000_000,
+        "status": "active",
+        **fields,
+    }
+    response = requests.post(
+        f"{gateway}/api/campaigns", json=body, headers=bearer(staff_token), timeout=10
+    )
+    assert response.status_code == 201, response.text
+    campaign: dict[str, object] = response.json()
+    return campaign
+
+
+def make_pledge(
+    gateway: str,
+    campaign_id: int,
+    amount: int,
+    *,
+    token: str | None = None,
+    key: str | None = None,
+    **fields: object,
+) -> requests.Response:
+    headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+    if token:
+        headers.update(bearer(token))
+    else:
+        fields.setdefault("donor_name", "Guest Donor")
+        fields.setdefault("donor_email", f"guest-{uuid.uuid4().hex[:8]}@example.org")
+    body = {"campaign_id": campaign_id, "amount": amount, **fields}
+    return requests.post(f"{gateway}/api/pledges", json=body, headers=headers, timeout=30)
+
+
+def get_campaign(gateway: str, campaign_id: int) -> dict[str, object]:
+    response = requests.get(f"{gateway}/api/campaigns/{campaign_id}", timeout=10)
+    assert response.status_code == 200, response.text
+    campaign: dict[str, object] = response.json()
+    return campaign
+
+
+def wait_until(check: object, timeout: float = 10.0, interval: float = 0.05) -> float:
+    """Poll ``check()`` until it is true; return the seconds it took (fails after ``timeout``)."""
+    assert callable(check)
+    started = time.monotonic()
+    while True:
+        if check():
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"not true within {timeout} s")
+        time.sleep(interval)
+
+
+def all_pledges(gateway: str, staff_token: str, campaign_id: int) -> list[dict[str, object]]:
+    """The truth: every pledge of the campaign, from pledge_service (staff view)."""
+    url: str | None = f"{gateway}/api/pledges?campaign_id={campaign_id}&page_size=100"
+    pledges: list[dict[str, object]] = []
+    while url:
+        page = requests.get(url, headers=bearer(staff_token), timeout=10).json()
+        pledges += page["results"]
+        url = page["next"]
+    return pledges
+
+
+def expected_totals(pledges: list[dict[str, object]]) -> dict[str, int]:
+    totals = {f"{s}_amount": 0 for s in ("pending", "authorized", "captured", "failed")}
+    for pledge in pledges:
+        totals[f"{str(pledge['status']).lower()}_amount"] += int(str(pledge["amount"]))
+    totals["total_pledges"] = len(pledges)
+    totals["current_amount"] = totals["captured_amount"]
+    return totals
+
+
+def totals_of(campaign: dict[str, object]) -> dict[str, int]:
+    names = (
+        "pending_amount",
+        "authorized_amount",
+        "captured_amount",
+        "failed_amount",
+        "total_pledges",
+        "current_amount",
+    )
+    return {name: int(str(campaign[name])) for name in names}
