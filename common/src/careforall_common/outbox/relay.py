@@ -152,7 +152,7 @@ def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], e
 def backoff(attempts: int) -> float:
     """Seconds before try ``attempts + 1``: exponential, capped, with ±20 % jitter."""
     base = float(careforall_settings.OUTBOX_BACKOFF_BASE)
-    delay = min(float(careforall_settings.OUTBOX_BACKOFF_CAP), base * 2 ** (attempts - 1))
+    delay = min(float(careforall_settings.OUTBOX_BACKOFF_CAP), base * 2.0 ** (attempts - 1))
     return delay * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not security)
 
 
