@@ -18,6 +18,7 @@ import platform
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -53,6 +54,7 @@ either a path or a wrk Lua script in `scripts/bench.d/`).
 |---|---|
 | campaign-list | `GET /api/campaigns?status=active&page_size=20` |
 | campaign-detail | `GET /api/campaigns/{id}`, cycling over the seeded campaigns |
+| pledge-create | `POST /api/pledges` as a signed-in donor, a new Idempotency-Key per request |
 """
 
 
@@ -107,6 +109,19 @@ def seed(url: str, count: int) -> list[int]:
             }
             found[title] = call("POST", f"{url}/api/campaigns", body, token)["id"]
     return sorted(found[title] for title in titles)
+
+
+def donor(url: str) -> str:
+    """Register a donor for the write scenarios and return its access token."""
+    email = f"bench-{uuid.uuid4().hex[:12]}@example.org"
+    password = uuid.uuid4().hex
+    call(
+        "POST", f"{url}/api/auth/register", {"email": email, "password": password, "name": "Bench"}
+    )
+    token: str = call("POST", f"{url}/api/auth/token", {"email": email, "password": password})[
+        "access"
+    ]
+    return token
 
 
 def read_result(path: Path) -> dict[str, Any]:
@@ -173,6 +188,8 @@ def main() -> None:
     seed_parser = commands.add_parser("seed")
     seed_parser.add_argument("url")
     seed_parser.add_argument("count", type=int)
+    donor_parser = commands.add_parser("donor")
+    donor_parser.add_argument("url")
     report_parser = commands.add_parser("report")
     report_parser.add_argument("doc", type=Path)
     report_parser.add_argument("results", type=Path)
@@ -182,6 +199,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "seed":
         sys.stdout.write(",".join(map(str, seed(args.url.rstrip("/"), args.count))) + "\n")
+    elif args.command == "donor":
+        sys.stdout.write(donor(args.url.rstrip("/")) + "\n")
     else:
         report(args.doc, args.results, args.commit, args.setting, args.scenarios)
 

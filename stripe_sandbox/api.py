@@ -1,0 +1,211 @@
+"""The `/v1` API: authentication, routing, idempotency, Stripe's JSON and headers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from .errors import (
+    ApiError,
+    invalid_api_key,
+    invalid_request,
+    no_api_key,
+    resource_missing,
+    unrecognized_url,
+)
+from .forms import parse_form
+from .idempotency import IdempotencyStore, Saved
+from .objects import new_id
+from .payments import Payments, RequestRef
+from .refunds import refund_create
+from .settings import Settings
+from .webhooks import Webhooks
+
+MAX_BODY = 1024 * 1024
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: bytes
+    route: str
+    headers: dict[str, str] = field(default_factory=dict)
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    replayed: bool = False
+
+
+def json_bytes(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+Handler = Callable[[str, dict[str, Any], RequestRef], dict[str, Any]]
+
+
+class StripeApi:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        payments: Payments,
+        webhooks: Webhooks,
+        idempotency: IdempotencyStore,
+    ) -> None:
+        self._settings = settings
+        self._idempotency = idempotency
+        self._webhooks = webhooks
+        self._routes = _routes(payments, self._event_get)
+
+    def handle(self, request: Request) -> Response:
+        request_id = new_id("req_", 14)
+        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        found = self._route(request.method, request.path)
+        route = found[0] if found else f"{request.method} (unrecognized)"
+        try:
+            api_key = self._authenticate(request.headers)
+            if found is None:
+                raise unrecognized_url(request.method, request.path)
+            route, handler, object_id = found
+            if len(request.body) > MAX_BODY:
+                raise ApiError(
+                    413, {"message": "Request too large.", "type": "invalid_request_error"}
+                )
+            raw = _text(request.body) if request.method == "POST" else request.query
+            params = parse_form(raw)
+            ref = RequestRef(request_id, key)
+            if key:
+                response = self._idempotent((api_key, key), route, handler, object_id, params, ref)
+            else:
+                response = _ok(handler(object_id, params, ref))
+        except ApiError as error:
+            response = Response(error.status, json_bytes(error.body()), route, dict(error.headers))
+        response.route = route
+        response.request_id = request_id
+        response.idempotency_key = key
+        headers = response.headers
+        headers.setdefault("Request-Id", request_id)
+        headers["Stripe-Version"] = (
+            request.headers.get("Stripe-Version") or self._settings.api_version
+        )
+        if key:
+            headers["Idempotency-Key"] = key
+        if response.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="Stripe"'
+        return response
+
+    def _authenticate(self, headers: Mapping[str, str]) -> str:
+        scheme, _, value = (headers.get("Authorization") or "").strip().partition(" ")
+        key = ""
+        if scheme.lower() == "bearer":
+            key = value.strip()
+        elif scheme.lower() == "basic":  # curl -u sk_test_...:
+            try:
+                key = base64.b64decode(value.strip(), validate=True).decode().partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                key = ""
+        if not key:
+            raise no_api_key()
+        expected = self._settings.api_key
+        if (expected is not None and key != expected) or (
+            expected is None and not key.startswith("sk_test_")
+        ):
+            raise invalid_api_key(key)
+        return key
+
+    def _route(self, method: str, path: str) -> tuple[str, Handler, str] | None:
+        for route in self._routes:
+            match = route.pattern.fullmatch(path)
+            if match and route.method == method:
+                object_id = unquote(match.group(1)) if match.groups() else ""
+                return route.name, route.handler, object_id
+        return None
+
+    def _idempotent(
+        self,
+        scope: tuple[str, str],
+        route: str,
+        handler: Handler,
+        object_id: str,
+        params: dict[str, Any],
+        ref: RequestRef,
+    ) -> Response:
+        claim = self._idempotency.claim(scope, route.replace("{id}", object_id), params)
+        if isinstance(claim, Saved):
+            return Response(
+                claim.status,
+                claim.body,
+                route,
+                {"Idempotent-Replayed": "true", "Original-Request": claim.request_id},
+                replayed=True,
+            )
+        saved: Saved | None = None
+        try:
+            response = _ok(handler(object_id, params, ref))
+            saved = Saved(response.status, response.body, ref.id)
+        except ApiError as error:
+            response = Response(error.status, json_bytes(error.body()), route, dict(error.headers))
+            if error.executed:
+                saved = Saved(error.status, response.body, ref.id)
+        finally:
+            self._idempotency.finish(scope, claim, saved)
+        response.headers["Original-Request"] = ref.id
+        return response
+
+    def _event_get(self, event_id: str) -> dict[str, Any]:
+        event = self._webhooks.event_get(event_id)
+        if event is None:
+            raise resource_missing("event", event_id, param="id")
+        return event
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_request("The request body is not valid UTF-8.") from None
+
+
+def _ok(body: dict[str, Any]) -> Response:
+    return Response(200, json_bytes(body), "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    name: str
+    handler: Handler
+
+
+def _routes(p: Payments, event_get: Callable[[str], dict[str, Any]]) -> list[_Route]:
+    table: list[tuple[str, str, Handler]] = [
+        ("POST", "/v1/payment_intents", lambda _, d, r: p.intent_create(d, r)),
+        ("GET", "/v1/payment_intents/{id}", lambda i, d, _: p.intent_get(i, d)),
+        ("POST", "/v1/payment_intents/{id}/confirm", p.intent_confirm),
+        ("POST", "/v1/payment_intents/{id}/capture", p.intent_capture),
+        ("POST", "/v1/payment_intents/{id}/cancel", p.intent_cancel),
+        ("POST", "/v1/refunds", lambda _, d, r: refund_create(p, d, r)),
+        ("GET", "/v1/refunds/{id}", lambda i, d, _: p.object_get("refund", i, d)),
+        ("GET", "/v1/charges/{id}", lambda i, d, _: p.object_get("charge", i, d)),
+        ("GET", "/v1/payment_methods/{id}", lambda i, d, _: p.object_get("PaymentMethod", i, d)),
+        ("GET", "/v1/events/{id}", lambda i, _d, _r: event_get(i)),
+    ]
+    return [
+        _Route(method, re.compile(template.replace("{id}", "([^/]+)")), f"{method} {template}", fn)
+        for method, template, fn in table
+    ]

@@ -1,0 +1,151 @@
+"""What Stripe's test mode knows: test payment methods and per-currency charge limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ApiError, invalid_request
+
+
+@dataclass(frozen=True, slots=True)
+class Decline:
+    code: str
+    decline_code: str
+    message: str
+    param: str | None = None
+    seller_message: str = "The bank did not return any further details with this decline."
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    brand: str
+    last4: str
+    funding: str = "credit"
+    country: str = "US"
+    decline: Decline | None = None
+
+
+_DECLINED = "Your card was declined."
+
+# https://docs.stripe.com/testing#cards and #declined-payments: the `pm_card_*` shortcuts.
+TEST_CARDS: dict[str, Card] = {
+    "pm_card_visa": Card("visa", "4242"),
+    "pm_card_visa_debit": Card("visa", "5556", "debit"),
+    "pm_card_mastercard": Card("mastercard", "4444"),
+    "pm_card_mastercard_debit": Card("mastercard", "8210", "debit"),
+    "pm_card_amex": Card("amex", "8431"),
+    "pm_card_discover": Card("discover", "1117"),
+    "pm_card_chargeDeclined": Card(
+        "visa", "0002", decline=Decline("card_declined", "generic_decline", _DECLINED)
+    ),
+    "pm_card_chargeDeclinedInsufficientFunds": Card(
+        "visa",
+        "9995",
+        decline=Decline("card_declined", "insufficient_funds", "Your card has insufficient funds."),
+    ),
+    "pm_card_chargeDeclinedLostCard": Card(
+        "visa", "9987", decline=Decline("card_declined", "lost_card", _DECLINED)
+    ),
+    "pm_card_chargeDeclinedStolenCard": Card(
+        "visa", "9979", decline=Decline("card_declined", "stolen_card", _DECLINED)
+    ),
+    "pm_card_chargeDeclinedFraudulent": Card(
+        "visa", "0019", decline=Decline("card_declined", "fraudulent", _DECLINED)
+    ),
+    "pm_card_chargeDeclinedExpiredCard": Card(
+        "visa",
+        "0069",
+        decline=Decline("expired_card", "expired_card", "Your card has expired.", "exp_month"),
+    ),
+    "pm_card_chargeDeclinedIncorrectCvc": Card(
+        "visa",
+        "0127",
+        decline=Decline(
+            "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "cvc"
+        ),
+    ),
+    "pm_card_chargeDeclinedProcessingError": Card(
+        "visa",
+        "0119",
+        decline=Decline(
+            "processing_error",
+            "processing_error",
+            "An error occurred while processing your card. Try again in a little bit.",
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    symbol: str
+    minimum: (
+        int  # minor units (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts)
+    )
+    decimals: int = 2
+
+
+CURRENCIES: dict[str, Currency] = {
+    "usd": Currency("$", 50),
+    "aed": Currency("AED ", 200),
+    "aud": Currency("A$", 50),
+    "bgn": Currency("BGN ", 100),
+    "brl": Currency("R$", 50),
+    "cad": Currency("CA$", 50),
+    "chf": Currency("CHF ", 50),
+    "czk": Currency("CZK ", 1500),
+    "dkk": Currency("DKK ", 250),
+    "eur": Currency("€", 50),
+    "gbp": Currency("£", 30),
+    "hkd": Currency("HK$", 400),
+    "huf": Currency("HUF ", 17500),
+    "inr": Currency("₹", 50),
+    "jpy": Currency("¥", 50, 0),
+    "mxn": Currency("MX$", 1000),
+    "myr": Currency("RM", 200),
+    "nok": Currency("NOK ", 300),
+    "nzd": Currency("NZ$", 50),
+    "pln": Currency("PLN ", 200),
+    "ron": Currency("RON ", 200),
+    "sek": Currency("SEK ", 300),
+    "sgd": Currency("S$", 50),
+    "thb": Currency("THB ", 1000),
+}
+MAXIMUM_AMOUNT = 99_999_999  # eight digits, in every currency
+
+
+def format_amount(currency_code: str, amount: int) -> str:
+    """`$0.50`, `¥50`: how Stripe writes an amount in its messages."""
+    currency = CURRENCIES[currency_code]
+    if currency.decimals == 0:
+        return f"{currency.symbol}{amount:,}"
+    return f"{currency.symbol}{amount // 100:,}.{amount % 100:02d}"
+
+
+def currency_check(raw: str) -> str:
+    code = raw.lower()
+    if code not in CURRENCIES:
+        raise invalid_request(
+            f"Invalid currency: {raw}. Stripe currently supports these currencies: "
+            + ", ".join(sorted(CURRENCIES)),
+            param="currency",
+        )
+    return code
+
+
+def amount_check(amount: int, currency: str) -> ApiError | None:
+    """Return Stripe's refusal of `amount` in `currency`, or None."""
+    info = CURRENCIES[currency]
+    if amount < info.minimum:
+        return invalid_request(
+            f"Amount must be at least {format_amount(currency, info.minimum)} {currency}",
+            param="amount",
+            code="amount_too_small",
+        )
+    if amount > MAXIMUM_AMOUNT:
+        return invalid_request(
+            f"Amount must be no more than {format_amount(currency, MAXIMUM_AMOUNT)}",
+            param="amount",
+            code="amount_too_large",
+        )
+    return None

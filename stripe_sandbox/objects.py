@@ -1,0 +1,307 @@
+"""The stored objects, rendered in Stripe's JSON shape (the fields stripe-python 16.1.0 types)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import Card, Decline
+from .errors import doc_url
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def new_id(prefix: str, length: int = 23) -> str:
+    """`pi_3` + 23 characters: ids as long as Stripe's."""
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+@dataclass(slots=True, eq=False)
+class PaymentMethod:
+    id: str
+    card: Card
+    created: int
+    used: bool = False
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "payment_method",
+            "allow_redisplay": "unspecified",
+            "billing_details": _billing_details(),
+            "card": {
+                "brand": self.card.brand,
+                "checks": {
+                    "address_line1_check": None,
+                    "address_postal_code_check": None,
+                    "cvc_check": "unchecked",
+                },
+                "country": self.card.country,
+                "display_brand": self.card.brand,
+                "exp_month": 12,
+                "exp_year": 2034,
+                "funding": self.card.funding,
+                "last4": self.card.last4,
+                "networks": {"available": [self.card.brand], "preferred": None},
+                "wallet": None,
+            },
+            "created": self.created,
+            "customer": None,
+            "livemode": False,
+            "metadata": {},
+            "type": "card",
+        }
+
+
+@dataclass(slots=True, eq=False)
+class Charge:
+    id: str
+    amount: int
+    currency: str
+    created: int
+    payment_intent: str
+    payment_method: PaymentMethod
+    description: str | None
+    metadata: dict[str, str]
+    decline: Decline | None = None
+    captured: bool = False
+    amount_captured: int = 0
+    amount_refunded: int = 0
+    balance_transaction: str | None = None
+
+    def render(self) -> dict[str, Any]:
+        card = self.payment_method.card
+        decline = self.decline
+        succeeded = decline is None
+        return {
+            "id": self.id,
+            "object": "charge",
+            "amount": self.amount,
+            "amount_captured": self.amount_captured,
+            "amount_refunded": self.amount_refunded,
+            "application": None,
+            "application_fee": None,
+            "application_fee_amount": None,
+            "balance_transaction": self.balance_transaction,
+            "billing_details": _billing_details(),
+            "calculated_statement_descriptor": "CAREFORALL",
+            "captured": self.captured,
+            "created": self.created,
+            "currency": self.currency,
+            "customer": None,
+            "description": self.description,
+            "disputed": False,
+            "failure_balance_transaction": None,
+            "failure_code": decline.code if decline else None,
+            "failure_message": decline.message if decline else None,
+            "fraud_details": {},
+            "livemode": False,
+            "metadata": dict(self.metadata),
+            "on_behalf_of": None,
+            "outcome": _outcome(decline),
+            "paid": succeeded,
+            "payment_intent": self.payment_intent,
+            "payment_method": self.payment_method.id,
+            "payment_method_details": {
+                "card": {
+                    "amount_authorized": self.amount if succeeded else None,
+                    "brand": card.brand,
+                    "country": card.country,
+                    "exp_month": 12,
+                    "exp_year": 2034,
+                    "funding": card.funding,
+                    "last4": card.last4,
+                    "network": card.brand,
+                },
+                "type": "card",
+            },
+            "receipt_email": None,
+            "receipt_url": None,
+            "refunded": self.refunded,
+            "review": None,
+            "shipping": None,
+            "source_transfer": None,
+            "statement_descriptor": None,
+            "statement_descriptor_suffix": None,
+            "status": "succeeded" if succeeded else "failed",
+            "transfer_data": None,
+            "transfer_group": None,
+        }
+
+    @property
+    def refunded(self) -> bool:
+        return self.amount_refunded > 0 and self.amount_refunded >= (
+            self.amount_captured if self.captured else self.amount
+        )
+
+
+@dataclass(slots=True, eq=False)
+class Refund:
+    id: str
+    amount: int
+    currency: str
+    created: int
+    charge: str
+    payment_intent: str
+    reason: str | None
+    metadata: dict[str, str]
+    balance_transaction: str
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "refund",
+            "amount": self.amount,
+            "balance_transaction": self.balance_transaction,
+            "charge": self.charge,
+            "created": self.created,
+            "currency": self.currency,
+            "destination_details": {"card": {"type": "refund"}, "type": "card"},
+            "metadata": dict(self.metadata),
+            "payment_intent": self.payment_intent,
+            "reason": self.reason,
+            "receipt_number": None,
+            "source_transfer_reversal": None,
+            "status": "succeeded",
+            "transfer_reversal": None,
+        }
+
+
+@dataclass(slots=True, eq=False)
+class PaymentIntent:
+    id: str
+    amount: int
+    currency: str
+    created: int
+    capture_method: str
+    confirmation_method: str
+    metadata: dict[str, str]
+    description: str | None
+    automatic_payment_methods: dict[str, Any] | None
+    payment_method_types: list[str]
+    # Stored and echoed, not acted on: receipt_email, shipping, statement_descriptor, ...
+    echoed: dict[str, Any] = field(default_factory=dict)
+    client_secret: str = ""
+    status: str = "requires_payment_method"
+    payment_method: str | None = None
+    amount_capturable: int = 0
+    amount_received: int = 0
+    latest_charge: str | None = None
+    last_payment_error: dict[str, Any] | None = None
+    canceled_at: int | None = None
+    cancellation_reason: str | None = None
+
+    def render(self) -> dict[str, Any]:
+        body: dict[str, Any] = dict.fromkeys(_INTENT_FIELDS)
+        body.update(self.echoed)
+        body.update(
+            id=self.id,
+            object="payment_intent",
+            amount=self.amount,
+            amount_capturable=self.amount_capturable,
+            amount_details={"tip": {}},
+            amount_received=self.amount_received,
+            automatic_payment_methods=self.automatic_payment_methods,
+            canceled_at=self.canceled_at,
+            cancellation_reason=self.cancellation_reason,
+            capture_method=self.capture_method,
+            client_secret=self.client_secret,
+            confirmation_method=self.confirmation_method,
+            created=self.created,
+            currency=self.currency,
+            description=self.description,
+            last_payment_error=self.last_payment_error,
+            latest_charge=self.latest_charge,
+            livemode=False,
+            metadata=dict(self.metadata),
+            payment_method=self.payment_method,
+            payment_method_types=list(self.payment_method_types),
+            status=self.status,
+        )
+        if body["payment_method_options"] is None:
+            body["payment_method_options"] = {
+                "card": {
+                    "installments": None,
+                    "mandate_options": None,
+                    "network": None,
+                    "request_three_d_secure": "automatic",
+                }
+            }
+        return body
+
+
+# Every field of stripe.PaymentIntent, in Stripe's order (id and object first).
+_INTENT_FIELDS = _words(
+    "id object allowed_payment_method_types amount amount_capturable amount_details "
+    "amount_received application application_fee_amount automatic_payment_methods canceled_at "
+    "cancellation_reason capture_method client_secret confirmation_method created currency "
+    "customer customer_account description excluded_payment_method_types hooks "
+    "last_payment_error latest_charge livemode managed_payments metadata next_action "
+    "on_behalf_of payment_details payment_method payment_method_configuration_details "
+    "payment_method_options payment_method_types payment_record presentment_details "
+    "processing receipt_email review setup_future_usage shipping source statement_descriptor "
+    "statement_descriptor_suffix status transfer_data transfer_group"
+)
+ECHOED_INTENT_FIELDS = frozenset(_INTENT_FIELDS) & frozenset(
+    _words(
+        "allowed_payment_method_types application_fee_amount customer customer_account "
+        "excluded_payment_method_types hooks on_behalf_of payment_details payment_method_options "
+        "receipt_email setup_future_usage shipping statement_descriptor "
+        "statement_descriptor_suffix transfer_data transfer_group"
+    )
+)
+
+
+def payment_error(
+    decline: Decline, *, charge: str, payment_method: PaymentMethod
+) -> dict[str, Any]:
+    """The `last_payment_error` of an intent, and the body of the 402 (minus payment_intent)."""
+    error: dict[str, Any] = {
+        "charge": charge,
+        "code": decline.code,
+        "decline_code": decline.decline_code,
+        "doc_url": doc_url(decline.code),
+        "message": decline.message,
+    }
+    if decline.param is not None:
+        error["param"] = decline.param
+    error["payment_method"] = payment_method.render()
+    error["type"] = "card_error"
+    return error
+
+
+def _billing_details() -> dict[str, Any]:
+    address = dict.fromkeys(("city", "country", "line1", "line2", "postal_code", "state"))
+    return {"address": address, "email": None, "name": None, "phone": None, "tax_id": None}
+
+
+def _outcome(decline: Decline | None) -> dict[str, Any]:
+    if decline is None:
+        return {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "approved_by_network",
+            "reason": None,
+            "risk_level": "normal",
+            "risk_score": 12,
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        }
+    return {
+        "advice_code": None,
+        "network_advice_code": None,
+        "network_decline_code": None,
+        "network_status": "declined_by_network",
+        "reason": decline.decline_code,
+        "risk_level": "normal",
+        "risk_score": 12,
+        "seller_message": decline.seller_message,
+        "type": "issuer_declined",
+    }

@@ -1,0 +1,202 @@
+"""The contract: what payment_service relies on, checked against the sandbox or real Stripe.
+
+By default every test runs against the in-process sandbox. With STRIPE_CONTRACT_SECRET_KEY set
+to a Stripe *test mode* secret key (sk_test_...), the same tests talk to api.stripe.com instead
+and no sandbox is involved:
+
+    cd stripe_sandbox && STRIPE_CONTRACT_SECRET_KEY=sk_test_... ../.venv/bin/pytest -q \\
+        tests/test_contract.py
+
+A difference between the two runs is a bug in the sandbox. Webhooks are not part of this module
+(Stripe cannot reach a development machine); test_webhooks.py checks their signature with the
+SDK's own verifier. Only test mode is ever used: nothing here can move real money.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+import pytest
+import stripe
+
+from .conftest import API_KEY, authorize
+
+REAL_KEY = os.environ.get("STRIPE_CONTRACT_SECRET_KEY", "")
+# The fields payment_service reads from a PaymentIntent.
+INTENT_FIELDS = {
+    "id",
+    "object",
+    "amount",
+    "amount_capturable",
+    "amount_received",
+    "currency",
+    "status",
+    "capture_method",
+    "payment_method",
+    "metadata",
+    "latest_charge",
+    "last_payment_error",
+    "created",
+    "livemode",
+    "client_secret",
+}
+
+
+@pytest.fixture
+def contract_client(request: pytest.FixtureRequest) -> stripe.StripeClient:
+    if REAL_KEY:
+        if not REAL_KEY.startswith("sk_test_"):
+            pytest.fail("STRIPE_CONTRACT_SECRET_KEY must be a test mode key (sk_test_...)")
+        return stripe.StripeClient(REAL_KEY)
+    sandbox = request.getfixturevalue("sandbox")
+    return stripe.StripeClient(API_KEY, base_addresses={"api": sandbox.url})
+
+
+def _key() -> stripe.RequestOptions:
+    return {"idempotency_key": f"contract-{uuid.uuid4()}"}
+
+
+def _authorize(client: stripe.StripeClient, **changes: Any) -> stripe.PaymentIntent:
+    return client.v1.payment_intents.create(
+        authorize(metadata={"contract": "1"}, **changes), _key()
+    )
+
+
+def test_authorize_then_capture(contract_client: stripe.StripeClient) -> None:
+    intent = _authorize(contract_client)
+
+    captured = contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    assert set(intent.to_dict()) >= INTENT_FIELDS
+    assert (intent.object, intent.status, intent.livemode) == (
+        "payment_intent",
+        "requires_capture",
+        False,
+    )
+    assert (intent.amount, intent.amount_capturable, intent.amount_received) == (1000, 1000, 0)
+    assert (intent.capture_method, intent.currency) == ("manual", "usd")
+    assert intent.metadata.to_dict() == {"contract": "1"}
+    assert str(intent.payment_method).startswith("pm_")
+    assert str(intent.latest_charge).startswith("ch_")
+    assert (captured.status, captured.amount_received, captured.amount_capturable) == (
+        "succeeded",
+        1000,
+        0,
+    )
+
+
+def test_automatic_capture_succeeds_at_once(contract_client: stripe.StripeClient) -> None:
+    intent = _authorize(contract_client, capture_method="automatic")
+
+    assert (intent.status, intent.amount_received) == ("succeeded", 1000)
+
+
+def test_decline_is_a_card_error_carrying_the_intent(contract_client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.CardError) as caught:
+        _authorize(contract_client, payment_method="pm_card_chargeDeclined")
+
+    error = caught.value
+    assert (error.http_status, error.code) == (402, "card_declined")
+    assert error.error is not None
+    assert (error.error.type, error.error.decline_code) == ("card_error", "generic_decline")
+    assert error.error.payment_intent is not None
+    intent = contract_client.v1.payment_intents.retrieve(error.error.payment_intent.id)
+    assert intent.status == "requires_payment_method"
+    assert intent.last_payment_error is not None
+    assert intent.last_payment_error.code == "card_declined"
+
+
+def test_capture_after_cancel_is_unexpected_state(contract_client: stripe.StripeClient) -> None:
+    intent = _authorize(contract_client)
+    canceled = contract_client.v1.payment_intents.cancel(intent.id, options=_key())
+
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    assert canceled.status == "canceled"
+    assert (caught.value.http_status, caught.value.code) == (400, "payment_intent_unexpected_state")
+
+
+def test_second_capture_is_unexpected_state(contract_client: stripe.StripeClient) -> None:
+    intent = _authorize(contract_client)
+    contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    assert caught.value.code == "payment_intent_unexpected_state"
+
+
+def test_idempotent_replay_then_mismatch(contract_client: stripe.StripeClient) -> None:
+    options = _key()
+    first = contract_client.v1.payment_intents.create(authorize(), options)
+
+    again = contract_client.v1.payment_intents.create(authorize(), options)
+    with pytest.raises(stripe.IdempotencyError) as caught:
+        contract_client.v1.payment_intents.create(authorize(amount=1001), options)
+
+    assert again.id == first.id
+    assert again.last_response is not None
+    assert again.last_response.headers.get("Idempotent-Replayed") == "true"
+    assert caught.value.http_status == 400
+    assert caught.value.error is not None
+    assert caught.value.error.type == "idempotency_error"
+
+
+def test_unknown_intent_is_resource_missing(contract_client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        contract_client.v1.payment_intents.retrieve("pi_3ContractDoesNotExist0001")
+
+    assert (caught.value.http_status, caught.value.code) == (404, "resource_missing")
+
+
+@pytest.mark.parametrize(
+    ("changes", "param", "code"),
+    [
+        ({"amount": 49}, "amount", "amount_too_small"),
+        ({"amount": 100_000_000}, "amount", "amount_too_large"),
+        ({"surprise": "1"}, "surprise", "parameter_unknown"),
+        ({"amount": None}, "amount", "parameter_missing"),
+        ({"payment_method": "pm_does_not_exist"}, "payment_method", "resource_missing"),
+    ],
+)
+def test_refused_parameters(
+    contract_client: stripe.StripeClient, changes: dict[str, Any], param: str, code: str
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        contract_client.v1.payment_intents.create(authorize(**changes), _key())
+
+    assert (caught.value.http_status, caught.value.param, caught.value.code) == (400, param, code)
+
+
+def test_confirming_with_redirects_allowed_needs_a_return_url(
+    contract_client: stripe.StripeClient,
+) -> None:
+    params = authorize(automatic_payment_methods=None)
+
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        contract_client.v1.payment_intents.create(params, _key())
+
+    assert "allow_redirects" in str(caught.value.user_message)
+
+
+def test_refund_of_a_captured_intent(contract_client: stripe.StripeClient) -> None:
+    intent = _authorize(contract_client)
+    contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    refund = contract_client.v1.refunds.create({"payment_intent": intent.id, "amount": 400}, _key())
+
+    assert (refund.object, refund.amount, refund.status) == ("refund", 400, "succeeded")
+    assert refund.payment_intent == intent.id
+
+
+def test_an_invalid_api_key_is_401(request: pytest.FixtureRequest) -> None:
+    base = {} if REAL_KEY else {"api": request.getfixturevalue("sandbox").url}
+    invalid = stripe.StripeClient("sk_invalid_contract_key", base_addresses=base)  # type: ignore[arg-type]
+
+    with pytest.raises(stripe.AuthenticationError) as caught:
+        invalid.v1.payment_intents.retrieve("pi_3ContractDoesNotExist0001")
+
+    assert caught.value.http_status == 401
