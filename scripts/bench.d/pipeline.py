@@ -23,6 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import environ
 import MySQLdb
@@ -61,11 +62,15 @@ def connect(database: str) -> MySQLdb.Connection:
     )
 
 
-def timestamps(conn: MySQLdb.Connection, sql: str, ids: list[int]) -> dict[int, datetime]:
+def select(conn: MySQLdb.Connection, sql: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` with its ``{}`` replaced by one placeholder per id."""
     cursor = conn.cursor()
-    marks = ",".join(["%s"] * len(ids))
-    cursor.execute(sql.format(marks), ids)
-    return {int(row[0]): row[1] for row in cursor.fetchall()}
+    cursor.execute(sql.format(",".join(["%s"] * len(ids))), ids)
+    return list(cursor.fetchall())
+
+
+def timestamps(conn: MySQLdb.Connection, sql: str, ids: list[int]) -> dict[int, datetime]:
+    return {int(row[0]): row[1] for row in select(conn, sql, ids)}
 
 
 def measure(url: str, token: str, campaign_id: int, count: int, workers: int) -> dict[str, float]:
@@ -93,14 +98,12 @@ def measure(url: str, token: str, campaign_id: int, count: int, workers: int) ->
         pledges, "SELECT id, created_at FROM pledges_pledge WHERE id IN ({})", ids
     )
     delays = sorted((applied[i] - committed[i]).total_seconds() * 1000 for i in ids)
-    cursor = pledges.cursor()
-    marks = ",".join(["%s"] * len(ids))
-    cursor.execute(
+    ((first, last, rows),) = select(
+        pledges,
         "SELECT MIN(occurred_at), MAX(sent_at), COUNT(*) FROM outbox_outboxevent "
-        f"WHERE event_type = 'PLEDGE_CREATED' AND aggregate_id IN ({marks})",
+        "WHERE event_type = 'PLEDGE_CREATED' AND aggregate_id IN ({})",
         ids,
     )
-    first, last, rows = cursor.fetchone()
     return {
         "pledges": count,
         "made_per_s": count / made,
