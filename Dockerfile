@@ -46,6 +46,7 @@ COPY --chown=careforall:careforall user_service /app/user_service
 COPY --chown=careforall:careforall campaign_service /app/campaign_service
 COPY --chown=careforall:careforall pledge_service /app/pledge_service
 COPY --chown=careforall:careforall payment_service /app/payment_service
+COPY --chown=careforall:careforall stripe_sandbox /app/stripe_sandbox
 # /keys is the mount point of the shared key volume: a new named volume takes this directory's
 # owner, so the non-root `keys` job can write the key pair into it.
 RUN mkdir -p /keys /app/var/static && chown careforall:careforall /keys /app/var /app/var/static

@@ -23,7 +23,7 @@ from integration.support import ADMIN_EMAIL, ADMIN_PASSWORD, Donor, register_don
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "careforall_e2e_"
-PORTS = (8001, 8002, 8003, 8004, 5555, 8080)
+PORTS = (8001, 8002, 8003, 8004, 5555, 12111, 8080)
 
 
 def port_open(port: int) -> bool:
