@@ -2,7 +2,8 @@
 
 Reading order, cheapest first (docs/pledges.md has the reasoning):
 
-1. this process's memory, for ``CAMPAIGN_FACTS_CACHE_SECONDS`` (no query on the hot path);
+1. this process's memory, for ``CAMPAIGN_FACTS_CACHE_SECONDS`` (no query on the hot path): facts
+   that were reliable, fresh from campaign_service, or the best available while it is down;
 2. the ``CampaignFacts`` table, kept by ``CAMPAIGN_CHANGED`` events;
 3. campaign_service itself (a signed internal GET, short timeout), when the copy is missing, says
    ``draft`` (it may have been activated a moment ago), or says ``active`` but is older than
@@ -51,7 +52,7 @@ def campaign_facts_get(*, campaign_id: int) -> CampaignFacts | None:
     Called outside any transaction: it may make an HTTP call.
     """
     cached = _cache.get(campaign_id)
-    if cached is not None and cached[0] > time.monotonic() and _reliable(cached[1]):
+    if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     facts = CampaignFacts.objects.filter(campaign_id=campaign_id).first()
     if facts is not None and _reliable(facts):
@@ -62,7 +63,11 @@ def campaign_facts_get(*, campaign_id: int) -> CampaignFacts | None:
     if not reachable:
         if facts is None:
             raise Problem(503, "Campaign details are unavailable; try again shortly.")
-        return facts  # degraded: a copy that may lag beats refusing every pledge
+        # Degraded: a copy that may lag beats refusing every pledge; remembered briefly, so a
+        # campaign_service that is down is asked once per process per cache period, not per
+        # pledge.
+        _remember(facts)
+        return facts
     if answer is None:
         # Known here, unknown there: deleted since (ids are never reused).
         CampaignFacts.objects.filter(campaign_id=campaign_id, refreshed_at__lt=asked_at).update(
