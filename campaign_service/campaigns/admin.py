@@ -22,6 +22,7 @@ from campaigns.models import (
     PledgeProjection,
 )
 from campaigns.services import EDITABLE_FIELDS, campaign_change_refusal
+from careforall_common.admin import ReadOnlyAdmin
 
 LATEST_DONATIONS = 10  # shown on a campaign's page; the rest are a click away
 
@@ -134,19 +135,6 @@ class CampaignAdmin(admin.ModelAdmin):
             for campaign in campaigns:
                 campaign_changed(campaign=campaign, deleted=True)
             Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns]).delete()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The read model is the projector's: staff look, nobody edits."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PledgeProjection)

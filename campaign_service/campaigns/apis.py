@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -29,11 +28,7 @@ from careforall_common.fields import (
 from careforall_common.internal import IsSignedInternalCall
 from careforall_common.pagination import CursorPagination
 from careforall_common.problems import Problem
-
-
-def _timestamp(value: datetime) -> str:
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+from careforall_common.timestamps import timestamp
 
 
 def campaign_output(campaign: Campaign) -> dict[str, Any]:
@@ -45,8 +40,8 @@ def campaign_output(campaign: Campaign) -> dict[str, Any]:
         "goal_amount": campaign.goal_amount,
         "currency": campaign.currency,
         "status": campaign.status,
-        "created_at": _timestamp(campaign.created_at),
-        "updated_at": _timestamp(campaign.updated_at),
+        "created_at": timestamp(campaign.created_at),
+        "updated_at": timestamp(campaign.updated_at),
         "pending_amount": campaign.pending_amount,
         "authorized_amount": campaign.authorized_amount,
         "captured_amount": campaign.captured_amount,
@@ -68,7 +63,7 @@ def donation_output(donation: PledgeProjection) -> dict[str, Any]:
         "currency": donation.currency,
         "status": donation.status,
         "donor_name": ANONYMOUS_DONOR_NAME if donation.anonymous else donation.donor_name,
-        "occurred_at": _timestamp(donation.occurred_at),
+        "occurred_at": timestamp(donation.occurred_at),
     }
 
 

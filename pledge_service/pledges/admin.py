@@ -6,11 +6,9 @@ campaign_service; an edit in the admin would silently split the read model from 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from careforall_common.admin import ReadOnlyAdmin
 from pledges.models import CampaignFacts, IdempotencyRecord, Pledge
 
 # The receipt nonce, with the secret, makes the guest's token: never displayed.
@@ -39,17 +37,6 @@ RECORD_FIELDS = (
     "response_body",
     "created_at",
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Pledge)

@@ -23,7 +23,7 @@ from careforall_common.problems import Problem
 from pledges import selectors, services
 from pledges.idempotency import PledgeOutcome, pledge_idempotency
 from pledges.models import MAX_AMOUNT
-from pledges.outputs import pledge_internal_output, pledge_output, pledge_reconciliation_output
+from pledges.outputs import pledge_created_payload, pledge_internal_output, pledge_output
 from pledges.receipts import receipt_token
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
@@ -162,7 +162,7 @@ class InternalPledgeListApi(APIView):
         page = pledges[:limit]
         return Response(
             {
-                "results": [pledge_reconciliation_output(pledge) for pledge in page],
+                "results": [pledge_created_payload(pledge) for pledge in page],
                 "next_after": page[-1].pk if len(pledges) > limit else None,
             }
         )

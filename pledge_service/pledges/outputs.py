@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from careforall_common.timestamps import timestamp
 from pledges.models import Pledge
-
-
-def timestamp(value: datetime) -> str:
-    """ISO-8601 UTC with a ``Z`` (SPEC §2)."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def pledge_output(pledge: Pledge) -> dict[str, Any]:
@@ -31,7 +25,7 @@ def pledge_output(pledge: Pledge) -> dict[str, Any]:
 
 
 def pledge_created_payload(pledge: Pledge) -> dict[str, Any]:
-    """The payload of ``PLEDGE_CREATED`` (SPEC §4)."""
+    """The payload of ``PLEDGE_CREATED`` (SPEC §4); also what reconciliation reads."""
     return {
         "pledge_id": pledge.pk,
         "campaign_id": pledge.campaign_id,
@@ -55,19 +49,4 @@ def pledge_internal_output(pledge: Pledge) -> dict[str, Any]:
         "currency": pledge.currency,
         "status": pledge.status,
         "receipt_token_hash": pledge.receipt_token_hash,
-    }
-
-
-def pledge_reconciliation_output(pledge: Pledge) -> dict[str, Any]:
-    """What campaign_service's reconciliation reads (``GET /internal/pledges``)."""
-    return {
-        "pledge_id": pledge.pk,
-        "campaign_id": pledge.campaign_id,
-        "user_id": pledge.user_id,
-        "donor_name": pledge.donor_name,
-        "anonymous": pledge.anonymous,
-        "amount": pledge.amount,
-        "currency": pledge.currency,
-        "status": pledge.status,
-        "created_at": timestamp(pledge.created_at),
     }
