@@ -129,6 +129,8 @@ class Sandbox:
             response = self.admin.handle(request)
         else:
             response = self.api.handle(request)
+            if request.method == "POST" and self.chaos.response_delay_ms:
+                time.sleep(self.chaos.response_delay_ms / 1000)
         with self._lock:
             self._requests[(response.route, response.status)] += 1
         self.log(

@@ -40,6 +40,9 @@ class Chaos:
     drop_forever: bool | tuple[str, ...] = False
     retry_base_ms: int = 200
     retry_cap_ms: int = 10_000
+    # Hold every API answer to a POST this long after its effect: a slow provider, and the window
+    # in which a test kills the caller between the provider's effect and the caller's commit.
+    response_delay_ms: int = 0
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -79,6 +82,7 @@ _LIMITS = {
     "drop_first": 1_000,
     "retry_base_ms": 600_000,
     "retry_cap_ms": 3_600_000,
+    "response_delay_ms": 60_000,
 }
 
 

@@ -1,14 +1,71 @@
 """payment_service: payments, provider calls and webhooks, the payment state machine, its outbox."""
 
 from careforall_common.settings import *
-from careforall_common.settings import database, logging_config
+from careforall_common.settings import (
+    CAREFORALL,
+    DEBUG,
+    DEV_STRIPE_SECRET_KEY,
+    DEV_STRIPE_WEBHOOK_SECRET,
+    OUTBOX_BEAT_SCHEDULE,
+    SHARED_APPS,
+    database,
+    env,
+    logging_config,
+)
 
 SERVICE_NAME = "payment"
-INSTALLED_APPS = [*SHARED_APPS, "payments"]
+INSTALLED_APPS = [*SHARED_APPS, "careforall_common.outbox", "payments"]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
+# The SDK logs every request at INFO; its errors reach our own log lines.
+LOGGING["loggers"]["stripe"] = {"level": "WARNING"}
 
 SESSION_COOKIE_NAME = "cfa_payment_session"
 SESSION_COOKIE_PATH = "/admin/payments/"
 CSRF_COOKIE_NAME = "cfa_payment_csrftoken"
 CSRF_COOKIE_PATH = "/admin/payments/"
+
+CAREFORALL = {
+    **CAREFORALL,
+    "OUTBOX_ROUTES": {
+        "PAYMENT_AUTHORIZED": ["pledge", "campaign"],
+        "PAYMENT_CAPTURED": ["pledge", "campaign"],
+        "PAYMENT_FAILED": ["pledge", "campaign"],
+    },
+}
+
+CELERY_BEAT_SCHEDULE = {
+    **OUTBOX_BEAT_SCHEDULE,
+    "idempotency-prune": {"task": "payments.idempotency_prune", "schedule": 3600.0},
+    # The safety net under the request path, the capture task and the webhooks (docs/payments.md).
+    "provider-reconcile": {
+        "task": "payments.reconcile",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    },
+}
+
+# The provider (SPEC §3): the official SDK, pointed at the local sandbox while STRIPE_API_BASE is
+# set (the development default), at Stripe itself when it is empty.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=DEV_STRIPE_SECRET_KEY)
+# careforall_common.checks refuses the development value while DJANGO_DEBUG is false.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default=DEV_STRIPE_WEBHOOK_SECRET)
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111" if DEBUG else "")
+# Seconds per provider request, and the SDK's retries of a request that failed on the network,
+# with a 409 or a 5xx (each retry reuses the request's idempotency key).
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Prefix of the deterministic idempotency keys sent to the provider, which keeps them for 24 h:
+# change it when a new payment database starts against the same provider account within that
+# time, or its payment ids (and so its keys) would repeat the old ones.
+STRIPE_IDEMPOTENCY_PREFIX = env.str("STRIPE_IDEMPOTENCY_PREFIX", default="careforall")
+STRIPE_WEBHOOK_TOLERANCE = 300  # seconds (SPEC §3)
+
+# Timeout of the signed read of a pledge from pledge_service.
+PLEDGE_SERVICE_TIMEOUT = env.float("PLEDGE_SERVICE_TIMEOUT", default=2.0)
+# A payment still PROCESSING or AUTHORIZED this long after its last move is checked with the
+# provider by the reconciliation task; later checks of the same payment back off with its age.
+PAYMENT_RECONCILE_AFTER_SECONDS = env.float("PAYMENT_RECONCILE_AFTER_SECONDS", default=30.0)
+# Past this age, a payment whose intent the provider never confirmed is given up as FAILED: the
+# provider keeps idempotency keys 24 h, so creating it again later could make a second intent.
+PAYMENT_CREATE_RETRY_HOURS = env.float("PAYMENT_CREATE_RETRY_HOURS", default=23.0)

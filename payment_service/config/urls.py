@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from careforall_common.health import health
 
@@ -7,5 +7,6 @@ admin.site.site_header = "CareForAll payments"
 
 urlpatterns = [
     path("api/health/payment", health),
+    path("", include("payments.urls")),
     path("admin/payments/", admin.site.urls),
 ]

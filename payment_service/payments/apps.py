@@ -1,5 +1,14 @@
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+
+    def ready(self) -> None:
+        from payments import checks
+
+        # gunicorn and Celery run no system checks: refuse to start here instead.
+        errors = checks.provider_errors()
+        if errors:
+            raise ImproperlyConfigured(" ".join(str(error.msg) for error in errors))

@@ -321,3 +321,26 @@ def test_a_key_that_is_not_a_test_key_is_401(sandbox: Any) -> None:
 
     assert caught.value.http_status == 401
     assert "Invalid API Key provided" in str(caught.value.user_message)
+
+
+def test_response_delay_holds_the_answer_after_the_effect(
+    client: stripe.StripeClient, admin: Admin
+) -> None:
+    import threading
+
+    admin.configure(response_delay_ms=2000)
+    done = threading.Event()
+
+    def create() -> None:
+        client.v1.payment_intents.create(authorize())
+        done.set()
+
+    threading.Thread(target=create, daemon=True).start()
+    for _ in range(100):
+        if admin.events():
+            break
+        threading.Event().wait(0.02)
+
+    assert admin.events(), "the intent was not made while its answer was held"
+    assert not done.is_set()
+    assert done.wait(10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+import requests.adapters
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -12,6 +13,9 @@ from careforall_common import signing
 from careforall_common.conf import careforall_settings
 
 _session = requests.Session()
+# One pool per host, as large as a process's threads (gunicorn threads, test clients) may need.
+_session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
+_session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=64))
 
 
 def signed_message(request: Request) -> bytes:

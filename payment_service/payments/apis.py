@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from careforall_common.auth import PlatformUser
+from careforall_common.fields import StrictCharField, StrictIntegerField, StrictSerializer
+from careforall_common.idempotency import HEADER, idempotency_key_parse
+from careforall_common.problems import Problem
+from payments import selectors, services, webhooks
+from payments.idempotency import Payer, payment_idempotency
+from payments.outputs import payment_output
+
+MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
+
+
+def _caller(request: Request) -> PlatformUser | None:
+    user = request.user
+    return user if isinstance(user, PlatformUser) else None
+
+
+class PaymentCreateApi(APIView):
+    """Pay a pledge: its donor, or a guest with the pledge's receipt token (SPEC §3)."""
+
+    class InputSerializer(StrictSerializer):
+        pledge_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+        # A provider payment-method id, such as pm_card_visa.
+        payment_method = StrictCharField(
+            max_length=255,
+            validators=[RegexValidator(r"^pm_[A-Za-z0-9_]+\Z", "A payment method id (pm_…).")],
+        )
+        receipt_token = StrictCharField(min_length=1, max_length=255, required=False)
+
+    def post(self, request: Request) -> Response:
+        key = idempotency_key_parse(request.headers.get(HEADER))
+        data = self.InputSerializer.parse(request.data)
+        caller = _caller(request)
+        if caller is None and "receipt_token" not in data:
+            raise exceptions.NotAuthenticated("Sign in, or send the pledge's receipt_token.")
+        payer = Payer(
+            user_id=caller.id if caller else None, receipt_token=data.get("receipt_token")
+        )
+        outcome = services.payment_create_once(
+            idempotency=payment_idempotency(
+                key=key, payer=payer, pledge_id=data["pledge_id"], body=data
+            ),
+            payer=payer,
+            pledge_id=data["pledge_id"],
+            payment_method=data["payment_method"],
+        )
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+        return Response(outcome.body, status=outcome.status, headers=headers)
+
+
+class PaymentDetailApi(APIView):
+    def get(self, request: Request, payment_id: int) -> Response:
+        caller = _caller(request)
+        token = request.query_params.get("receipt_token")
+        if caller is None and not token:
+            raise exceptions.NotAuthenticated()
+        payment = selectors.payment_get_for_reader(
+            payment_id=payment_id,
+            user_id=caller.id if caller else None,
+            is_staff=bool(caller and caller.is_staff),
+            receipt_token=token,
+        )
+        if payment is None:
+            raise Problem(404, "No payment with this id.")
+        return Response(payment_output(payment))
+
+
+class PaymentWebhookApi(APIView):
+    """The provider's webhook: Stripe-signed events, verified on the raw body (SPEC §3)."""
+
+    # The provider signs; no platform credential applies (and none may be needed).
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        event = webhooks.webhook_event_verify(
+            payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+        result = webhooks.webhook_event_handle(event)
+        return Response({"received": True, "result": result})

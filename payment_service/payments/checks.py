@@ -1,0 +1,35 @@
+"""A production process refuses the development provider key against the real provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, register
+
+from careforall_common.settings import DEV_STRIPE_SECRET_KEY
+
+
+def provider_errors() -> list[CheckMessage]:
+    """Return an error when DEBUG is off and the development key would be sent to Stripe.
+
+    With ``STRIPE_API_BASE`` set, the SDK talks to a sandbox, where the development key is the
+    right one (compose runs it so).
+    """
+    if settings.DEBUG or settings.STRIPE_API_BASE:
+        return []
+    if settings.STRIPE_SECRET_KEY != DEV_STRIPE_SECRET_KEY:
+        return []
+    return [
+        Error(
+            "STRIPE_SECRET_KEY has its development default while DJANGO_DEBUG is false and "
+            "STRIPE_API_BASE is empty (Stripe itself).",
+            hint="Set STRIPE_SECRET_KEY to the account's secret key, or STRIPE_API_BASE.",
+            id="payments.E001",
+        )
+    ]
+
+
+@register()
+def check_provider(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    return provider_errors()

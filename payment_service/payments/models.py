@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.db import models
+
+from careforall_common.idempotency import IdempotencyRecordBase
+
+MAX_AMOUNT = 100_000_000  # minor units (SPEC §2)
+# Provider ids are case-sensitive ("pi_3aB…" ≠ "pi_3Ab…"), the database's default collation is
+# not: compare them byte for byte.
+EXACT = "utf8mb4_bin"
+
+
+class PaymentStatus(models.TextChoices):
+    PROCESSING = "PROCESSING"
+    AUTHORIZED = "AUTHORIZED"
+    CAPTURED = "CAPTURED"
+    FAILED = "FAILED"
+
+
+class Payment(models.Model):
+    """The one payment of a pledge (SPEC §3), and how far the provider took it.
+
+    ``pledge_id``, ``campaign_id`` and ``user_id`` name rows of other services: plain ids, no
+    foreign keys (SPEC §7). Amount, currency, owner and the guest's ``receipt_token_hash`` are
+    copied from the pledge when the payment is made, so that reads and events need no call to
+    pledge_service. ``payment_method`` is the id the donor sent; with the amount, currency and ids
+    it makes the provider request, which must be the same every time it is sent
+    (``payments.provider``). ``reconcile_after`` is when the reconciliation task next asks the
+    provider about a payment that has not reached CAPTURED or FAILED.
+    """
+
+    pledge_id = models.BigIntegerField(unique=True)  # one payment per pledge, ever
+    campaign_id = models.BigIntegerField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    receipt_token_hash = models.CharField(max_length=64, null=True, blank=True)
+    amount = models.IntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PROCESSING
+    )
+    payment_method = models.CharField(max_length=255)
+    provider_payment_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, db_collation=EXACT
+    )
+    failure_reason = models.CharField(max_length=255, blank=True, default="")
+    reconcile_after = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "reconcile_after"], name="payment_reconcile_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=1, amount__lte=MAX_AMOUNT),
+                name="payment_amount_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[a-z]{3}$"), name="payment_currency_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PaymentStatus.values), name="payment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pledge_id__gte=1, campaign_id__gte=1),
+                name="payment_ids_positive",
+            ),
+            # What the provider authorized or captured has an intent id.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED])
+                | models.Q(provider_payment_id__isnull=False),
+                name="payment_moved_has_provider_id",
+            ),
+            # A failure says why; nothing else has a failure reason.
+            models.CheckConstraint(
+                condition=models.Q(status=PaymentStatus.FAILED, failure_reason__gt="")
+                | (~models.Q(status=PaymentStatus.FAILED) & models.Q(failure_reason="")),
+                name="payment_failure_reason_iff_failed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.pk}"
+
+
+class IdempotencyRecord(IdempotencyRecordBase):
+    """The answer to one ``Idempotency-Key`` of one caller, committed with its payment.
+
+    ``scope`` is ``user:<id>`` or ``guest-pledge:<pledge id>``. The record is inserted with the
+    payment (transaction 1, body PROCESSING) and ``answered`` once the provider's reply is
+    recorded (transaction 2): from then on its body is the answer every repeat gets. A record
+    still unanswered belongs to a request that is calling the provider or died doing so; a
+    repeat then resumes that call (docs/payments.md).
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
+    answered = models.BooleanField(default=False)
+
+
+class ProviderEventResult(models.TextChoices):
+    RECEIVED = "received"  # stored, not acted on yet: a redelivery acts on it
+    PROCESSED = "processed"  # the payment moved
+    NO_CHANGE = "no_change"  # the payment was there or beyond already
+    UNKNOWN_INTENT = "unknown_intent"  # no payment here has this intent
+    IGNORED = "ignored"  # a type that is not acted on
+
+
+class ProviderEvent(models.Model):
+    """A webhook event as the provider signed it, kept once per event id (SPEC §3)."""
+
+    event_id = models.CharField(max_length=255, unique=True, db_collation=EXACT)
+    event_type = models.CharField(max_length=100)
+    intent_id = models.CharField(
+        max_length=255, null=True, blank=True, db_index=True, db_collation=EXACT
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="provider_events"
+    )
+    payload = models.JSONField()
+    result = models.CharField(
+        max_length=16, choices=ProviderEventResult.choices, default=ProviderEventResult.RECEIVED
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

@@ -1,0 +1,44 @@
+"""What payments look like from outside (SPEC §3) and in their events (SPEC §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from payments.models import Payment, PaymentStatus
+
+
+def timestamp(value: datetime) -> str:
+    """ISO-8601 UTC with a ``Z`` (SPEC §2)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def payment_output(payment: Payment) -> dict[str, Any]:
+    """Return the ``Payment`` of SPEC §3 (never the owner or the receipt token hash)."""
+    return {
+        "id": payment.pk,
+        "pledge_id": payment.pledge_id,
+        "campaign_id": payment.campaign_id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "status": payment.status,
+        "provider_payment_id": payment.provider_payment_id,
+        "failure_reason": payment.failure_reason or None,
+        "created_at": timestamp(payment.created_at),
+        "updated_at": timestamp(payment.updated_at),
+    }
+
+
+def payment_event_payload(payment: Payment, status: PaymentStatus, error: str) -> dict[str, Any]:
+    """The payload of ``PAYMENT_<status>`` (SPEC §4): what pledge_service checks it against."""
+    payload: dict[str, Any] = {
+        "payment_id": payment.pk,
+        "pledge_id": payment.pledge_id,
+        "campaign_id": payment.campaign_id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+    }
+    if status == PaymentStatus.FAILED:
+        payload["error"] = error
+    return payload

@@ -1,0 +1,234 @@
+"""The payment provider, through the official ``stripe`` SDK only (SPEC §3).
+
+Every call that can move money carries a deterministic idempotency key derived from the payment
+(``careforall-payment-<id>-create``, ``…-capture``) and exactly the same parameters each time, so
+a retry after any crash or timeout gets the provider's first answer back instead of a second
+intent or a second capture. No call here runs inside a database transaction.
+
+What the provider says comes back as an ``IntentReport``: the intent's id and the payment status
+its state means (or None while it is not settled), with what the caller needs to check that the
+intent is the payment's. Errors that a later try may heal raise ``ProviderUnavailable``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import stripe
+from django.conf import settings
+from stripe.params import PaymentIntentCreateParams
+
+from payments.models import Payment, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+UNEXPECTED_STATE = "payment_intent_unexpected_state"
+
+
+class ProviderUnavailable(Exception):
+    """The provider could not be reached or did not answer usefully; try again later."""
+
+
+class ProviderBusy(ProviderUnavailable):
+    """A request with the same idempotency key is still running at the provider."""
+
+
+class ProviderRefused(Exception):
+    """The provider refused a request that no retry can change (e.g. an unknown intent)."""
+
+
+@dataclass(frozen=True)
+class IntentReport:
+    """What the provider reports about a payment's intent, as a payment status."""
+
+    intent_id: str | None
+    status: PaymentStatus | None  # None: not authorized, captured or failed (yet)
+    amount: int
+    currency: str
+    payment_id: str | None  # the intent's metadata
+    failure_reason: str = ""
+
+    def mismatch(self, payment: Payment) -> str:
+        """Return why this report cannot be about ``payment``, or "" when it can."""
+        if self.payment_id is not None and self.payment_id != str(payment.pk):
+            return f"intent {self.intent_id} is payment {self.payment_id}'s"
+        if (self.amount, self.currency) != (payment.amount, payment.currency):
+            return f"intent {self.intent_id} is {self.amount} {self.currency}"
+        if self.intent_id is None and self.status != PaymentStatus.FAILED:
+            return "a report without an intent id that is not a refusal"
+        if payment.provider_payment_id not in (None, self.intent_id):
+            return f"intent {self.intent_id} is not {payment.provider_payment_id}"
+        return ""
+
+
+def intent_report(found: stripe.StripeObject | Mapping[str, Any]) -> IntentReport:
+    """Read a PaymentIntent (an SDK object or a webhook's ``data.object``)."""
+    intent = found.to_dict() if isinstance(found, stripe.StripeObject) else found
+    status = intent.get("status")
+    failure = ""
+    error = intent.get("last_payment_error")
+    if status == "requires_capture":
+        moved: PaymentStatus | None = PaymentStatus.AUTHORIZED
+    elif status == "succeeded":
+        moved = PaymentStatus.CAPTURED
+    elif status == "canceled":
+        moved = PaymentStatus.FAILED
+        reason = intent.get("cancellation_reason")
+        failure = f"canceled: {reason}" if reason else "canceled"
+    elif status == "requires_payment_method" and error:
+        # Declined. Stripe would take another payment method on this intent; the platform never
+        # offers one (SPEC §3: a declined payment is terminal, the donor makes a new pledge).
+        moved = PaymentStatus.FAILED
+        failure = decline_reason(error)
+    else:  # requires_action, processing, …: not settled; reconciliation looks again
+        moved = None
+    metadata = intent.get("metadata") or {}
+    return IntentReport(
+        intent_id=str(intent["id"]),
+        status=moved,
+        amount=int(intent["amount"]),
+        currency=str(intent["currency"]),
+        payment_id=str(metadata["payment_id"]) if "payment_id" in metadata else None,
+        failure_reason=failure,
+    )
+
+
+def decline_reason(error: Mapping[str, Any]) -> str:
+    """``card_declined: insufficient_funds`` from a provider error (its code and decline code)."""
+    code = str(error.get("code") or "declined")
+    decline = error.get("decline_code")
+    reason = f"{code}: {decline}" if decline and decline != code else code
+    return reason[:255]
+
+
+def idempotency_key(payment: Payment, action: str) -> str:
+    """The provider idempotency key of ``action`` on ``payment``: the same on every try."""
+    return f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-payment-{payment.pk}-{action}"
+
+
+def intent_create_params(payment: Payment) -> PaymentIntentCreateParams:
+    """The create request of ``payment``: built from the row only, so every try is identical."""
+    return {
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "payment_method": payment.payment_method,
+        "confirm": True,
+        "capture_method": "manual",
+        # Cards without redirects: confirming server-side needs no return_url.
+        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        "metadata": {
+            "payment_id": str(payment.pk),
+            "pledge_id": str(payment.pledge_id),
+            "campaign_id": str(payment.campaign_id),
+        },
+    }
+
+
+def intent_create(payment: Payment) -> IntentReport:
+    """Create and confirm the payment's intent (authorize, manual capture), or get it back.
+
+    A decline and a refusal of the request itself (an amount below the provider's minimum, an
+    unknown payment method) are reports of a FAILED payment: no retry can change them.
+    """
+    try:
+        intent = _client().v1.payment_intents.create(
+            intent_create_params(payment),
+            {"idempotency_key": idempotency_key(payment, "create")},
+        )
+    except stripe.CardError as error:
+        return _refusal(payment, error)
+    except stripe.InvalidRequestError as error:
+        logger.warning("provider refused payment %s: %s", payment.pk, error.user_message)
+        return _refusal(payment, error)
+    except stripe.StripeError as error:
+        raise _unavailable("create", payment, error) from error
+    return intent_report(intent)
+
+
+def intent_capture(payment: Payment) -> IntentReport:
+    """Capture the payment's authorized intent; report its state if it cannot be captured.
+
+    Raises ``ProviderRefused`` when the provider does not know the intent (no retry helps).
+    """
+    intent_id = payment.provider_payment_id
+    if intent_id is None:
+        raise ProviderRefused(f"payment {payment.pk} has no intent to capture")
+    try:
+        intent = _client().v1.payment_intents.capture(
+            intent_id, options={"idempotency_key": idempotency_key(payment, "capture")}
+        )
+    except stripe.InvalidRequestError as error:
+        if error.code != UNEXPECTED_STATE:
+            logger.error("provider: capture of payment %s refused: %r", payment.pk, error)
+            raise ProviderRefused(str(error)) from error
+        # Captured already (or canceled): the intent's state now is the answer.
+        found = error.error.payment_intent if error.error is not None else None
+        return intent_report(found) if found is not None else intent_retrieve(intent_id)
+    except stripe.StripeError as error:
+        raise _unavailable("capture", payment, error) from error
+    return intent_report(intent)
+
+
+def intent_retrieve(intent_id: str) -> IntentReport:
+    """Report the intent's state now; ``ProviderRefused`` if the provider has no such intent."""
+    try:
+        return intent_report(_client().v1.payment_intents.retrieve(intent_id))
+    except stripe.InvalidRequestError as error:
+        logger.error("provider: retrieve %s refused: %r", intent_id, error)
+        raise ProviderRefused(str(error)) from error
+    except stripe.StripeError as error:
+        logger.warning("provider: retrieve %s failed: %r", intent_id, error)
+        raise ProviderUnavailable(str(error)) from error
+
+
+def _refusal(payment: Payment, error: stripe.StripeError) -> IntentReport:
+    found = error.error.payment_intent if error.error is not None else None
+    if found is not None:
+        report = intent_report(found)
+        if report.status is not None:
+            return report
+    return IntentReport(
+        intent_id=str(found.id) if found is not None else None,
+        status=PaymentStatus.FAILED,
+        amount=payment.amount,
+        currency=payment.currency,
+        payment_id=None,
+        failure_reason=decline_reason(
+            error.error.to_dict() if error.error is not None else {"code": error.code}
+        ),
+    )
+
+
+def _unavailable(action: str, payment: Payment, error: stripe.StripeError) -> ProviderUnavailable:
+    if isinstance(error, stripe.APIError) and error.http_status == 409:
+        return ProviderBusy(f"{action} of payment {payment.pk} is in progress at the provider")
+    level = logging.ERROR if isinstance(error, stripe.IdempotencyError) else logging.WARNING
+    logger.log(level, "provider: %s of payment %s failed: %r", action, payment.pk, error)
+    return ProviderUnavailable(str(error))
+
+
+def _client() -> stripe.StripeClient:
+    return _client_for(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_TIMEOUT,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+@cache
+def _client_for(
+    secret_key: str, api_base: str, timeout: float, retries: int
+) -> stripe.StripeClient:
+    """One client per configuration (the SDK's requests client keeps a session per thread)."""
+    return stripe.StripeClient(
+        secret_key,
+        # An empty base means Stripe itself; {"api": None} would not (docs/stripe-sandbox.md).
+        base_addresses={"api": api_base} if api_base else {},
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )

@@ -1,0 +1,178 @@
+"""Paying a pledge (SPEC §3): two short transactions around one provider call.
+
+1. **Transaction 1** inserts the PROCESSING payment and the idempotency record (unanswered).
+   The unique ``pledge_id`` makes a second payment of the pledge impossible, the unique key
+   hash a second payment for the key; both are read after the ``IntegrityError``.
+2. **The provider call**, outside any transaction, with the payment's deterministic
+   idempotency key: create and confirm the intent (``payments.provider``).
+3. **Transaction 2** records the reply — the payment moves forward with its event — and answers
+   the record with the payment as it now stands.
+
+A repeat of the request replays the answered record without calling the provider. A repeat that
+finds the record unanswered (the first request is still calling the provider, or died doing so)
+makes the same provider call with the same key — the provider answers it with the first reply,
+or waits for the first request — and answers the record itself if it is first.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from careforall_common.idempotency import IdempotencyRequest
+from careforall_common.problems import Problem
+from payments.idempotency import Payer, PaymentOutcome, idempotency_record_find
+from payments.models import IdempotencyRecord, Payment, PaymentStatus
+from payments.outputs import payment_output
+from payments.pledges import PENDING, PledgeFacts, pledge_facts_get
+from payments.provider import IntentReport, ProviderBusy, ProviderUnavailable, intent_create
+from payments.transitions import payment_advance, reconcile_after
+
+logger = logging.getLogger(__name__)
+
+# MariaDB/MySQL error codes.
+DUPLICATE_KEY = 1062
+LOCK_WAIT_TIMEOUT = 1205
+DEADLOCK = 1213
+
+CREATE_ATTEMPTS = 3
+IN_PROGRESS = "A request with this Idempotency-Key is in progress; retry shortly."
+
+
+def payment_create_once(
+    *, idempotency: IdempotencyRequest, payer: Payer, pledge_id: int, payment_method: str
+) -> PaymentOutcome:
+    """Pay the pledge once for this key, or answer as the key's first request was answered.
+
+    Refusals (404/409/503) look for an earlier answer first, so that a repeat still gets its 201
+    after the pledge has moved on. Calls pledge_service and the provider: never in a transaction.
+    """
+    try:
+        pledge = pledge_payable(pledge_id=pledge_id, payer=payer)
+    except Problem:
+        earlier = idempotency_record_find(idempotency=idempotency, payer=payer)
+        if earlier is None:
+            raise
+        return payment_answer(record=earlier, replayed=True)
+    record, replayed = _record_for(
+        idempotency=idempotency, payer=payer, pledge=pledge, payment_method=payment_method
+    )
+    return payment_answer(record=record, replayed=replayed)
+
+
+def pledge_payable(*, pledge_id: int, payer: Payer) -> PledgeFacts:
+    """Return the pledge if ``payer`` may pay it now: 404 not theirs, 409 not PENDING (SPEC §3)."""
+    pledge = pledge_facts_get(pledge_id=pledge_id)
+    if pledge is None or not payer.may_pay(pledge):
+        raise Problem(404, "No pledge with this id.")
+    if pledge.status != PENDING:
+        existing = Payment.objects.filter(pledge_id=pledge_id).values_list("pk", flat=True).first()
+        extra = {} if existing is None else {"payment_id": existing}
+        raise Problem(409, f"This pledge is {pledge.status}, not awaiting payment.", **extra)
+    return pledge
+
+
+def _record_for(
+    *, idempotency: IdempotencyRequest, payer: Payer, pledge: PledgeFacts, payment_method: str
+) -> tuple[IdempotencyRecord, bool]:
+    """Insert the payment and its record; or return the key's record, marked as a repeat."""
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            record = payment_create(
+                idempotency=idempotency, pledge=pledge, payment_method=payment_method
+            )
+            return record, False
+        except IntegrityError as error:
+            if _error_code(error) != DUPLICATE_KEY:
+                raise
+            earlier = idempotency_record_find(idempotency=idempotency, payer=payer)
+            if earlier is not None:
+                return earlier, True
+            existing = (
+                Payment.objects.filter(pledge_id=pledge.pledge_id)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if existing is not None:
+                raise Problem(
+                    409, "This pledge has a payment already.", payment_id=existing
+                ) from None
+            # What refused the insert is gone again (rolled back, or a pruned record): retry.
+        except OperationalError as error:
+            if _error_code(error) == LOCK_WAIT_TIMEOUT:
+                break
+            if _error_code(error) != DEADLOCK:
+                raise
+            logger.info("payment create: deadlock on attempt %d, retrying", attempt)
+    raise Problem(409, IN_PROGRESS)
+
+
+def _error_code(error: Exception) -> object:
+    return error.args[0] if error.args else None
+
+
+@transaction.atomic(durable=True)
+def payment_create(
+    *, idempotency: IdempotencyRequest, pledge: PledgeFacts, payment_method: str
+) -> IdempotencyRecord:
+    """Transaction 1: insert the PROCESSING payment and its unanswered record, or neither."""
+    payment = Payment.objects.create(
+        pledge_id=pledge.pledge_id,
+        campaign_id=pledge.campaign_id,
+        user_id=pledge.user_id,
+        receipt_token_hash=pledge.receipt_token_hash,
+        amount=pledge.amount,
+        currency=pledge.currency,
+        payment_method=payment_method,
+        reconcile_after=reconcile_after(timezone.now()),
+    )
+    return IdempotencyRecord.objects.create(
+        scope=idempotency.scope,
+        key=idempotency.key,
+        scoped_key_hash=idempotency.scoped_key_hash,
+        fingerprint=idempotency.fingerprint,
+        payment=payment,
+        response_status=201,
+        response_body=payment_output(payment),
+    )
+
+
+def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> PaymentOutcome:
+    """Answer the request of ``record``: its answer if it has one, else the provider's reply.
+
+    The provider is called only while the payment is PROCESSING, with the payment's
+    deterministic key; when it cannot be reached the payment stays PROCESSING, the answer says
+    so, and reconciliation finishes the payment (docs/payments.md).
+    """
+    if record.answered:
+        return PaymentOutcome.of(record, replayed=replayed)
+    report = None
+    if record.payment.status == PaymentStatus.PROCESSING:
+        try:
+            report = intent_create(record.payment)
+        except ProviderBusy:
+            raise Problem(409, IN_PROGRESS) from None
+        except ProviderUnavailable:
+            report = None  # logged by the provider module; reconciliation takes over
+    return PaymentOutcome.of(payment_settle(record=record, report=report), replayed=replayed)
+
+
+@transaction.atomic(durable=True)
+def payment_settle(*, record: IdempotencyRecord, report: IntentReport | None) -> IdempotencyRecord:
+    """Transaction 2: record the provider's reply, then answer the record with the payment.
+
+    Only the first answer sticks (a conditional update): concurrent repeats all return it.
+    """
+    if report is not None:
+        payment_advance(payment=record.payment, report=report)
+    payment = Payment.objects.get(pk=record.payment_id)
+    body = payment_output(payment)
+    answered = IdempotencyRecord.objects.filter(pk=record.pk, answered=False).update(
+        response_body=body, answered=True
+    )
+    if answered:
+        record.response_body, record.answered = body, True
+        return record
+    return IdempotencyRecord.objects.get(pk=record.pk)

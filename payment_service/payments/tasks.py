@@ -1,0 +1,32 @@
+"""Celery tasks: thin shells around the services (STYLE §3)."""
+
+from careforall_common.celery import careforall_task
+from careforall_common.idempotency import idempotency_prune as prune
+from payments import capture, reconciliation
+from payments.models import IdempotencyRecord
+from payments.provider import ProviderRefused, ProviderUnavailable
+
+
+@careforall_task(
+    name="payments.capture",
+    autoretry_for=(ProviderUnavailable,),
+    retry_backoff=1,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def payment_capture(*, payment_id: int) -> bool:
+    try:
+        return capture.payment_capture(payment_id=payment_id)
+    except ProviderRefused:  # no retry heals it; logged, and reconciliation looks again later
+        return False
+
+
+@careforall_task(name="payments.reconcile", expires=15)
+def payments_reconcile() -> int:
+    return reconciliation.payments_reconcile()
+
+
+@careforall_task(name="payments.idempotency_prune")
+def idempotency_prune() -> int:
+    return prune(IdempotencyRecord)

@@ -1,0 +1,88 @@
+"""The payments admin (SPEC §3): payments, records, provider events; read-only; one action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from payments.models import Payment, PaymentStatus
+from payments.tests.factories import (
+    payment,
+    payment_before_a_crash,
+    payment_post,
+    webhook_post,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAYMENTS = "/admin/payments/payments/payment/"
+RECORDS = "/admin/payments/payments/idempotencyrecord/"
+EVENTS = "/admin/payments/payments/providerevent/"
+
+
+@pytest.fixture
+def admin_client(client: Any) -> Any:
+    # A local superuser stands in for the shadow user a platform sign-in makes.
+    user = get_user_model().objects.create_superuser("staff@example.org", "staff@example.org")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def authorized(donor_client: Any, donor_pledge: int, client: Any, sandbox: Any) -> Payment:
+    payment_post(donor_client, {"pledge_id": 41, "payment_method": "pm_card_visa"})
+    made = payment()
+    webhook_post(
+        client, sandbox.event(made.provider_payment_id, "payment_intent.amount_capturable_updated")
+    )
+    return made
+
+
+def test_payments_records_and_provider_events_are_listed(
+    admin_client: Any, authorized: Payment
+) -> None:
+    listing = admin_client.get(PAYMENTS, {"q": authorized.provider_payment_id})
+    detail = admin_client.get(f"{PAYMENTS}{authorized.pk}/change/")
+    records = admin_client.get(RECORDS)
+    provider_events = admin_client.get(EVENTS, {"result__exact": "no_change"})
+
+    assert [p.pk for p in listing.context["cl"].result_list] == [authorized.pk]
+    assert detail.status_code == 200
+    assert 'name="status"' not in detail.content.decode()
+    assert len(records.context["cl"].result_list) == 1
+    assert len(provider_events.context["cl"].result_list) == 1
+    assert admin_client.get("/admin/payments/outbox/outboxevent/").status_code == 200
+
+
+def test_nothing_is_added_changed_or_deleted(admin_client: Any, authorized: Payment) -> None:
+    edit = admin_client.post(f"{PAYMENTS}{authorized.pk}/change/", {"status": "CAPTURED"})
+
+    assert edit.status_code == 403
+    assert admin_client.get(f"{PAYMENTS}add/").status_code == 403
+    assert admin_client.get(f"{EVENTS}add/").status_code == 403
+    delete = admin_client.post(f"{PAYMENTS}{authorized.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert payment().status == PaymentStatus.AUTHORIZED
+
+
+def test_the_action_makes_unsettled_payments_due_now(admin_client: Any) -> None:
+    made = payment_before_a_crash()
+    before = timezone.now()
+
+    response = admin_client.post(
+        PAYMENTS, {"action": "reconcile_now", "_selected_action": [made.pk]}
+    )
+
+    assert response.status_code == 302
+    assert payment().reconcile_after <= timezone.now()
+    assert payment().reconcile_after >= before
+
+
+def test_anonymous_is_sent_to_the_login_page(client: Any) -> None:
+    response = client.get(PAYMENTS)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/payments/login/")

@@ -1,0 +1,103 @@
+"""The payment state machine (SPEC §5.3): forward only, one event per real move.
+
+PROCESSING < AUTHORIZED < CAPTURED; FAILED is terminal and reachable from PROCESSING or
+AUTHORIZED. A capture reported before the authorization moves PROCESSING → CAPTURED directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from careforall_common.outbox.services import outbox_write
+from payments.models import Payment, PaymentStatus
+from payments.outputs import payment_event_payload
+from payments.provider import IntentReport
+
+logger = logging.getLogger(__name__)
+
+EARLIER = {
+    PaymentStatus.AUTHORIZED: [PaymentStatus.PROCESSING],
+    PaymentStatus.CAPTURED: [PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED],
+    PaymentStatus.FAILED: [PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED],
+}
+EVENT_TYPE = {
+    PaymentStatus.AUTHORIZED: "PAYMENT_AUTHORIZED",
+    PaymentStatus.CAPTURED: "PAYMENT_CAPTURED",
+    PaymentStatus.FAILED: "PAYMENT_FAILED",
+}
+SETTLED = {PaymentStatus.CAPTURED, PaymentStatus.FAILED}
+
+
+def moves(current: str, status: PaymentStatus | None) -> bool:
+    """Whether a payment in ``current`` would move to ``status``."""
+    return status is not None and current in EARLIER[status]
+
+
+def reconcile_after(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.PAYMENT_RECONCILE_AFTER_SECONDS)
+
+
+def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
+    """Move ``payment`` to the status the provider reports, if that is forward; return whether.
+
+    The caller holds the transaction. One conditional update decides, so concurrent reports
+    (the request, the capture task, webhooks, reconciliation) move a payment once and emit its
+    event once; a late, repeated or backward report changes nothing. A report that is not about
+    this payment (another intent, amount or currency) is logged and changes nothing. A move to
+    AUTHORIZED schedules the capture once committed.
+    """
+    mismatch = report.mismatch(payment)
+    if mismatch:
+        logger.error("payment %s: provider report ignored: %s", payment.pk, mismatch)
+        return False
+    now = timezone.now()
+    same_intent = Q(provider_payment_id__isnull=True) | Q(provider_payment_id=report.intent_id)
+    if report.status is None:  # not settled yet; remember the intent all the same
+        if report.intent_id is not None:
+            Payment.objects.filter(pk=payment.pk, provider_payment_id__isnull=True).update(
+                provider_payment_id=report.intent_id, updated_at=now
+            )
+        return False
+    changes: dict[str, object] = {
+        "status": report.status,
+        "updated_at": now,
+        "reconcile_after": reconcile_after(now),
+    }
+    if report.intent_id is not None:
+        changes["provider_payment_id"] = report.intent_id
+    if report.status == PaymentStatus.FAILED:
+        changes["failure_reason"] = report.failure_reason or "failed"
+    moved = Payment.objects.filter(
+        same_intent, pk=payment.pk, status__in=EARLIER[report.status]
+    ).update(**changes)
+    if not moved:
+        return False
+    logger.info("payment %s: %s (intent %s)", payment.pk, report.status, report.intent_id)
+    outbox_write(
+        event_type=EVENT_TYPE[report.status],
+        aggregate_type="payment",
+        aggregate_id=payment.pk,
+        payload=payment_event_payload(
+            payment, report.status, str(changes.get("failure_reason", ""))
+        ),
+    )
+    if report.status == PaymentStatus.AUTHORIZED:
+        payment_id = payment.pk
+        transaction.on_commit(lambda: capture_enqueue(payment_id=payment_id))
+    return True
+
+
+def capture_enqueue(*, payment_id: int) -> None:
+    """Start the capture task; if the broker is down, reconciliation captures later."""
+    from payments.tasks import payment_capture
+
+    try:
+        payment_capture.apply_async(kwargs={"payment_id": payment_id}, retry=False)
+    except Exception:  # any broker failure: the payment is committed, reconciliation covers it
+        logger.warning("payment %s: could not schedule the capture", payment_id, exc_info=True)

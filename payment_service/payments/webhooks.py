@@ -1,0 +1,147 @@
+"""The provider's webhooks (SPEC §3): verified, stored once, and read as hints.
+
+An event says "look at this intent". Deliveries come late, twice and out of order, so the
+payment moves only forward, to the state the intent is in *now*: when an event would move the
+payment, the intent is retrieved from the provider (one GET) and its current state is applied;
+when it would not (a duplicate, a late or backward event), nothing is asked. If the provider
+cannot be reached for the retrieve, the event's own snapshot — signed by the provider — is
+applied instead: forward-only, it cannot take the payment anywhere wrong.
+
+Each event is stored before it is acted on and marked with its result in the transaction of
+the effect. A redelivery of an event marked with a result changes nothing; one of an event still
+``received`` (a crash or error in between) is acted on again. The view answers 2xx only after
+the effect is committed, so the provider's retries cover every crash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from careforall_common.problems import Problem
+from payments.models import Payment, ProviderEvent, ProviderEventResult
+from payments.provider import IntentReport, ProviderUnavailable, intent_report, intent_retrieve
+from payments.transitions import moves, payment_advance
+
+logger = logging.getLogger(__name__)
+
+MAX_ID_DIGITS = 18  # a BIGINT id; a longer "id" in metadata is no payment of this service
+# authorized, captured, failed (SPEC §3), and an authorization released.
+HANDLED = {
+    "payment_intent.amount_capturable_updated",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+}
+
+
+def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
+    """Return the event of a correctly signed body; 400 for anything else (SPEC §5.6)."""
+    try:
+        # The SDK's check (construct_event without its parsing, which a signed non-object body
+        # would crash): HMAC-SHA256 of "<t>.<raw body>", compared in constant time, t not older
+        # than the tolerance.
+        stripe.WebhookSignature.verify_header(
+            payload,
+            signature or "",
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
+    except (stripe.SignatureVerificationError, ValueError):
+        raise Problem(400, "The webhook signature is missing, wrong or stale.") from None
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        event = None
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and 0 < len(event["id"]) <= 255
+        and isinstance(event.get("type"), str)
+        and isinstance(event.get("data"), dict)
+        and isinstance(event["data"].get("object"), dict)
+    ):
+        raise Problem(400, "The webhook body is not an event.")
+    return event
+
+
+def webhook_event_handle(event: dict[str, Any]) -> str:
+    """Act on a verified event once; return its result (a ``ProviderEventResult`` value)."""
+    stored = provider_event_store(event)
+    if stored.result != ProviderEventResult.RECEIVED:
+        return "duplicate"
+    if event["type"] not in HANDLED or event["data"]["object"].get("object") != "payment_intent":
+        return provider_event_close(stored, ProviderEventResult.IGNORED)
+    try:
+        hint = intent_report(event["data"]["object"])
+    except (KeyError, TypeError, ValueError):
+        logger.error("webhook %s: not a payment intent", stored.event_id)
+        return provider_event_close(stored, ProviderEventResult.IGNORED)
+    payment = payment_for_intent(hint)
+    if payment is None:
+        return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
+    if not moves(payment.status, hint.status):
+        return provider_event_close(stored, ProviderEventResult.NO_CHANGE, payment)
+    report = _current(hint)
+    with transaction.atomic(durable=True):
+        moved = payment_advance(payment=payment, report=report)
+        result = ProviderEventResult.PROCESSED if moved else ProviderEventResult.NO_CHANGE
+        return _close(stored, result, payment)
+
+
+def provider_event_store(event: dict[str, Any]) -> ProviderEvent:
+    """Insert the event, or return the stored one with the same id."""
+    intent = event["data"]["object"]
+    intent_id = intent.get("id") if intent.get("object") == "payment_intent" else None
+    try:
+        with transaction.atomic():
+            return ProviderEvent.objects.create(
+                event_id=event["id"],
+                event_type=str(event["type"])[:100],
+                intent_id=str(intent_id)[:255] if intent_id else None,
+                payload=event,
+            )
+    except IntegrityError:
+        return ProviderEvent.objects.get(event_id=event["id"])
+
+
+def provider_event_close(
+    stored: ProviderEvent, result: ProviderEventResult, payment: Payment | None = None
+) -> str:
+    with transaction.atomic(durable=True):
+        return _close(stored, result, payment)
+
+
+def _close(stored: ProviderEvent, result: ProviderEventResult, payment: Payment | None) -> str:
+    ProviderEvent.objects.filter(pk=stored.pk).update(
+        result=result, payment=payment, processed_at=timezone.now()
+    )
+    return result.value
+
+
+def payment_for_intent(report: IntentReport) -> Payment | None:
+    """The payment of the intent: by its id, or by the intent's ``metadata.payment_id`` when the
+    event beat transaction 2 (the payment does not know its intent yet)."""
+    payment = Payment.objects.filter(provider_payment_id=report.intent_id).first()
+    payment_id = report.payment_id or ""
+    if payment is not None or not (payment_id.isascii() and payment_id.isdigit()):
+        return payment
+    if len(payment_id) > MAX_ID_DIGITS:
+        return None
+    return Payment.objects.filter(pk=int(payment_id), provider_payment_id__isnull=True).first()
+
+
+def _current(hint: IntentReport) -> IntentReport:
+    """The intent as the provider has it now; the event's snapshot if it cannot be asked."""
+    if hint.intent_id is None:
+        return hint
+    try:
+        return intent_retrieve(hint.intent_id)
+    except ProviderUnavailable:
+        return hint
