@@ -40,7 +40,7 @@ CELERY_BEAT_SCHEDULE = {
     # The safety net under the request path, the capture task and the webhooks (docs/payments.md).
     "provider-reconcile": {
         "task": "payments.reconcile",
-        "schedule": 15.0,
+        "schedule": env.float("PAYMENT_RECONCILE_EVERY_SECONDS", default=15.0),
         "options": {"expires": 15},
     },
 }
