@@ -22,8 +22,12 @@ apt_install() {  # apt_install PACKAGE... (Debian, as root only)
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-ensure_system_packages() {
+ensure_system_packages() {  # ensure_system_packages [--tests]
     local missing=()
+    # tests/browser drives Debian's Chromium; a test tool's own browser download is never used.
+    if [ "${1:-}" = --tests ]; then
+        [ -x "${CAREFORALL_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+    fi
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     { [ -f /usr/include/mariadb/mysql.h ] || [ -f /usr/include/mysql/mysql.h ]; } \
@@ -47,6 +51,20 @@ ensure_venv() {
         -e "$ROOT/common" 2>&1 | grep -v '^WARNING: Location' || true
     "$PY" -c 'import django, MySQLdb, celery, rest_framework_simplejwt' \
         || die "the Python packages did not install (see above)"
+    echo "$want" > "$stamp"
+}
+
+ensure_node() {  # Vite 8 needs Node 20.19 or newer
+    command -v node >/dev/null || die "Node.js 20.19+ is required (Debian: apt-get install -y nodejs npm)"
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+        || die "Node.js 20.19+ is required; this is $(node --version)"
+}
+
+ensure_frontend_packages() {  # npm ci when package-lock.json changed since the last install
+    local stamp="$ROOT/frontend/node_modules/.installed" want
+    want="$(sha256sum "$ROOT/frontend/package-lock.json" | cut -c1-16)"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+    (cd "$ROOT/frontend" && npm ci --no-audit --no-fund --silent) || die "npm ci failed in frontend/"
     echo "$want" > "$stamp"
 }
 

@@ -65,6 +65,9 @@ def platform() -> Iterator[Platform]:
         **os.environ,
         "DATABASE_PREFIX": PREFIX,
         "CAREFORALL_VAR": str(ROOT / "var" / "e2e"),
+        # Provider reconciliation looks early and often here, so the lost-webhook test is short.
+        "PAYMENT_RECONCILE_AFTER_SECONDS": "3",
+        "PAYMENT_RECONCILE_EVERY_SECONDS": "1",
     }
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "up")],

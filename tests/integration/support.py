@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
 import requests
 
 ADMIN_EMAIL = "admin@careforall.local"
@@ -143,3 +149,28 @@ def totals_of(campaign: dict[str, object]) -> dict[str, int]:
         "current_amount",
     )
     return {name: int(str(campaign[name])) for name in names}
+
+
+def local_platform(platform: Any) -> Any:
+    if platform.process is None:
+        pytest.fail(
+            "fault tests need the platform that this suite starts (unset CAREFORALL_E2E_URL)"
+        )
+    return platform
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(
+        ["pgrep", "-P", str(pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return [int(line) for line in out.split()]
+
+
+def signal_tree(pid: int, sig: signal.Signals) -> None:
+    for child in children(pid):
+        signal_tree(child, sig)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)

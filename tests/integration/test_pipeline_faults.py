@@ -6,7 +6,6 @@ restarts a child that dies, as a process manager would).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -23,37 +22,14 @@ from integration.support import (
     create_campaign,
     expected_totals,
     get_campaign,
+    local_platform,
     make_pledge,
+    signal_tree,
     totals_of,
     wait_until,
 )
 
 pytestmark = pytest.mark.usefixtures("platform")
-
-
-def local_platform(platform: Platform) -> Platform:
-    if platform.process is None:
-        pytest.fail(
-            "fault tests need the platform that this suite starts (unset CAREFORALL_E2E_URL)"
-        )
-    return platform
-
-
-def children(pid: int) -> list[int]:
-    out = subprocess.run(
-        ["pgrep", "-P", str(pid)],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    return [int(line) for line in out.split()]
-
-
-def signal_tree(pid: int, sig: signal.Signals) -> None:
-    for child in children(pid):
-        signal_tree(child, sig)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
 
 
 def outbox_attempts(platform: Platform) -> list[int]:

@@ -1,0 +1,275 @@
+// The one way the site talks to the gateway: relative /api/ URLs at the same origin, JSON in and
+// out, every failure turned into an ApiError with a message a donor can read (SPEC §2: errors are
+// problem+json `{type, title, status, detail, errors?: [{field, message}]}`).
+
+import { getSession, setAccessToken, setSession, type Session } from "./session";
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+interface ApiErrorInit {
+  status: number;
+  title: string;
+  detail?: string;
+  errors?: FieldError[];
+  body?: Record<string, unknown> | null;
+}
+
+/** A request that did not succeed. ``status`` is 0 when no answer arrived at all. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+  readonly errors: FieldError[];
+  /** The problem document as received (extra members such as ``payment_id``), if any. */
+  readonly body: Record<string, unknown> | null;
+
+  constructor({ status, title, detail = "", errors = [], body = null }: ApiErrorInit) {
+    super(readableMessage({ title, detail, errors }));
+    this.name = "ApiError";
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.errors = errors;
+    this.body = body;
+  }
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  amount: "Amount",
+  anonymous: "Give anonymously",
+  campaign_id: "Campaign",
+  currency: "Currency",
+  donor_email: "Email",
+  donor_name: "Name",
+  email: "Email",
+  name: "Name",
+  password: "Password",
+  payment_method: "Card",
+  pledge_id: "Pledge",
+  refresh: "Session",
+  body: "",
+};
+
+/** A field name of an ``errors`` entry as a donor would call it ("donor_email" → "Email"). */
+export function fieldLabel(field: string): string {
+  if (field in FIELD_LABELS) return FIELD_LABELS[field]!;
+  const words = field.replace(/[_.]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** One sentence or a few: the detail (or title), then each field error. */
+export function readableMessage({
+  title,
+  detail = "",
+  errors = [],
+}: Pick<ApiErrorInit, "title" | "detail" | "errors">): string {
+  const parts = [detail || title];
+  for (const { field, message } of errors) {
+    const label = fieldLabel(field);
+    parts.push(label ? `${label}: ${message}` : message);
+  }
+  return parts.filter(Boolean).join(" ");
+}
+
+const PHRASES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Content Too Large",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+function phrase(status: number, statusText: string): string {
+  return PHRASES[status] ?? (statusText || `Error ${status}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function fieldErrors(value: unknown): FieldError[] {
+  if (Array.isArray(value)) {
+    return value
+      .filter(isObject)
+      .map((item) => ({ field: String(item.field ?? "body"), message: String(item.message ?? "") }))
+      .filter((item) => item.message);
+  }
+  if (isObject(value)) {
+    // Tolerate DRF's own {"field": ["message", …]} shape as well.
+    return Object.entries(value).flatMap(([field, messages]) =>
+      (Array.isArray(messages) ? messages : [messages]).map((message) => ({
+        field,
+        message: String(message),
+      })),
+    );
+  }
+  return [];
+}
+
+/** The ApiError for a non-2xx answer; ``body`` is its parsed JSON, or undefined if it had none. */
+export function errorFromResponse(status: number, statusText: string, body: unknown): ApiError {
+  if (isObject(body)) {
+    return new ApiError({
+      status,
+      title: typeof body.title === "string" && body.title ? body.title : phrase(status, statusText),
+      detail: typeof body.detail === "string" ? body.detail : "",
+      errors: fieldErrors(body.errors),
+      body,
+    });
+  }
+  // Not JSON: an HTML page or an empty body from something between the site and the services.
+  return new ApiError({
+    status,
+    title: phrase(status, statusText),
+    detail:
+      status >= 500
+        ? "The service is not answering right now. Please try again in a moment."
+        : "The request could not be completed.",
+  });
+}
+
+export const NETWORK_ERROR_DETAIL =
+  "Could not reach CareForAll. Check your connection and try again.";
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  body?: unknown;
+  idempotencyKey?: string;
+  /** "auto" sends the signed-in donor's token when there is one; "none" never does. */
+  auth?: "auto" | "none";
+  signal?: AbortSignal;
+}
+
+async function send(path: string, options: RequestOptions, access?: string): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
+  if (access) headers.Authorization = `Bearer ${access}`;
+  try {
+    return await fetch(path, {
+      method: options.method ?? "GET",
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+      cache: "no-store", // totals and statuses change every second
+    });
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    throw new ApiError({ status: 0, title: "Network error", detail: NETWORK_ERROR_DETAIL });
+  }
+}
+
+async function read<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T;
+  const type = response.headers.get("Content-Type") ?? "";
+  let body: unknown;
+  let parsed = false;
+  if (/\bjson\b/i.test(type)) {
+    try {
+      body = await response.json();
+      parsed = true;
+    } catch {
+      // a truncated or mislabelled body: treated as no body below
+    }
+  }
+  if (!response.ok) throw errorFromResponse(response.status, response.statusText, body);
+  if (!parsed) {
+    throw new ApiError({
+      status: response.status,
+      title: "Unexpected answer",
+      detail: "The server sent an answer the site cannot read. Please try again.",
+    });
+  }
+  return body as T;
+}
+
+let refreshing: Promise<string | null> | null = null;
+
+/** A new access token from the refresh token, or null when the refresh token is refused. Concurrent
+ * 401s share one refresh. */
+function refreshAccess(session: Session): Promise<string | null> {
+  refreshing ??= (async () => {
+    try {
+      const response = await send("/api/auth/token/refresh", {
+        method: "POST",
+        body: { refresh: session.refresh },
+      });
+      if (response.status === 400 || response.status === 401) return null;
+      const { access } = await read<{ access: string }>(response);
+      setAccessToken(access);
+      return access;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/**
+ * Call the API at ``path`` (relative, e.g. "/api/campaigns/3") and return its JSON.
+ *
+ * A 401 on a request that carried the donor's access token is retried once after refreshing the
+ * token; if the refresh token is refused too, the donor is signed out. A retried POST is safe
+ * because every POST of the site carries an Idempotency-Key.
+ */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const session = options.auth === "none" ? null : getSession();
+  let response = await send(path, options, session?.access);
+  if (response.status === 401 && session) {
+    const access = await refreshAccess(session);
+    if (!access) {
+      setSession(null);
+      throw new ApiError({
+        status: 401,
+        title: "Signed out",
+        detail: "Your session has expired. Please sign in again.",
+      });
+    }
+    response = await send(path, options, access);
+  }
+  return read<T>(response);
+}
+
+/** What to show for any error: an ApiError as is, anything else as a generic problem. */
+export function describeError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError({
+    status: 0,
+    title: "Something went wrong",
+    detail: error instanceof Error && error.message ? error.message : "An unexpected error happened.",
+  });
+}
+
+/** The relative path of a pagination link (``next`` is absolute: http://host/api/…?cursor=…). */
+export function pagePath(link: string | null): string | null {
+  if (!link) return null;
+  try {
+    const url = new URL(link, "http://relative.invalid");
+    return url.pathname.startsWith("/api/") ? url.pathname + url.search : null;
+  } catch {
+    return null;
+  }
+}
+
+export function withQuery(path: string, query: Record<string, string | number | undefined | null>) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}

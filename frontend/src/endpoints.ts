@@ -1,0 +1,108 @@
+// The calls of SPEC §3 the donor site makes.
+
+import { pagePath, request, withQuery, type RequestOptions } from "./api";
+import { setSession } from "./session";
+import type { Campaign, Donation, Page, Payment, Pledge, Tokens, User } from "./types";
+
+export const PAYMENT_METHODS = [
+  { id: "pm_card_visa", label: "Visa (succeeds)", hint: "Test card: authorized, then captured." },
+  { id: "pm_card_chargeDeclined", label: "Declined", hint: "Test card: the bank declines it." },
+] as const;
+
+export type PaymentMethodId = (typeof PAYMENT_METHODS)[number]["id"];
+
+/** Follow ``next`` when given, else load the first page at ``first``. */
+function page<T>(first: string, next: string | null | undefined, options: RequestOptions) {
+  return request<Page<T>>(next ? (pagePath(next) ?? first) : first, options);
+}
+
+// Public reads never send a token: an expired one would be a 401 there (SPEC §2), not a guest.
+
+export function campaignsList(next?: string | null, signal?: AbortSignal) {
+  return page<Campaign>("/api/campaigns?status=active&page_size=20", next, { signal, auth: "none" });
+}
+
+export function campaignGet(id: number, signal?: AbortSignal) {
+  return request<Campaign>(`/api/campaigns/${id}`, { signal, auth: "none" });
+}
+
+export function donationsList(campaignId: number, next?: string | null, signal?: AbortSignal) {
+  return page<Donation>(`/api/campaigns/${campaignId}/donations?page_size=20`, next, {
+    signal,
+    auth: "none",
+  });
+}
+
+export interface PledgeInput {
+  campaign_id: number;
+  amount: number;
+  currency: string;
+  anonymous: boolean;
+  donor_name?: string;
+  donor_email?: string;
+}
+
+export function pledgeCreate(input: PledgeInput, key: string, signedIn: boolean) {
+  return request<Pledge>("/api/pledges", {
+    method: "POST",
+    body: input,
+    idempotencyKey: key,
+    auth: signedIn ? "auto" : "none",
+  });
+}
+
+export function pledgeGet(id: number, receiptToken?: string | null, signal?: AbortSignal) {
+  return request<Pledge>(withQuery(`/api/pledges/${id}`, { receipt_token: receiptToken }), {
+    signal,
+    auth: receiptToken ? "none" : "auto",
+  });
+}
+
+export function myPledges(next?: string | null, signal?: AbortSignal) {
+  return page<Pledge>("/api/pledges?page_size=20", next, { signal });
+}
+
+export interface PaymentInput {
+  pledge_id: number;
+  payment_method: PaymentMethodId;
+  receipt_token?: string;
+}
+
+export function paymentCreate(input: PaymentInput, key: string) {
+  return request<Payment>("/api/payments", {
+    method: "POST",
+    body: input,
+    idempotencyKey: key,
+    auth: input.receipt_token ? "none" : "auto",
+  });
+}
+
+export function paymentGet(id: number, receiptToken?: string | null, signal?: AbortSignal) {
+  return request<Payment>(withQuery(`/api/payments/${id}`, { receipt_token: receiptToken }), {
+    signal,
+    auth: receiptToken ? "none" : "auto",
+  });
+}
+
+export async function signIn(email: string, password: string): Promise<User> {
+  const tokens = await request<Tokens>("/api/auth/token", {
+    method: "POST",
+    body: { email, password },
+    auth: "none",
+  });
+  setSession(tokens);
+  return tokens.user;
+}
+
+export async function register(email: string, password: string, name: string): Promise<User> {
+  await request<User>("/api/auth/register", {
+    method: "POST",
+    body: { email, password, name },
+    auth: "none",
+  });
+  return signIn(email, password);
+}
+
+export function signOut(): void {
+  setSession(null);
+}

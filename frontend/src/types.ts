@@ -1,0 +1,83 @@
+// The public API shapes of SPEC §3. Money is always an integer of minor units beside a lowercase
+// ISO-4217 currency (SPEC §2).
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: "donor" | "staff";
+  created_at: string;
+}
+
+export interface Tokens {
+  access: string;
+  refresh: string;
+  user: User;
+}
+
+export interface Page<T> {
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export type CampaignStatus = "draft" | "active" | "closed";
+
+export interface Campaign {
+  id: number;
+  title: string;
+  description: string;
+  goal_amount: number;
+  currency: string;
+  status: CampaignStatus;
+  created_at: string;
+  updated_at: string;
+  pending_amount: number;
+  authorized_amount: number;
+  captured_amount: number;
+  failed_amount: number;
+  current_amount: number;
+  total_pledges: number;
+  total_payments: number;
+}
+
+export type PledgeStatus = "PENDING" | "AUTHORIZED" | "CAPTURED" | "FAILED";
+
+export interface Donation {
+  pledge_id: number;
+  amount: number;
+  currency: string;
+  status: PledgeStatus;
+  donor_name: string;
+  occurred_at: string;
+}
+
+export interface Pledge {
+  id: number;
+  campaign_id: number;
+  user_id: number | null;
+  donor_name: string;
+  anonymous: boolean;
+  amount: number;
+  currency: string;
+  status: PledgeStatus;
+  created_at: string;
+  updated_at: string;
+  /** Only on a guest's 201: lets the guest read the pledge and pay it later. */
+  receipt_token?: string;
+}
+
+export type PaymentStatus = "PROCESSING" | "AUTHORIZED" | "CAPTURED" | "FAILED";
+
+export interface Payment {
+  id: number;
+  pledge_id: number;
+  campaign_id: number;
+  amount: number;
+  currency: string;
+  status: PaymentStatus;
+  provider_payment_id: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
