@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -160,17 +161,56 @@ def local_platform(platform: Any) -> Any:
 
 
 def children(pid: int) -> list[int]:
-    out = subprocess.run(
-        ["pgrep", "-P", str(pid)],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    return [int(line) for line in out.split()]
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(line) for line in out.stdout.split()]
 
 
-def signal_tree(pid: int, sig: signal.Signals) -> None:
+def process_tree(pid: int) -> set[int]:
+    found = {pid}
     for child in children(pid):
-        signal_tree(child, sig)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
+        found |= process_tree(child)
+    return found
+
+
+def listeners(port: int) -> set[int]:
+    out = subprocess.run(
+        ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, check=False
+    )
+    return {int(pid) for pid in re.findall(r"pid=(\d+)", out.stdout)}
+
+
+PORTS_OF = {"web-user": 8001, "web-campaign": 8002, "web-pledge": 8003, "web-payment": 8004}
+
+
+def service_processes(platform: Any, name: str) -> set[int]:
+    """Every process of a supervised child: the pid scripts/up started, its descendants, and for
+    a web service whatever listens on its port (gunicorn's workers)."""
+    pids = process_tree(platform.pid(name))
+    if name in PORTS_OF:
+        pids |= listeners(PORTS_OF[name])
+    return pids
+
+
+def signal_processes(pids: set[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def crash(platform: Any, name: str) -> int:
+    """SIGKILL every process of ``name`` and wait until they are gone; return the old pid."""
+    old = platform.pid(name)
+    pids = service_processes(platform, name)
+    signal_processes(pids, signal.SIGKILL)
+
+    def gone() -> bool:
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                continue
+            return False
+        return True
+
+    wait_until(gone, timeout=10)
+    return old

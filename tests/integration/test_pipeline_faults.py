@@ -19,12 +19,14 @@ import requests
 from integration.conftest import ROOT, Platform
 from integration.support import (
     all_pledges,
+    crash,
     create_campaign,
     expected_totals,
     get_campaign,
     local_platform,
     make_pledge,
-    signal_tree,
+    service_processes,
+    signal_processes,
     totals_of,
     wait_until,
 )
@@ -71,15 +73,15 @@ def test_campaign_service_paused_while_pledges_are_made(
 ) -> None:
     local_platform(platform)
     campaign_id = int(str(create_campaign(gateway, staff_token)["id"]))
-    web = platform.pid("web-campaign")
+    web = service_processes(platform, "web-campaign")
 
-    signal_tree(web, signal.SIGSTOP)
+    signal_processes(web, signal.SIGSTOP)
     try:
         pledge_many(gateway, campaign_id, 100)
         time.sleep(12)  # longer than the relay's read timeout: deliveries fail and back off
         assert max(outbox_attempts(platform)) >= 1
     finally:
-        signal_tree(web, signal.SIGCONT)
+        signal_processes(web, signal.SIGCONT)
 
     assert_totals_become_exact(gateway, staff_token, campaign_id, timeout=60)
 
@@ -87,12 +89,10 @@ def test_campaign_service_paused_while_pledges_are_made(
 def test_relay_worker_killed_mid_batch(platform: Platform, gateway: str, staff_token: str) -> None:
     local_platform(platform)
     campaign_id = int(str(create_campaign(gateway, staff_token)["id"]))
-    worker = platform.pid("worker-pledge")
-
     with ThreadPoolExecutor(max_workers=1) as pool:
         burst = pool.submit(pledge_many, gateway, campaign_id, 300)
         time.sleep(0.5)
-        signal_tree(worker, signal.SIGKILL)
+        worker = crash(platform, "worker-pledge")
         burst.result()
 
     wait_until(lambda: platform.pid("worker-pledge") != worker, timeout=10)
