@@ -6,13 +6,12 @@ campaign_service; an edit here would split them. The one action asks the provide
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from careforall_common.admin import ReadOnlyAdmin
 from payments.models import IdempotencyRecord, Payment, PaymentStatus, ProviderEvent
 
 PAYMENT_FIELDS = (
@@ -53,19 +52,6 @@ EVENT_FIELDS = (
     "processed_at",
     "payload",
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False  # no COUNT(*) over the whole table on every page
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Payment)

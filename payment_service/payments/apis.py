@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careforall_common.auth import PlatformUser
+from careforall_common.auth import platform_user
 from careforall_common.fields import StrictCharField, StrictIntegerField, StrictSerializer
 from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.problems import Problem
@@ -18,11 +18,6 @@ from payments.idempotency import Payer, payment_idempotency
 from payments.outputs import payment_output
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
-
-
-def _caller(request: Request) -> PlatformUser | None:
-    user = request.user
-    return user if isinstance(user, PlatformUser) else None
 
 
 class PaymentCreateApi(APIView):
@@ -40,7 +35,7 @@ class PaymentCreateApi(APIView):
     def post(self, request: Request) -> Response:
         key = idempotency_key_parse(request.headers.get(HEADER))
         data = self.InputSerializer.parse(request.data)
-        caller = _caller(request)
+        caller = platform_user(request)
         if caller is None and "receipt_token" not in data:
             raise exceptions.NotAuthenticated("Sign in, or send the pledge's receipt_token.")
         payer = Payer(
@@ -60,7 +55,7 @@ class PaymentCreateApi(APIView):
 
 class PaymentDetailApi(APIView):
     def get(self, request: Request, payment_id: int) -> Response:
-        caller = _caller(request)
+        caller = platform_user(request)
         token = request.query_params.get("receipt_token")
         if caller is None and not token:
             raise exceptions.NotAuthenticated()

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from careforall_common.timestamps import timestamp
 from payments.models import Payment, PaymentStatus
-
-
-def timestamp(value: datetime) -> str:
-    """ISO-8601 UTC with a ``Z`` (SPEC §2)."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def payment_output(payment: Payment) -> dict[str, Any]:

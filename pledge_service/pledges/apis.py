@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careforall_common.auth import PlatformUser
+from careforall_common.auth import PlatformUser, platform_user
 from careforall_common.fields import (
     CurrencyField,
     StrictBooleanField,
@@ -28,11 +28,6 @@ from pledges.receipts import receipt_token
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
 INTERNAL_LIST_MAX = 1000
-
-
-def _caller(request: Request) -> PlatformUser | None:
-    user = request.user
-    return user if isinstance(user, PlatformUser) else None
 
 
 def _donor(caller: PlatformUser | None, data: dict[str, Any]) -> services.Donor:
@@ -80,7 +75,7 @@ class PledgeListCreateApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        caller = _caller(request)
+        caller = platform_user(request)
         if caller is None:
             raise exceptions.NotAuthenticated()
         pledges = selectors.pledge_list(
@@ -93,7 +88,7 @@ class PledgeListCreateApi(APIView):
 
     def post(self, request: Request) -> Response:
         key = idempotency_key_parse(request.headers.get(HEADER))
-        caller = _caller(request)
+        caller = platform_user(request)
         data = self.InputSerializer.parse(request.data, context={"signed_in": caller is not None})
         donor = _donor(caller, data)
         outcome = services.pledge_create_once(
@@ -111,7 +106,7 @@ class PledgeListCreateApi(APIView):
 
 class PledgeDetailApi(APIView):
     def get(self, request: Request, pledge_id: int) -> Response:
-        caller = _caller(request)
+        caller = platform_user(request)
         token = request.query_params.get("receipt_token")
         if caller is None and not token:
             raise exceptions.NotAuthenticated()

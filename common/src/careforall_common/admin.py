@@ -11,6 +11,8 @@ from django.http import HttpRequest
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Records that only the platform writes (money, events): staff look, nobody edits."""
 
+    show_full_result_count = False  # no COUNT(*) over the whole table on every page
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

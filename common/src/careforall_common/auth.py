@@ -44,6 +44,12 @@ class PlatformUser(TokenUser):
         return str(self.token.get("name", ""))
 
 
+def platform_user(request: Request) -> PlatformUser | None:
+    """The signed-in account of ``request``, or None for a guest."""
+    user = request.user
+    return user if isinstance(user, PlatformUser) else None
+
+
 class PlatformJWTAuthentication(JWTStatelessUserAuthentication):
     """``Authorization: Bearer <access>``; missing → anonymous, invalid or expired → 401."""
 
