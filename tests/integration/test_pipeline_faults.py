@@ -208,3 +208,47 @@ def test_reconciliation_finds_and_repairs_a_planted_difference(
     expected = expected_totals(all_pledges(gateway, staff_token, campaign_id))
     assert totals_of(get_campaign(gateway, campaign_id)) == expected
     assert requests.get(f"{gateway}/api/health/campaign", timeout=5).status_code == 200
+
+
+def database_answers() -> bool:
+    try:
+        MySQLdb.connect(host="127.0.0.1", user="root", password="", connect_timeout=1).close()
+    except MySQLdb.Error:
+        return False
+    return True
+
+
+def test_mysql_restart_loses_nothing(platform: Platform, gateway: str, staff_token: str) -> None:
+    """MariaDB stops right after a burst of pledges (events still in the outboxes) and comes
+    back: every committed pledge reaches the totals once, and the services serve again."""
+    local_platform(platform)
+    campaign_id = int(str(create_campaign(gateway, staff_token)["id"]))
+    pledge_many(gateway, campaign_id, 50)
+    subprocess.run(["mariadb-admin", "-uroot", "shutdown"], check=True, capture_output=True)
+    try:
+        wait_until(lambda: not database_answers(), timeout=30)
+        down = requests.get(f"{gateway}/api/health/pledge", timeout=10)
+        assert down.status_code == 503
+        time.sleep(2)
+    finally:
+        subprocess.run(
+            [
+                "start-stop-daemon",
+                "--start",
+                "--oknodo",
+                "--background",
+                "--exec",
+                "/usr/sbin/mariadbd",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        wait_until(database_answers, timeout=60, interval=0.5)
+
+    wait_until(
+        lambda: requests.get(f"{gateway}/api/health/pledge", timeout=10).status_code == 200,
+        timeout=30,
+        interval=0.5,
+    )
+    pledge_many(gateway, campaign_id, 10)
+    assert_totals_become_exact(gateway, staff_token, campaign_id, timeout=60)
