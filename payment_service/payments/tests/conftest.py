@@ -8,13 +8,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
 from careforall_common import signing
 from payments.tests.factories import CLOSED_PORT_URL, WEBHOOK_SECRET, Sandbox
@@ -190,18 +189,6 @@ def pledge_service(settings: Any) -> Iterator[FakePledgeService]:
 def donor_pledge(pledge_service: FakePledgeService) -> int:
     """Pledge 41 of user 2 (``donor_client``): 2,500 usd, PENDING."""
     return pledge_service.add(41)
-
-
-@pytest.fixture
-def guest_client() -> APIClient:
-    return APIClient()
-
-
-@pytest.fixture
-def other_donor_client(make_token: Callable[..., str]) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user_id=3, role='donor')}")
-    return client
 
 
 @pytest.fixture

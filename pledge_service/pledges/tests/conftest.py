@@ -55,18 +55,6 @@ def active_campaign(client: Any) -> int:
 
 
 @pytest.fixture
-def guest_client() -> APIClient:
-    return APIClient()
-
-
-@pytest.fixture
-def other_donor_client(make_token: Callable[..., str]) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user_id=3, role='donor')}")
-    return client
-
-
-@pytest.fixture
 def forged_donor_client(make_token: Callable[..., str]) -> APIClient:
     """A client whose token is signed with a key the platform does not know."""
     other_private, _ = generate_pem_pair()

@@ -52,3 +52,20 @@ def donor_client(make_token: Callable[..., str]) -> Any:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user_id=2, role='donor')}")
     return client
+
+
+@pytest.fixture
+def guest_client() -> Any:
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def other_donor_client(make_token: Callable[..., str]) -> Any:
+    """Another donor than ``donor_client``'s."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user_id=3, role='donor')}")
+    return client
