@@ -37,6 +37,7 @@ CAREFORALL = {
 CELERY_BEAT_SCHEDULE = {
     **OUTBOX_BEAT_SCHEDULE,
     "idempotency-prune": {"task": "payments.idempotency_prune", "schedule": 3600.0},
+    "provider-event-prune": {"task": "payments.provider_event_prune", "schedule": 3600.0},
     # The safety net under the request path, the capture task and the webhooks (docs/payments.md).
     "provider-reconcile": {
         "task": "payments.reconcile",
@@ -65,6 +66,8 @@ STRIPE_WEBHOOK_TOLERANCE = 300  # seconds (SPEC §3)
 PLEDGE_SERVICE_TIMEOUT = env.float("PLEDGE_SERVICE_TIMEOUT", default=2.0)
 # A payment still PROCESSING or AUTHORIZED this long after its last move is checked with the
 # provider by the reconciliation task; later checks of the same payment back off with its age.
+# Raw provider events are kept for deduplication well past Stripe's 3 days of redelivery.
+PROVIDER_EVENT_RETENTION_DAYS = env.int("PROVIDER_EVENT_RETENTION_DAYS", default=30)
 PAYMENT_RECONCILE_AFTER_SECONDS = env.float("PAYMENT_RECONCILE_AFTER_SECONDS", default=30.0)
 # Past this age, a payment whose intent the provider never confirmed is given up as FAILED: the
 # provider keeps idempotency keys 24 h, so creating it again later could make a second intent.

@@ -1,9 +1,14 @@
 """Celery tasks: thin shells around the services (STYLE §3)."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
 from careforall_common.celery import careforall_task
 from careforall_common.idempotency import idempotency_prune as prune
 from payments import capture, reconciliation
-from payments.models import IdempotencyRecord
+from payments.models import IdempotencyRecord, ProviderEvent
 from payments.provider import ProviderRefused, ProviderUnavailable
 
 
@@ -30,3 +35,11 @@ def payments_reconcile() -> int:
 @careforall_task(name="payments.idempotency_prune")
 def idempotency_prune() -> int:
     return prune(IdempotencyRecord)
+
+
+@careforall_task(name="payments.provider_event_prune")
+def provider_event_prune() -> int:
+    """Forget raw provider events long after Stripe stops redelivering them (3 days)."""
+    cutoff = timezone.now() - timedelta(days=settings.PROVIDER_EVENT_RETENTION_DAYS)
+    deleted, _ = ProviderEvent.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
