@@ -7,16 +7,16 @@ its own database connection, all released at once, against the real sandbox.
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from careforall_common.outbox.models import OutboxEvent
+from careforall_common.testing import concurrency
 from payments.models import IdempotencyRecord, Payment
 from payments.tests.factories import AUTHORIZED_EVENTS, Sandbox, events, payment_post
 
@@ -27,24 +27,12 @@ VISA = {"pledge_id": 41, "payment_method": "pm_card_visa"}
 
 
 def race(make_client: Callable[[], APIClient], keys: list[str]) -> list[Any]:
-    """POST ``VISA`` once per key, each from its own thread, all at once."""
-    answers: list[Any] = [None] * len(keys)
-    barrier = threading.Barrier(len(keys))
+    """POST ``VISA`` once per key, each from its own thread and client, all at once."""
 
-    def post(index: int) -> None:
-        client = make_client()
-        try:
-            barrier.wait()
-            answers[index] = payment_post(client, VISA, key=keys[index])
-        finally:
-            connection.close()
+    def post(key: str) -> Any:
+        return payment_post(make_client(), VISA, key=key)
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(keys))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return concurrency.race([partial(post, key) for key in keys])
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from rest_framework.test import APIClient
 
 from careforall_common.idempotency import IdempotencyRequest
 from careforall_common.outbox.models import OutboxEvent
+from careforall_common.testing import concurrency
 from pledges.models import IdempotencyRecord, Pledge
 from pledges.tests.factories import GUEST_BODY, SIGNED_IN_BODY, pledge_post
 
@@ -29,24 +31,12 @@ REQUESTS = 50
 
 
 def race(make_client: Callable[[], APIClient], bodies: list[dict[str, Any]]) -> list[Any]:
-    """POST each body with key ``race-key`` from its own thread, all at once."""
-    answers: list[Any] = [None] * len(bodies)
-    barrier = threading.Barrier(len(bodies))
+    """POST each body with key ``race-key``, each from its own thread and client, all at once."""
 
-    def post(index: int) -> None:
-        client = make_client()
-        try:
-            barrier.wait()
-            answers[index] = pledge_post(client, bodies[index], key="race-key")
-        finally:
-            connection.close()
+    def post(body: dict[str, Any]) -> Any:
+        return pledge_post(make_client(), body, key="race-key")
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return concurrency.race([partial(post, body) for body in bodies])
 
 
 def signed_in(make_token: Callable[..., str]) -> Callable[[], APIClient]:
