@@ -19,6 +19,9 @@ DEFAULTS = {
     "CFA_API_RATE": "20000r/s",
     "CFA_API_BURST": "20000",
     "CFA_ACCESS_LOG": "off",
+    # Fixed addresses locally: nothing to look up while nginx runs (compose sets both).
+    "CFA_RESOLVER": "127.0.0.1",
+    "CFA_UPSTREAM_RESOLVE": "",
 }
 PLACEHOLDER = re.compile(r"\$\{(CFA_[A-Z_]+)\}")
 
