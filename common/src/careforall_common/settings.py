@@ -25,7 +25,9 @@ import environ
 # Lets models, admins and managers be subscripted at run time, as the type stubs describe them.
 django_stubs_ext.monkeypatch()
 
-env = environ.Env()
+# NAME_FILE, when set, names a file whose content is the value of NAME: compose and Kubernetes
+# hand secrets over as files (/run/secrets/...), never as plain environment variables.
+env = environ.FileAwareEnv()
 
 # The repository root (services live one level below it); containers set it explicitly.
 REPO_DIR = Path(env.str("CAREFORALL_HOME", default=str(Path(__file__).resolve().parents[3])))
