@@ -48,6 +48,7 @@ class Response:
     request_id: str | None = None
     idempotency_key: str | None = None
     replayed: bool = False
+    content_type: str = "application/json"
 
 
 def json_bytes(body: Any) -> bytes:
@@ -55,6 +56,11 @@ def json_bytes(body: Any) -> bytes:
 
 
 Handler = Callable[[str, dict[str, Any], RequestRef], dict[str, Any]]
+# What a publishable key may do (Stripe.js in a donor's browser): confirm an intent and read it,
+# each with the intent's client secret. Everything else needs the secret key.
+PUBLISHABLE_ROUTES = frozenset(
+    {"GET /v1/payment_intents/{id}", "POST /v1/payment_intents/{id}/confirm"}
+)
 
 
 class StripeApi:
@@ -81,13 +87,20 @@ class StripeApi:
             if found is None:
                 raise unrecognized_url(request.method, request.path)
             route, handler, object_id = found
+            publishable = api_key.startswith("pk_")
+            if publishable and route not in PUBLISHABLE_ROUTES:
+                raise invalid_request(
+                    "This API call cannot be made with a publishable API key. Please use a "
+                    "secret API key.",
+                    status=401,
+                )
             if len(request.body) > MAX_BODY:
                 raise ApiError(
                     413, {"message": "Request too large.", "type": "invalid_request_error"}
                 )
             raw = _text(request.body) if request.method == "POST" else request.query
             params = parse_form(raw)
-            ref = RequestRef(request_id, key)
+            ref = RequestRef(request_id, key, publishable)
             if key:
                 response = self._idempotent((api_key, key), route, handler, object_id, params, ref)
             else:
@@ -120,9 +133,11 @@ class StripeApi:
                 key = ""
         if not key:
             raise no_api_key()
-        expected = self._settings.api_key
+        publishable = key.startswith("pk_")
+        expected = self._settings.publishable_key if publishable else self._settings.api_key
+        prefix = "pk_test_" if publishable else "sk_test_"
         if (expected is not None and key != expected) or (
-            expected is None and not key.startswith("sk_test_")
+            expected is None and not key.startswith(prefix)
         ):
             raise invalid_api_key(key)
         return key
@@ -195,7 +210,7 @@ class _Route:
 def _routes(p: Payments, event_get: Callable[[str], dict[str, Any]]) -> list[_Route]:
     table: list[tuple[str, str, Handler]] = [
         ("POST", "/v1/payment_intents", lambda _, d, r: p.intent_create(d, r)),
-        ("GET", "/v1/payment_intents/{id}", lambda i, d, _: p.intent_get(i, d)),
+        ("GET", "/v1/payment_intents/{id}", p.intent_get),
         ("POST", "/v1/payment_intents/{id}/confirm", p.intent_confirm),
         ("POST", "/v1/payment_intents/{id}/capture", p.intent_capture),
         ("POST", "/v1/payment_intents/{id}/cancel", p.intent_cancel),

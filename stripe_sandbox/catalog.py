@@ -23,6 +23,9 @@ class Card:
     funding: str = "credit"
     country: str = "US"
     decline: Decline | None = None
+    three_d_secure: bool = False  # confirming asks for a 3-D Secure challenge first
+    exp_month: int = 12
+    exp_year: int = 2034
 
 
 _DECLINED = "Your card was declined."
@@ -74,6 +77,69 @@ TEST_CARDS: dict[str, Card] = {
         ),
     ),
 }
+
+
+TEST_CARDS["pm_card_authenticationRequired"] = Card("visa", "3155", three_d_secure=True)
+
+# https://docs.stripe.com/testing: the card numbers a donor types into the Payment Element.
+TEST_CARD_NUMBERS: dict[str, Card] = {
+    "4242424242424242": TEST_CARDS["pm_card_visa"],
+    "4000056655665556": TEST_CARDS["pm_card_visa_debit"],
+    "5555555555554444": TEST_CARDS["pm_card_mastercard"],
+    "378282246310005": TEST_CARDS["pm_card_amex"],
+    "6011111111111117": TEST_CARDS["pm_card_discover"],
+    "4000000000000002": TEST_CARDS["pm_card_chargeDeclined"],
+    "4000000000009995": TEST_CARDS["pm_card_chargeDeclinedInsufficientFunds"],
+    "4000000000009987": TEST_CARDS["pm_card_chargeDeclinedLostCard"],
+    "4000000000009979": TEST_CARDS["pm_card_chargeDeclinedStolenCard"],
+    "4000000000000069": TEST_CARDS["pm_card_chargeDeclinedExpiredCard"],
+    "4000000000000127": TEST_CARDS["pm_card_chargeDeclinedIncorrectCvc"],
+    "4000000000000119": TEST_CARDS["pm_card_chargeDeclinedProcessingError"],
+    "4000002500003155": TEST_CARDS["pm_card_authenticationRequired"],
+    "4000002760003184": Card("visa", "3184", three_d_secure=True),
+}
+LIVE_CARD = Decline(
+    "card_declined",
+    "test_mode_live_card",
+    "Your card was declined. Your request was in test mode, but used a non test (live) card. "
+    "For a list of valid test cards, visit: https://stripe.com/docs/testing.",
+)
+_BRANDS: tuple[tuple[str, str], ...] = (
+    ("4", "visa"),
+    ("5", "mastercard"),
+    ("2", "mastercard"),
+    ("34", "amex"),
+    ("37", "amex"),
+    ("6", "discover"),
+)
+
+
+def luhn_valid(number: str) -> bool:
+    """Whether ``number`` (digits only) passes the Luhn check every card number passes."""
+    total = 0
+    for index, digit in enumerate(reversed(number)):
+        value = int(digit) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def card_for_number(number: str, exp_month: int, exp_year: int) -> Card:
+    """The test card of ``number``; any other valid number is a live card, declined in test
+    mode (as Stripe does). The caller checked the digits, the Luhn sum and the expiry."""
+    known = TEST_CARD_NUMBERS.get(number)
+    if known is not None:
+        return Card(
+            known.brand,
+            known.last4,
+            known.funding,
+            known.country,
+            known.decline,
+            known.three_d_secure,
+            exp_month,
+            exp_year,
+        )
+    brand = next((name for prefix, name in _BRANDS if number.startswith(prefix)), "unknown")
+    return Card(brand, number[-4:], decline=LIVE_CARD, exp_month=exp_month, exp_year=exp_year)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,3 +107,8 @@ def no_api_key() -> ApiError:
 def invalid_api_key(key: str) -> ApiError:
     shown = key[:8] + "*" * max(len(key) - 12, 0) + key[-4:] if len(key) > 12 else key
     return invalid_request(f"Invalid API Key provided: {shown}", status=401)
+
+
+def card_error(code: str, message: str, param: str = "exp_year") -> ApiError:
+    """A card the provider refuses before any charge (a mistyped number, a past expiry)."""
+    return ApiError(402, error_fields("card_error", message, param=param, code=code))

@@ -44,8 +44,8 @@ class PaymentMethod:
                 },
                 "country": self.card.country,
                 "display_brand": self.card.brand,
-                "exp_month": 12,
-                "exp_year": 2034,
+                "exp_month": self.card.exp_month,
+                "exp_year": self.card.exp_year,
                 "funding": self.card.funding,
                 "last4": self.card.last4,
                 "networks": {"available": [self.card.brand], "preferred": None},
@@ -113,8 +113,8 @@ class Charge:
                     "amount_authorized": self.amount if succeeded else None,
                     "brand": card.brand,
                     "country": card.country,
-                    "exp_month": 12,
-                    "exp_year": 2034,
+                    "exp_month": card.exp_month,
+                    "exp_year": card.exp_year,
                     "funding": card.funding,
                     "last4": card.last4,
                     "network": card.brand,
@@ -196,6 +196,9 @@ class PaymentIntent:
     last_payment_error: dict[str, Any] | None = None
     canceled_at: int | None = None
     cancellation_reason: str | None = None
+    # An open 3-D Secure challenge: its secret id, and the payment method it authenticates.
+    challenge: str | None = None
+    challenged_method: PaymentMethod | None = None
 
     def render(self) -> dict[str, Any]:
         body: dict[str, Any] = dict.fromkeys(_INTENT_FIELDS)
@@ -224,6 +227,17 @@ class PaymentIntent:
             payment_method_types=list(self.payment_method_types),
             status=self.status,
         )
+        if self.status == "requires_action" and self.challenge is not None:
+            # What Stripe.js reads to open the challenge in place (the URL is relative to the
+            # sandbox: browsers and services may reach it by different addresses).
+            body["next_action"] = {
+                "type": "use_stripe_sdk",
+                "use_stripe_sdk": {
+                    "type": "three_d_secure_redirect",
+                    "stripe_js": f"/3ds/{self.challenge}",
+                    "source": self.challenge,
+                },
+            }
         if body["payment_method_options"] is None:
             body["payment_method_options"] = {
                 "card": {

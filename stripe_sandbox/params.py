@@ -23,7 +23,7 @@ INTENT_CREATE = _names(
     "statement_descriptor_suffix transfer_data transfer_group use_stripe_sdk"
 )
 INTENT_CONFIRM = _names(
-    "allowed_payment_method_types amount_details amount_to_confirm capture_method "
+    "allowed_payment_method_types amount_details amount_to_confirm capture_method client_secret "
     "confirmation_token error_on_requires_action excluded_payment_method_types expand hooks "
     "mandate mandate_data off_session payment_details payment_method payment_method_data "
     "payment_method_options radar_options receipt_email return_url setup_future_usage shipping "

@@ -10,8 +10,23 @@ from typing import Any
 
 from . import params as allowed
 from . import rules
-from .catalog import TEST_CARDS, amount_check, currency_check
-from .errors import ApiError, invalid_request, resource_missing, unexpected_state
+from .catalog import (
+    TEST_CARDS,
+    Card,
+    amount_check,
+    card_for_number,
+    currency_check,
+    luhn_valid,
+)
+from .errors import (
+    ApiError,
+    card_error,
+    doc_url,
+    invalid_request,
+    missing_param,
+    resource_missing,
+    unexpected_state,
+)
 from .forms import Params
 from .objects import (
     Charge,
@@ -29,6 +44,7 @@ class RequestRef:
 
     id: str
     idempotency_key: str | None
+    publishable: bool = False  # made with a publishable key (Stripe.js): the client secret rules
 
 
 Publish = Callable[[str, dict[str, Any], RequestRef], None]
@@ -56,9 +72,11 @@ class Payments:
         self.charges: dict[str, Charge] = {}
         self.methods: dict[str, PaymentMethod] = {}
         self.refunds: dict[str, Refund] = {}
+        self.challenges: dict[str, PaymentIntent] = {}  # open 3-D Secure challenges
 
     def reset(self) -> None:
         with self.lock:
+            self.challenges.clear()
             self.intents.clear()
             self.charges.clear()
             self.methods.clear()
@@ -119,23 +137,35 @@ class Payments:
                 self._confirm(intent, method, request)
             return self._intent_render(intent, expand)
 
-    def intent_get(self, intent_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    def intent_get(
+        self, intent_id: str, data: dict[str, Any], request: RequestRef
+    ) -> dict[str, Any]:
         p = Params(data, allowed.INTENT_RETRIEVE)
         expand = p.expand(allowed.INTENT_EXPANDABLE)
+        secret = p.string("client_secret")
         with self.lock:
-            return self._intent_render(self._intent(intent_id), expand)
+            intent = self._intent(intent_id)
+            _client_secret_check(intent, secret, request)
+            return self._intent_render(intent, expand)
 
     def intent_confirm(
         self, intent_id: str, data: dict[str, Any], request: RequestRef
     ) -> dict[str, Any]:
         p = Params(data, allowed.INTENT_CONFIRM)
         method_ref = p.string("payment_method")
+        card = _card_data(p)  # the Payment Element's card, straight from the browser
         capture_method = p.string("capture_method", choices=allowed.CAPTURE_METHODS)
         return_url = p.string("return_url")
         expand = p.expand(allowed.INTENT_EXPANDABLE)
         echoed = rules.echoed(p)
+        secret = p.string("client_secret")
         with self.lock:
             intent = self._intent(intent_id)
+            _client_secret_check(intent, secret, request)
+            if card is not None:
+                method = PaymentMethod(new_id("pm_1"), card, int(time.time()))
+                self.methods[method.id] = method
+                method_ref = method.id
             if intent.status not in CONFIRMABLE:
                 raise unexpected_state(
                     f"You cannot confirm this PaymentIntent because it has a status of "
@@ -204,12 +234,37 @@ class Payments:
             if intent.status == "requires_capture":
                 charge = self.charges[intent.latest_charge or ""]
                 charge.amount_refunded = charge.amount  # the authorization is released
+            self._challenge_close(intent)
             intent.status = "canceled"
             intent.canceled_at = int(time.time())
             intent.cancellation_reason = reason
             intent.amount_capturable = 0
             self.publish("payment_intent.canceled", intent.render(), request)
             return self._intent_render(intent, expand)
+
+    def challenge_finish(self, challenge: str, *, passed: bool) -> dict[str, Any]:
+        """The donor completed (``passed``) or failed the 3-D Secure challenge of an intent."""
+        request = RequestRef(new_id("req_", 14), None)
+        with self.lock:
+            intent = self.challenges.get(challenge)
+            method = intent.challenged_method if intent is not None else None
+            if intent is None or method is None or intent.status != "requires_action":
+                raise resource_missing("three_d_secure_challenge", challenge, param="source")
+            self._challenge_close(intent)
+            if passed:
+                self._confirm(intent, method, request, authenticated=True)
+            else:
+                intent.status = "requires_payment_method"
+                intent.payment_method = None
+                intent.last_payment_error = {
+                    "code": "payment_intent_authentication_failure",
+                    "doc_url": doc_url("payment_intent_authentication_failure"),
+                    "message": rules.AUTHENTICATION_FAILED,
+                    "payment_method": method.render(),
+                    "type": "invalid_request_error",
+                }
+                self.publish("payment_intent.payment_failed", intent.render(), request)
+            return intent.render()
 
     # --- Refunds, and plain reads ------------------------------------------------------------
 
@@ -256,8 +311,36 @@ class Payments:
             raise invalid_request(rules.REUSED_PAYMENT_METHOD, param="payment_method")
         return found
 
-    def _confirm(self, intent: PaymentIntent, method: PaymentMethod, request: RequestRef) -> None:
-        """Authorize (manual capture), charge (automatic) or decline; a decline raises the 402."""
+    def _challenge_close(self, intent: PaymentIntent) -> None:
+        if intent.challenge is not None:
+            self.challenges.pop(intent.challenge, None)
+        intent.challenge = None
+        intent.challenged_method = None
+
+    def _confirm(
+        self,
+        intent: PaymentIntent,
+        method: PaymentMethod,
+        request: RequestRef,
+        *,
+        authenticated: bool = False,
+    ) -> None:
+        """Authorize (manual capture), charge (automatic) or decline; a decline raises the 402.
+
+        A card that needs 3-D Secure first leaves the intent in ``requires_action`` with an open
+        challenge; the donor's answer to it (``challenge_finish``) continues here.
+        """
+        self._challenge_close(intent)
+        if method.card.three_d_secure and not authenticated:
+            method.used = True
+            intent.status = "requires_action"
+            intent.payment_method = method.id
+            intent.last_payment_error = None
+            intent.challenge = new_id("src_1")
+            intent.challenged_method = method
+            self.challenges[intent.challenge] = intent
+            self.publish("payment_intent.requires_action", intent.render(), request)
+            return
         charge = Charge(
             id=new_id("ch_3"),
             amount=intent.amount,
@@ -307,3 +390,51 @@ class Payments:
         charge.captured = True
         charge.amount_captured = amount
         charge.balance_transaction = new_id("txn_3")
+
+
+def _client_secret_check(intent: PaymentIntent, secret: str | None, request: RequestRef) -> None:
+    """A publishable key reaches an intent only with its client secret (as on Stripe)."""
+    if secret is None and not request.publishable:
+        return
+    if secret is None:
+        raise missing_param("client_secret")
+    if secret != intent.client_secret:
+        raise invalid_request(
+            "The client_secret provided does not match the client_secret associated with the "
+            "PaymentIntent.",
+            param="client_secret",
+        )
+
+
+def _card_data(p: Params) -> Card | None:
+    """The card of ``payment_method_data`` (type card), checked as Stripe checks it.
+
+    Only its brand, last four digits and expiry are kept: the number and the security code go
+    no further than this function.
+    """
+    data = p.hash("payment_method_data")
+    if data is None:
+        return None
+    if data.get("type") != "card":
+        raise invalid_request(
+            "Invalid payment_method_data[type]: must be card", param="payment_method_data[type]"
+        )
+    raw = data.get("card")
+    if not isinstance(raw, dict):
+        raise missing_param("payment_method_data[card][number]")
+    number = str(raw.get("number") or "").replace(" ", "")
+    if not (number.isdigit() and 12 <= len(number) <= 19) or not luhn_valid(number):
+        raise card_error("invalid_number", "Your card number is invalid.", "number")
+    month, year = str(raw.get("exp_month") or ""), str(raw.get("exp_year") or "")
+    if not (month.isdigit() and 1 <= int(month) <= 12):
+        raise card_error("invalid_expiry_month", "Your card's expiration month is invalid.")
+    if not year.isdigit():
+        raise card_error("invalid_expiry_year", "Your card's expiration year is invalid.")
+    full_year = int(year) + 2000 if len(year) == 2 else int(year)
+    now = time.gmtime()
+    if (full_year, int(month)) < (now.tm_year, now.tm_mon) or full_year > now.tm_year + 50:
+        raise card_error("invalid_expiry_year", "Your card's expiration year is invalid.")
+    cvc = str(raw.get("cvc") or "")
+    if not (cvc.isdigit() and 3 <= len(cvc) <= 4):
+        raise card_error("invalid_cvc", "Your card's security code is invalid.", "cvc")
+    return card_for_number(number, int(month), full_year)

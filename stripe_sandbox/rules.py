@@ -20,6 +20,10 @@ MISSING_PAYMENT_METHOD = (
     "either update the PaymentIntent with a payment method and then confirm it again, or "
     "confirm it again directly with a payment method."
 )
+AUTHENTICATION_FAILED = (
+    "The provided PaymentMethod has failed authentication. You can provide payment_method_data "
+    "or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
+)
 REUSED_PAYMENT_METHOD = (
     "The provided PaymentMethod was previously used with a PaymentIntent without Customer "
     "attachment, shared with a connected account without Customer attachment, or was detached "

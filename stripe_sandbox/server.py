@@ -10,6 +10,7 @@ from typing import Any
 
 from .admin import Admin
 from .api import Request, Response, StripeApi, json_bytes
+from .browser import BROWSER_PREFIXES, Browser
 from .idempotency import IdempotencyStore
 from .jsonlog import JsonLog
 from .payments import Payments
@@ -22,6 +23,7 @@ _REASONS = {
     401: "Unauthorized",
     402: "Payment Required",
     404: "Not Found",
+    405: "Method Not Allowed",
     409: "Conflict",
     413: "Payload Too Large",
     500: "Internal Server Error",
@@ -61,6 +63,7 @@ class Sandbox:
             idempotency=self.idempotency,
         )
         self.admin = Admin(self)
+        self.browser = Browser(self.payments)
         self._server = _Server((settings.host, settings.port), _Handler)
         self._server.sandbox = self
         self._thread: threading.Thread | None = None
@@ -127,6 +130,8 @@ class Sandbox:
         started = time.perf_counter()
         if request.path.startswith("/_sandbox/"):
             response = self.admin.handle(request)
+        elif request.path.startswith(BROWSER_PREFIXES):
+            response = self.browser.handle(request)
         else:
             response = self.api.handle(request)
             if request.method == "POST" and self.chaos.response_delay_ms:
@@ -213,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         lines = [
             f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}",
             "Server: stripe-sandbox",
-            "Content-Type: application/json",
+            f"Content-Type: {response.content_type}",
             f"Content-Length: {len(response.body)}",
             *(f"{name}: {value}" for name, value in response.headers.items()),
         ]
