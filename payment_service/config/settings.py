@@ -4,6 +4,7 @@ from careforall_common.settings import *
 from careforall_common.settings import (
     CAREFORALL,
     DEBUG,
+    DEV_STRIPE_PUBLISHABLE_KEY,
     DEV_STRIPE_SECRET_KEY,
     DEV_STRIPE_WEBHOOK_SECRET,
     OUTBOX_BEAT_SCHEDULE,
@@ -61,6 +62,19 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # time, or its payment ids (and so its keys) would repeat the old ones.
 STRIPE_IDEMPOTENCY_PREFIX = env.str("STRIPE_IDEMPOTENCY_PREFIX", default="careforall")
 STRIPE_WEBHOOK_TOLERANCE = 300  # seconds (SPEC §3)
+# What the donor's browser gets to confirm a payment with Stripe.js (SPEC §3): the publishable
+# key (the only key a browser ever sees) and the script. With the sandbox, its Stripe.js
+# stand-in at the address browsers reach it by (STRIPE_API_BASE is the services' address).
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default=DEV_STRIPE_PUBLISHABLE_KEY)
+STRIPE_JS_URL = env.str(
+    "STRIPE_JS_URL",
+    default=f"{STRIPE_API_BASE.rstrip('/')}/v3/"
+    if STRIPE_API_BASE
+    else "https://js.stripe.com/v3/",
+)
+# An intent the donor's browser has not confirmed this long after the payment was made is
+# canceled, and the payment and its pledge end FAILED "abandoned" (SPEC §3).
+PAYMENT_ABANDON_AFTER_SECONDS = env.float("PAYMENT_ABANDON_AFTER_SECONDS", default=3600.0)
 
 # Timeout of the signed read of a pledge from pledge_service.
 PLEDGE_SERVICE_TIMEOUT = env.float("PLEDGE_SERVICE_TIMEOUT", default=2.0)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
@@ -21,13 +22,18 @@ MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a d
 
 
 class PaymentCreateApi(APIView):
-    """Pay a pledge: its donor, or a guest with the pledge's receipt token (SPEC §3)."""
+    """Pay a pledge: its donor, or a guest with the pledge's receipt token (SPEC §3).
+
+    With ``payment_method`` the platform confirms the intent (API clients); without it the
+    donor's browser does, with the ``client_secret`` and ``publishable_key`` of the answer.
+    """
 
     class InputSerializer(StrictSerializer):
         pledge_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
         # A provider payment-method id, such as pm_card_visa.
         payment_method = StrictCharField(
             max_length=255,
+            required=False,
             validators=[RegexValidator(r"^pm_[A-Za-z0-9_]+\Z", "A payment method id (pm_…).")],
         )
         receipt_token = StrictCharField(min_length=1, max_length=255, required=False)
@@ -47,7 +53,7 @@ class PaymentCreateApi(APIView):
             ),
             payer=payer,
             pledge_id=data["pledge_id"],
-            payment_method=data["payment_method"],
+            payment_method=data.get("payment_method", ""),
         )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
         return Response(outcome.body, status=outcome.status, headers=headers)
@@ -68,6 +74,25 @@ class PaymentDetailApi(APIView):
         if payment is None:
             raise Problem(404, "No payment with this id.")
         return Response(payment_output(payment))
+
+
+class PaymentConfigApi(APIView):
+    """What the donor site needs to load Stripe.js (SPEC §3): public, the same for everyone.
+
+    ``sandbox`` is true while the provider is the local sandbox: every page then says that no
+    real money moves, and the test card numbers are shown.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        body = {
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "js_url": settings.STRIPE_JS_URL,
+            "sandbox": bool(settings.STRIPE_API_BASE),
+        }
+        return Response(body, headers={"Cache-Control": "public, max-age=60"})
 
 
 class PaymentWebhookApi(APIView):

@@ -7,27 +7,37 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
-from careforall_common.settings import DEV_STRIPE_SECRET_KEY
+from careforall_common.settings import DEV_STRIPE_PUBLISHABLE_KEY, DEV_STRIPE_SECRET_KEY
 
 
 def provider_errors() -> list[CheckMessage]:
-    """Return an error when DEBUG is off and the development key would be sent to Stripe.
+    """Return errors when DEBUG is off and a development key would be used with Stripe.
 
     With ``STRIPE_API_BASE`` set, the SDK talks to a sandbox, where the development key is the
     right one (compose runs it so).
     """
     if settings.DEBUG or settings.STRIPE_API_BASE:
         return []
-    if settings.STRIPE_SECRET_KEY != DEV_STRIPE_SECRET_KEY:
-        return []
-    return [
-        Error(
-            "STRIPE_SECRET_KEY has its development default while DJANGO_DEBUG is false and "
-            "STRIPE_API_BASE is empty (Stripe itself).",
-            hint="Set STRIPE_SECRET_KEY to the account's secret key, or STRIPE_API_BASE.",
-            id="payments.E001",
+    errors: list[CheckMessage] = []
+    if settings.STRIPE_SECRET_KEY == DEV_STRIPE_SECRET_KEY:
+        errors.append(
+            Error(
+                "STRIPE_SECRET_KEY has its development default while DJANGO_DEBUG is false and "
+                "STRIPE_API_BASE is empty (Stripe itself).",
+                hint="Set STRIPE_SECRET_KEY to the account's secret key, or STRIPE_API_BASE.",
+                id="payments.E001",
+            )
         )
-    ]
+    if settings.STRIPE_PUBLISHABLE_KEY == DEV_STRIPE_PUBLISHABLE_KEY:
+        errors.append(
+            Error(
+                "STRIPE_PUBLISHABLE_KEY has its development default while DJANGO_DEBUG is false "
+                "and STRIPE_API_BASE is empty (Stripe itself): donors' browsers could not pay.",
+                hint="Set STRIPE_PUBLISHABLE_KEY to the account's publishable key (pk_…).",
+                id="payments.E002",
+            )
+        )
+    return errors
 
 
 @register()

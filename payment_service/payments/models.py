@@ -38,11 +38,13 @@ class Payment(models.Model):
     status = models.CharField(
         max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PROCESSING
     )
-    payment_method = models.CharField(max_length=255)
+    payment_method = models.CharField(max_length=255, blank=True)
     provider_payment_id = models.CharField(
         max_length=255, unique=True, null=True, blank=True, db_collation=EXACT
     )
     failure_reason = models.CharField(max_length=255, blank=True, default="")
+    card_brand = models.CharField(max_length=32, blank=True, default="")
+    card_last4 = models.CharField(max_length=4, blank=True, default="")
     reconcile_after = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -78,10 +80,20 @@ class Payment(models.Model):
                 | (~models.Q(status=PaymentStatus.FAILED) & models.Q(failure_reason="")),
                 name="payment_failure_reason_iff_failed",
             ),
+            # Four digits or nothing: never more of a card number (SPEC §5.9).
+            models.CheckConstraint(
+                condition=models.Q(card_last4__regex=r"^([0-9]{4})?$"),
+                name="payment_card_last4_digits",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Payment #{self.pk}"
+
+    @property
+    def confirmed_in_browser(self) -> bool:
+        """Whether the donor's browser confirms the intent (no payment method sent here)."""
+        return not self.payment_method
 
 
 class IdempotencyRecord(IdempotencyRecordBase):

@@ -8,6 +8,10 @@ intent or a second capture. No call here runs inside a database transaction.
 What the provider says comes back as an ``IntentReport``: the intent's id and the payment status
 its state means (or None while it is not settled), with what the caller needs to check that the
 intent is the payment's. Errors that a later try may heal raise ``ProviderUnavailable``.
+
+A payment without a payment method is confirmed by the donor's browser (SPEC §3): its intent is
+created unconfirmed, and its ``client_secret`` goes to that browser only. The platform learns
+the outcome from the provider (webhooks, retrieval), never from the browser.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from payments.models import Payment, PaymentStatus
 logger = logging.getLogger(__name__)
 
 UNEXPECTED_STATE = "payment_intent_unexpected_state"
+ABANDONED = "abandoned"  # the cancellation reason, and the payment's failure reason (SPEC §3)
+# Intent states still waiting for the donor (a card, a confirmation, a 3-D Secure challenge).
+UNCONFIRMED = {"requires_payment_method", "requires_confirmation", "requires_action"}
 
 
 class ProviderUnavailable(Exception):
@@ -51,6 +58,15 @@ class IntentReport:
     currency: str
     payment_id: str | None  # the intent's metadata
     failure_reason: str = ""
+    provider_status: str = ""  # the intent's own status ("requires_action", …)
+    client_secret: str | None = None
+    card_brand: str = ""
+    card_last4: str = ""
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Whether the intent still waits for the donor (no card yet, or a challenge open)."""
+        return self.status is None and self.provider_status in UNCONFIRMED
 
     def mismatch(self, payment: Payment) -> str:
         """Return why this report cannot be about ``payment``, or "" when it can."""
@@ -78,7 +94,10 @@ def intent_report(found: stripe.StripeObject | Mapping[str, Any]) -> IntentRepor
     elif status == "canceled":
         moved = PaymentStatus.FAILED
         reason = intent.get("cancellation_reason")
-        failure = f"canceled: {reason}" if reason else "canceled"
+        if reason == ABANDONED:
+            failure = ABANDONED
+        else:
+            failure = f"canceled: {reason}" if reason else "canceled"
     elif status == "requires_payment_method" and error:
         # Declined. Stripe would take another payment method on this intent; the platform never
         # offers one (SPEC §3: a declined payment is terminal, the donor makes a new pledge).
@@ -87,6 +106,8 @@ def intent_report(found: stripe.StripeObject | Mapping[str, Any]) -> IntentRepor
     else:  # requires_action, processing, …: not settled; reconciliation looks again
         moved = None
     metadata = intent.get("metadata") or {}
+    brand, last4 = card_of(intent)
+    secret = intent.get("client_secret")
     return IntentReport(
         intent_id=str(intent["id"]),
         status=moved,
@@ -94,7 +115,27 @@ def intent_report(found: stripe.StripeObject | Mapping[str, Any]) -> IntentRepor
         currency=str(intent["currency"]),
         payment_id=str(metadata["payment_id"]) if "payment_id" in metadata else None,
         failure_reason=failure,
+        provider_status=str(status or ""),
+        client_secret=secret if isinstance(secret, str) and secret else None,
+        card_brand=brand,
+        card_last4=last4,
     )
+
+
+def card_of(intent: Mapping[str, Any]) -> tuple[str, str]:
+    """The card's brand and last four digits, when the intent carries them (an expanded
+    ``latest_charge``, or the payment method of a decline); ("", "") otherwise."""
+    charge = intent.get("latest_charge")
+    details = charge.get("payment_method_details") if isinstance(charge, Mapping) else None
+    card = details.get("card") if isinstance(details, Mapping) else None
+    if not isinstance(card, Mapping):
+        error = intent.get("last_payment_error")
+        method = error.get("payment_method") if isinstance(error, Mapping) else None
+        card = method.get("card") if isinstance(method, Mapping) else None
+    if not isinstance(card, Mapping):
+        return "", ""
+    brand, last4 = str(card.get("brand") or "")[:32], str(card.get("last4") or "")
+    return (brand, last4) if len(last4) == 4 and last4.isdigit() else ("", "")
 
 
 def decline_reason(error: Mapping[str, Any]) -> str:
@@ -111,14 +152,17 @@ def idempotency_key(payment: Payment, action: str) -> str:
 
 
 def intent_create_params(payment: Payment) -> PaymentIntentCreateParams:
-    """The create request of ``payment``: built from the row only, so every try is identical."""
-    return {
+    """The create request of ``payment``: built from the row only, so every try is identical.
+
+    Server-confirmed: confirmed at once with the payment method, the charge expanded for the
+    card's brand and last four digits. Browser-confirmed: created only; the donor's browser
+    confirms it (SPEC §3).
+    """
+    params: PaymentIntentCreateParams = {
         "amount": payment.amount,
         "currency": payment.currency,
-        "payment_method": payment.payment_method,
-        "confirm": True,
         "capture_method": "manual",
-        # Cards without redirects: confirming server-side needs no return_url.
+        # Cards without redirects: no return_url; 3-D Secure is handled in place by Stripe.js.
         "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
         "metadata": {
             "payment_id": str(payment.pk),
@@ -126,6 +170,11 @@ def intent_create_params(payment: Payment) -> PaymentIntentCreateParams:
             "campaign_id": str(payment.campaign_id),
         },
     }
+    if not payment.confirmed_in_browser:
+        params["payment_method"] = payment.payment_method
+        params["confirm"] = True
+        params["expand"] = ["latest_charge"]
+    return params
 
 
 def intent_create(payment: Payment) -> IntentReport:
@@ -173,10 +222,41 @@ def intent_capture(payment: Payment) -> IntentReport:
     return intent_report(intent)
 
 
-def intent_retrieve(intent_id: str) -> IntentReport:
-    """Report the intent's state now; ``ProviderRefused`` if the provider has no such intent."""
+def intent_cancel_abandoned(payment: Payment) -> IntentReport:
+    """Cancel the payment's unconfirmed intent as abandoned; report its state if it moved on.
+
+    Raises ``ProviderRefused`` when the provider does not know the intent (no retry helps).
+    """
+    intent_id = payment.provider_payment_id
+    if intent_id is None:
+        raise ProviderRefused(f"payment {payment.pk} has no intent to cancel")
     try:
-        return intent_report(_client().v1.payment_intents.retrieve(intent_id))
+        intent = _client().v1.payment_intents.cancel(
+            intent_id,
+            {"cancellation_reason": ABANDONED},
+            {"idempotency_key": idempotency_key(payment, "cancel")},
+        )
+    except stripe.InvalidRequestError as error:
+        if error.code != UNEXPECTED_STATE:
+            logger.error("provider: cancel of payment %s refused: %r", payment.pk, error)
+            raise ProviderRefused(str(error)) from error
+        # Confirmed (or canceled) in the meantime: the intent's state now is the answer.
+        found = error.error.payment_intent if error.error is not None else None
+        return intent_report(found) if found is not None else intent_retrieve(intent_id)
+    except stripe.StripeError as error:
+        raise _unavailable("cancel", payment, error) from error
+    return intent_report(intent)
+
+
+def intent_retrieve(intent_id: str) -> IntentReport:
+    """Report the intent's state now; ``ProviderRefused`` if the provider has no such intent.
+
+    The charge is expanded, so that the report carries the card's brand and last four digits.
+    """
+    try:
+        return intent_report(
+            _client().v1.payment_intents.retrieve(intent_id, {"expand": ["latest_charge"]})
+        )
     except stripe.InvalidRequestError as error:
         logger.error("provider: retrieve %s refused: %r", intent_id, error)
         raise ProviderRefused(str(error)) from error

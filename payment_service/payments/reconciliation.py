@@ -4,7 +4,10 @@ A payment still PROCESSING or AUTHORIZED when its ``reconcile_after`` comes is a
 
 - AUTHORIZED → captured (the capture task was lost, or kept failing);
 - PROCESSING with a known intent → the intent is retrieved and its state applied (a webhook was
-  dropped, a request died after the provider answered);
+  dropped, a request died after the provider answered). An intent still waiting for the donor
+  (no card confirmed, a 3-D Secure challenge left open) ``PAYMENT_ABANDON_AFTER_SECONDS`` after
+  the payment was made is canceled as abandoned: the payment and its pledge end FAILED
+  (``abandoned``), so pending totals do not fill with walk-aways (SPEC §3);
 - PROCESSING without one → the create is sent again, identical, with the payment's
   deterministic key: the provider replays the intent made before a crash or makes it now. Past
   ``PAYMENT_CREATE_RETRY_HOURS`` (the provider keeps keys 24 h) that is no longer safe, and the
@@ -12,7 +15,8 @@ A payment still PROCESSING or AUTHORIZED when its ``reconcile_after`` comes is a
 
 Each check pushes ``reconcile_after`` back by a quarter of the payment's age (at least
 ``PAYMENT_RECONCILE_AFTER_SECONDS``, at most an hour), in a conditional update that also claims
-the payment, so that stuck payments are asked less and less often and never starve the others.
+the payment, so that stuck payments are asked less and less often and never starve the others;
+a payment that may be abandoned is asked again no later than when it would be.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from payments.provider import (
     ProviderBusy,
     ProviderRefused,
     ProviderUnavailable,
+    intent_cancel_abandoned,
     intent_create,
     intent_retrieve,
 )
@@ -79,6 +84,9 @@ def payment_reconcile(*, payment: Payment) -> bool:
         return payment_capture(payment_id=payment.pk)
     if payment.provider_payment_id is not None:
         report = intent_retrieve(payment.provider_payment_id)
+        if report.unconfirmed and _abandon_in(payment, timezone.now()) <= 0:
+            logger.info("payment %s: not confirmed in time; canceling as abandoned", payment.pk)
+            report = intent_cancel_abandoned(payment)
     elif _too_old_to_create(payment):
         logger.error("payment %s: no intent confirmed in time; giving up", payment.pk)
         report = IntentReport(
@@ -98,10 +106,19 @@ def payment_reconcile(*, payment: Payment) -> bool:
 def _claim(payment: Payment, now: datetime) -> bool:
     age = (now - payment.created_at).total_seconds()
     delay = max(settings.PAYMENT_RECONCILE_AFTER_SECONDS, min(MAX_INTERVAL, age / 4))
+    abandon_in = _abandon_in(payment, now)
+    if payment.status == PaymentStatus.PROCESSING and abandon_in > 0:
+        delay = min(delay, abandon_in)
     claimed = Payment.objects.filter(pk=payment.pk, reconcile_after=payment.reconcile_after).update(
         reconcile_after=now + timedelta(seconds=delay)
     )
     return claimed == 1
+
+
+def _abandon_in(payment: Payment, now: datetime) -> float:
+    """Seconds until an unconfirmed intent of ``payment`` counts as abandoned (≤ 0: it does)."""
+    age = (now - payment.created_at).total_seconds()
+    return float(settings.PAYMENT_ABANDON_AFTER_SECONDS) - age
 
 
 def _too_old_to_create(payment: Payment) -> bool:

@@ -12,12 +12,19 @@ A repeat of the request replays the answered record without calling the provider
 finds the record unanswered (the first request is still calling the provider, or died doing so)
 makes the same provider call with the same key — the provider answers it with the first reply,
 or waits for the first request — and answers the record itself if it is first.
+
+Without a payment method the donor's browser confirms the intent (SPEC §3): the provider call
+only creates it, and the answer adds the intent's ``client_secret`` and the publishable key.
+If the provider cannot be reached then, the request is 503 and its record stays unanswered, so
+that the donor's "try again" (same key) resumes the same create: an answer without a client
+secret would leave the browser nothing to confirm.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
@@ -39,10 +46,11 @@ DEADLOCK = 1213
 
 CREATE_ATTEMPTS = 3
 IN_PROGRESS = "A request with this Idempotency-Key is in progress; retry shortly."
+UNREACHABLE = "The payment provider cannot be reached right now; try again shortly."
 
 
 def payment_create_once(
-    *, idempotency: IdempotencyRequest, payer: Payer, pledge_id: int, payment_method: str
+    *, idempotency: IdempotencyRequest, payer: Payer, pledge_id: int, payment_method: str = ""
 ) -> PaymentOutcome:
     """Pay the pledge once for this key, or answer as the key's first request was answered.
 
@@ -149,12 +157,15 @@ def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> PaymentOutco
     if record.answered:
         return PaymentOutcome.of(record, replayed=replayed)
     report = None
+    browser = record.payment.confirmed_in_browser
     if record.payment.status == PaymentStatus.PROCESSING:
         try:
             report = intent_create(record.payment)
         except ProviderBusy:
             raise Problem(409, IN_PROGRESS) from None
         except ProviderUnavailable:
+            if browser:
+                raise Problem(503, UNREACHABLE, payment_id=record.payment_id) from None
             report = None  # logged by the provider module; reconciliation takes over
     return PaymentOutcome.of(payment_settle(record=record, report=report), replayed=replayed)
 
@@ -169,6 +180,10 @@ def payment_settle(*, record: IdempotencyRecord, report: IntentReport | None) ->
         payment_advance(payment=record.payment, report=report)
     payment = Payment.objects.get(pk=record.payment_id)
     body = payment_output(payment)
+    if payment.confirmed_in_browser and report is not None and report.client_secret:
+        # For the donor's browser only (SPEC §3): never in a read, a log line or an event.
+        body["client_secret"] = report.client_secret
+        body["publishable_key"] = settings.STRIPE_PUBLISHABLE_KEY
     answered = IdempotencyRecord.objects.filter(pk=record.pk, answered=False).update(
         response_body=body, answered=True
     )

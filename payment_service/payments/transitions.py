@@ -73,6 +73,8 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
         changes["provider_payment_id"] = report.intent_id
     if report.status == PaymentStatus.FAILED:
         changes["failure_reason"] = report.failure_reason or "failed"
+    if report.card_last4 and not payment.card_last4:
+        changes["card_brand"], changes["card_last4"] = report.card_brand, report.card_last4
     moved = Payment.objects.filter(
         same_intent, pk=payment.pk, status__in=EARLIER[report.status]
     ).update(**changes)

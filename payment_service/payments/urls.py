@@ -6,5 +6,6 @@ from payments import apis
 urlpatterns = [
     path("api/payments", apis.PaymentCreateApi.as_view()),
     path("api/payments/webhook", apis.PaymentWebhookApi.as_view()),
+    path("api/payments/config", apis.PaymentConfigApi.as_view()),
     path("api/payments/<int:payment_id>", apis.PaymentDetailApi.as_view()),
 ]

@@ -38,6 +38,7 @@ DEV_ADMIN_EMAIL = "admin@careforall.local"
 DEV_ADMIN_PASSWORD = "careforall-admin"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_careforall_local"
 DEV_STRIPE_SECRET_KEY = "sk_test_careforall"
+DEV_STRIPE_PUBLISHABLE_KEY = "pk_test_careforall"  # the sandbox's; a browser may see it
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)

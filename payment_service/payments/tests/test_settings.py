@@ -25,9 +25,10 @@ def test_the_development_webhook_secret_is_refused_in_production(settings: Any) 
     assert any(message.startswith("STRIPE_WEBHOOK_SECRET") for message in messages)
 
 
-def test_the_development_key_is_refused_against_stripe_itself(settings: Any) -> None:
+def test_the_development_keys_are_refused_against_stripe_itself(settings: Any) -> None:
     settings.DEBUG = False
     settings.STRIPE_SECRET_KEY = "sk_test_careforall"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_careforall"
     settings.STRIPE_API_BASE = ""
     refused = [error.id for error in provider_errors()]
 
@@ -35,10 +36,13 @@ def test_the_development_key_is_refused_against_stripe_itself(settings: Any) -> 
     against_a_sandbox = provider_errors()
     settings.STRIPE_API_BASE = ""
     settings.STRIPE_SECRET_KEY = "sk_live_a_real_one"
-    with_a_real_key = provider_errors()
+    with_a_real_secret_key = [error.id for error in provider_errors()]
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_live_a_real_one"
+    with_real_keys = provider_errors()
 
-    assert refused == ["payments.E001"]
-    assert (against_a_sandbox, with_a_real_key) == ([], [])
+    assert refused == ["payments.E001", "payments.E002"]
+    assert with_a_real_secret_key == ["payments.E002"]
+    assert (against_a_sandbox, with_real_keys) == ([], [])
 
 
 def test_payment_events_go_to_pledges_and_campaigns(settings: Any) -> None:
