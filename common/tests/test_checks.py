@@ -32,13 +32,24 @@ def test_debug_off_with_default_secrets_refuses_to_start() -> None:
     assert "ADMIN_PASSWORD" in result.stderr
 
 
+OWN_SECRETS = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "a-real-secret-" * 4,
+    "INTERNAL_EVENT_SECRET": "another-real-secret",
+    "ADMIN_PASSWORD": "not-" + DEV_ADMIN_PASSWORD,
+    "STRIPE_WEBHOOK_SECRET": "whsec_real",
+}
+
+
 def test_debug_off_with_own_secrets_starts() -> None:
-    result = run_check(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="a-real-secret-" * 4,
-        INTERNAL_EVENT_SECRET="another-real-secret",
-        ADMIN_PASSWORD="not-" + DEV_ADMIN_PASSWORD,
-        STRIPE_WEBHOOK_SECRET="whsec_real",
-    )
+    result = run_check(**OWN_SECRETS)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_debug_off_with_a_weak_admin_password_refuses_to_start() -> None:
+    for weak in ("password1", "12345678901", "short"):
+        result = run_check(**{**OWN_SECRETS, "ADMIN_PASSWORD": weak})
+
+        assert result.returncode != 0, weak
+        assert "ADMIN_PASSWORD fails the password validators" in result.stderr, weak

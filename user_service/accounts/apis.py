@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -14,9 +14,11 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.throttle import sign_in_wait
 from careforall_common.auth import IsStaff, PlatformJWTAuthentication
 from careforall_common.fields import StrictCharField, StrictEmailField, StrictSerializer
+from careforall_common.internal import IsSignedInternalCall
 from careforall_common.keys import jwk
 from careforall_common.problems import Problem
 
@@ -50,6 +52,12 @@ class TokenObtainApi(APIView):
 
     def post(self, request: Request) -> Response:
         data = self.InputSerializer.parse(request.data)
+        wait = sign_in_wait(email=data["email"])
+        if wait:
+            # SPEC §2: repeated failures for one account slow down, whatever the address.
+            raise exceptions.Throttled(
+                wait=wait, detail="Too many failed sign-ins for this account; try again later."
+            )
         user = authenticate(request, email=data["email"], password=data["password"])
         if not isinstance(user, User):
             # One answer for an unknown email and a wrong password (SPEC §3).
@@ -102,3 +110,15 @@ class FlowerAccessApi(APIView):
 
     def get(self, request: Request) -> Response:
         return Response(status=204)
+
+
+class InternalStaffStatusApi(APIView):
+    """For the other admins' recheck (SPEC §3): is ``?email=`` an active staff account? Signed."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    def get(self, request: Request) -> Response:
+        email = request.query_params.get("email", "").lower()
+        staff = User.objects.filter(email=email, is_active=True, role=Role.STAFF).exists()
+        return Response({"email": email, "staff": staff})

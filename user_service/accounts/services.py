@@ -12,8 +12,15 @@ from careforall_common.problems import Problem
 
 @transaction.atomic(durable=True)
 def user_register(*, email: str, password: str, name: str) -> User:
-    """Create a donor account; 400 on a weak password, 409 on a taken email (SPEC §3)."""
+    """Create a donor account; 400 on a weak password, 409 on a taken email (SPEC §3).
+
+    A taken email is answered before the password is hashed: the hash costs most of a second of
+    CPU, and a flood of registrations of one address must not take the threads sign-in needs.
+    The unique index still decides a concurrent registration.
+    """
     user = User(email=email.lower(), name=name, role=Role.DONOR)
+    if User.objects.filter(email=user.email).exists():
+        raise Problem(409, "An account with this email already exists.")
     try:
         validate_password(password, user=user)
     except DjangoValidationError as error:

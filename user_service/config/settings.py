@@ -2,9 +2,12 @@
 
 from careforall_common.settings import *
 from careforall_common.settings import (
+    DATABASE_PREFIX,
     JWT_PRIVATE_KEY_FILE,
+    REDIS_URL,
     SIMPLE_JWT,
     database,
+    env,
     logging_config,
     read_key,
 )
@@ -25,3 +28,18 @@ SESSION_COOKIE_NAME = "cfa_user_session"
 SESSION_COOKIE_PATH = "/"
 CSRF_COOKIE_NAME = "cfa_user_csrftoken"
 CSRF_COOKIE_PATH = "/admin/users/"
+
+# Per-account slow-down of failed sign-ins (accounts.throttle), in Redis so that every process
+# and replica counts together.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sign_in": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{DATABASE_PREFIX}user",
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+    },
+}
+SIGN_IN_FREE_FAILURES = env.int("SIGN_IN_FREE_FAILURES", default=5)
+SIGN_IN_MAX_DELAY_SECONDS = env.int("SIGN_IN_MAX_DELAY_SECONDS", default=300)
+SIGN_IN_FAILURE_WINDOW_SECONDS = env.int("SIGN_IN_FAILURE_WINDOW_SECONDS", default=3600)

@@ -30,7 +30,31 @@ def secret_errors() -> list[CheckMessage]:
         )
         for variable, (name, development) in DEVELOPMENT_SECRETS.items()
         if getattr(settings, name, None) == development
-    ]
+    ] + admin_password_errors()
+
+
+def admin_password_errors() -> list[CheckMessage]:
+    """Return an error when ``ADMIN_PASSWORD`` fails Django's password validators (SPEC §3).
+
+    Checked while DEBUG is off only, like the secrets: the staff account guards every admin.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    password = getattr(settings, "ADMIN_PASSWORD", None)
+    if settings.DEBUG or password is None or password == defaults.DEV_ADMIN_PASSWORD:
+        return []  # the default is reported as a development secret already
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        return [
+            Error(
+                "ADMIN_PASSWORD fails the password validators: " + " ".join(error.messages),
+                hint="Set ADMIN_PASSWORD to a long, uncommon password.",
+                id="careforall.E004",
+            )
+        ]
+    return []
 
 
 def key_errors() -> list[CheckMessage]:
