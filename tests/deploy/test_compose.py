@@ -1,0 +1,188 @@
+"""compose.yaml is safe by default; compose.dev.yaml alone turns development on (issue 13)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from .conftest import ROOT, SERVICES, compose_config
+
+PRODUCTION = ("compose.yaml",)
+DEVELOPMENT = ("compose.yaml", "compose.dev.yaml")
+ONE_SHOT = {"keys", "database_users", *(f"{s}_migrate" for s in SERVICES)}
+DEV_ONLY = {"stripe_sandbox", "mailpit"}
+TASK_TIME_LIMIT = 60  # seconds, careforall_common.celery
+
+
+def services(files: tuple[str, ...] = PRODUCTION) -> dict[str, Any]:
+    return compose_config(*files)["services"]
+
+
+def django_processes(config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: service
+        for name, service in config.items()
+        if "DJANGO_DEBUG" in (service.get("environment") or {})
+    }
+
+
+def seconds(duration: str) -> float:
+    match = re.fullmatch(r"(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?", duration)
+    assert match, duration
+    return int(match[1] or 0) * 60 + float(match[2] or 0)
+
+
+@pytest.mark.parametrize("files", [PRODUCTION, DEVELOPMENT], ids=["production", "development"])
+def test_compose_v2_accepts_the_files(files: tuple[str, ...]) -> None:
+    # compose_config runs `docker compose config`, which refuses what the schema refuses
+    assert services(files)
+
+
+def test_production_is_the_default() -> None:
+    config = services()
+    assert not DEV_ONLY & set(config)
+    django = django_processes(config)
+    assert len(django) == 15  # 4 migrations, 4 web, 3 workers, 3 beats, Flower
+    for name, service in django.items():
+        environment = service["environment"]
+        assert environment["DJANGO_DEBUG"] == "false", name
+        assert environment.get("STRIPE_API_BASE") is None, name  # real Stripe, never the sandbox
+        # the secrets come from files, never from the environment
+        for secret in ("DJANGO_SECRET_KEY", "INTERNAL_EVENT_SECRET", "ADMIN_PASSWORD"):
+            assert secret not in environment, name
+            assert environment[f"{secret}_FILE"] == f"/run/secrets/{secret.lower()}", name
+
+
+def test_development_is_only_what_the_override_adds() -> None:
+    production, development = services(), services(DEVELOPMENT)
+    assert set(development) - set(production) == DEV_ONLY
+    for name in django_processes(production):
+        assert development[name]["environment"]["DJANGO_DEBUG"] == "true", name
+    assert development["payment_service"]["environment"]["STRIPE_API_BASE"] == (
+        "http://stripe-sandbox:12111"
+    )
+    secrets = compose_config(*DEVELOPMENT)["secrets"]
+    assert all("/docker/dev-secrets/" in secret["file"] for secret in secrets.values())
+    assert all("/secrets/" in s["file"] for s in compose_config(*PRODUCTION)["secrets"].values())
+
+
+def test_the_private_key_is_mounted_into_user_service_only() -> None:
+    for files in (PRODUCTION, DEVELOPMENT):
+        with_pair = {
+            name
+            for name, service in services(files).items()
+            for volume in service.get("volumes", [])
+            if volume.get("source") == "jwt_keys"
+        }
+        assert with_pair == {"keys", "user_service"}
+
+
+def secret_holders(secret: str) -> set[str]:
+    return {
+        name
+        for name, service in services().items()
+        if secret in {s["source"] for s in service.get("secrets", [])}
+    }
+
+
+def test_each_database_url_reaches_its_own_service_and_the_init_job_only() -> None:
+    for service in SERVICES:
+        holders = secret_holders(f"{service}_database_url")
+        assert holders == {"database_users"} | {
+            name for name in services() if name.startswith(f"{service}_")
+        }, service
+    assert secret_holders("mysql_root_password") == {"mysql", "database_users"}
+    assert secret_holders("stripe_secret_key") == {
+        name for name in services() if name.startswith("payment_")
+    }
+
+
+def test_no_service_connects_as_root() -> None:
+    dev_secrets = ROOT / "docker" / "dev-secrets"
+    for service in SERVICES:
+        url = (dev_secrets / f"{service}_database_url").read_text()
+        assert url == f"mysql://careforall_{service}:development-{service}@mysql:3306", url
+    for name, service in services().items():
+        assert "DATABASE_URL" not in service.get("environment", {}), name
+
+
+def test_every_long_running_container_has_a_healthcheck() -> None:
+    for files in (PRODUCTION, DEVELOPMENT):
+        for name, service in services(files).items():
+            if name in ONE_SHOT:
+                assert service["restart"] == "no", name
+                continue
+            assert service.get("healthcheck", {}).get("test"), name
+            assert service["restart"] == "unless-stopped", name
+
+
+def test_the_stop_grace_outlasts_the_longest_task() -> None:
+    for name, service in django_processes(services()).items():
+        assert seconds(service["stop_grace_period"]) > TASK_TIME_LIMIT, name
+    assert seconds(services()["gateway"]["stop_grace_period"]) > 30  # proxy_read_timeout
+
+
+def test_workers_and_beat_check_themselves() -> None:
+    config = services()
+    for service in ("campaign", "pledge", "payment"):
+        worker = " ".join(config[f"{service}_worker"]["healthcheck"]["test"])
+        assert f"inspect ping --timeout 10 -d {service}@$$HOSTNAME" in worker
+        assert "celerybeat-schedule" in " ".join(config[f"{service}_beat"]["healthcheck"]["test"])
+
+
+def test_scaling_and_name_resolution() -> None:
+    config = services()
+    assert not [name for name, service in config.items() if "container_name" in service]
+    published = {name for name, service in config.items() if service.get("ports")}
+    assert published == {"gateway"}
+    gateway = config["gateway"]["environment"]
+    assert gateway["CFA_UPSTREAM_RESOLVE"] == "resolve"
+    assert gateway["CFA_RESOLVER"] == "127.0.0.11"  # Docker's DNS
+    assert gateway["CFA_PLEDGE_UPSTREAM"] == "pledge-service:8003"
+    assert "pledge-service" in config["pledge_service"]["networks"]["default"]["aliases"]
+
+
+def test_flower_listens_on_the_operators_network_only() -> None:
+    config = services()
+    flower = config["flower"]
+    command = " ".join(flower["command"])
+    assert "0.0.0.0" not in command  # noqa: S104
+    assert "getent hosts flower-operators" in command
+    assert set(flower["networks"]) == {"default", "operators"}
+    on_operators = {name for name, s in config.items() if "operators" in s.get("networks", {})}
+    assert on_operators == {"flower", "gateway"}
+    assert compose_config(*PRODUCTION)["networks"]["operators"]["internal"] is True
+
+
+def test_memcached_is_wired_to_campaign_service_and_the_gateway() -> None:
+    config = services()
+    assert config["memcached"]["image"].startswith("memcached:")
+    assert not config["memcached"].get("volumes")  # nothing persists
+    for name in ("campaign_service", "campaign_worker"):
+        assert config[name]["environment"]["CAMPAIGN_CACHE_URL"] == "memcached:11211", name
+    assert config["gateway"]["environment"]["CFA_MEMCACHED_UPSTREAM"] == "memcached:11211"
+
+
+def test_one_image_per_service_tagged_with_its_version() -> None:
+    expected = {
+        "user": ("user-service", "user_service/VERSION", "user_service"),
+        "campaign": ("campaign-service", "campaign_service/VERSION", "campaign_service"),
+        "pledge": ("pledge-service", "pledge_service/VERSION", "pledge_service"),
+        "payment": ("payment-service", "payment_service/VERSION", "payment_service"),
+        "gateway": ("gateway", "nginx/VERSION", "gateway"),
+        "stripe_sandbox": ("stripe-sandbox", "stripe_sandbox/VERSION", "stripe_sandbox"),
+    }
+    config = services(DEVELOPMENT)
+    images: dict[str, set[str]] = {}
+    for service in config.values():
+        if "build" in service:
+            images.setdefault(service["image"], set()).add(service["build"]["target"])
+    for image, version_file, target in expected.values():
+        version = (ROOT / version_file).read_text().strip()
+        tag = f"careforall/{image}:{version}"
+        assert images.pop(tag) == {target}, tag
+        builds = [s["build"] for s in config.values() if s.get("image") == tag]
+        assert all(build["args"]["VERSION"] == version for build in builds), tag
+    assert images == {}
