@@ -1,0 +1,244 @@
+"""deploy/k8s: every rendered object validates against the Kubernetes schemas, and the shape the
+platform needs holds in each overlay (issue 13)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from .conftest import OVERLAYS, ROOT, SERVICES, objects
+
+KUBERNETES = "1.32.0"  # the kubectl of these machines
+WORKERS = ("campaign", "pledge", "payment")
+
+
+def by_kind(overlay: str, kind: str) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in objects(overlay) if o["kind"] == kind}
+
+
+def containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = deployment["spec"]["template"]["spec"]
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def env_of(container: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+@pytest.mark.parametrize("overlay", ["base", *OVERLAYS])
+def test_every_object_validates(overlay: str) -> None:
+    rendered = objects(overlay)
+    assert len(rendered) > 40
+    failures = []
+    for item in rendered:
+        try:
+            kubernetes_validate.validate(item, KUBERNETES, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            failures.append(f"{item['kind']}/{item['metadata']['name']}: {error.message}")
+    assert failures == []
+
+
+def test_a_broken_object_is_refused() -> None:
+    deployment = by_kind("production", "Deployment")["pledge-service"]
+    broken = {**deployment, "spec": {**deployment["spec"], "replicas": "two"}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES, strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_web_tiers_autoscale_on_cpu_and_keep_a_budget(overlay: str) -> None:
+    autoscalers, budgets = (
+        by_kind(overlay, "HorizontalPodAutoscaler"),
+        by_kind(overlay, "PodDisruptionBudget"),
+    )
+    for name in [f"{s}-service" for s in SERVICES] + ["gateway"]:
+        target = autoscalers[name]["spec"]
+        assert target["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
+        assert target["metrics"][0]["resource"]["name"] == "cpu"
+        assert name in budgets
+    for service in WORKERS:
+        assert f"{service}-worker" in budgets
+        assert f"{service}-worker" not in autoscalers  # a replica count, set by the overlay
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_beat_is_exactly_one_replica_recreated(overlay: str) -> None:
+    deployments = by_kind(overlay, "Deployment")
+    for service in WORKERS:
+        beat = deployments[f"{service}-beat"]["spec"]
+        assert beat["replicas"] == 1
+        assert beat["strategy"] == {"type": "Recreate"}
+
+
+def test_workers_have_the_overlays_replica_counts() -> None:
+    production = by_kind("production", "Deployment")
+    assert production["pledge-worker"]["spec"]["replicas"] == 3
+    assert all(d["spec"]["replicas"] == 1 for n, d in by_kind("dev", "Deployment").items())
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_migrations_run_as_jobs_before_the_new_pods(overlay: str) -> None:
+    jobs, deployments = by_kind(overlay, "Job"), by_kind(overlay, "Deployment")
+    assert set(jobs) == {"database-users", *(f"{s}-migrate" for s in SERVICES)}
+    for service in SERVICES:
+        command = " ".join(
+            jobs[f"{service}-migrate"]["spec"]["template"]["spec"]["containers"][0]["command"]
+        )
+        assert "manage.py migrate --noinput" in command
+        for name in [f"{service}-service"] + (
+            [f"{service}-worker", f"{service}-beat"] if service in WORKERS else []
+        ):
+            (wait,) = deployments[name]["spec"]["template"]["spec"]["initContainers"]
+            assert "manage.py migrate --check" in " ".join(wait["command"]), name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_probes_ask_the_health_views(overlay: str) -> None:
+    deployments = by_kind(overlay, "Deployment")
+    for service in SERVICES:
+        (web,) = deployments[f"{service}-service"]["spec"]["template"]["spec"]["containers"]
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            check = web[probe]["httpGet"]
+            assert check["path"] == f"/api/health/{service}", (service, probe)
+            # Django refuses a pod address as Host; localhost is in ALLOWED_HOSTS
+            assert check["httpHeaders"] == [{"name": "Host", "value": "localhost"}]
+    for name, deployment in deployments.items():
+        main = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert "livenessProbe" in main, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_has_requests_and_limits(overlay: str) -> None:
+    for kind in ("Deployment", "Job"):
+        for name, item in by_kind(overlay, kind).items():
+            for container in containers(item):
+                resources = container["resources"]
+                for bound in ("requests", "limits"):
+                    assert set(resources[bound]) == {"cpu", "memory"}, (name, container["name"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_private_key_reaches_user_service_only(overlay: str) -> None:
+    holders = {
+        name
+        for name, deployment in by_kind(overlay, "Deployment").items()
+        for volume in deployment["spec"]["template"]["spec"].get("volumes", [])
+        if volume.get("secret", {}).get("secretName") == "jwt-keys"
+    }
+    assert holders == {"user-service"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_the_gateway_takes_outside_traffic(overlay: str) -> None:
+    policies = by_kind(overlay, "NetworkPolicy")
+    assert policies["default-deny-ingress"]["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Ingress"],
+    }
+    open_to_all = {
+        name
+        for name, p in policies.items()
+        for rule in p["spec"].get("ingress", [])
+        if "from" not in rule
+    }
+    assert open_to_all == (
+        {"gateway-from-anywhere", "stripe-sandbox"}
+        if overlay == "dev"
+        else {"gateway-from-anywhere"}
+    )
+    gateway = {
+        "podSelector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": "gateway",
+                "app.kubernetes.io/component": "gateway",
+            }
+        }
+    }
+    assert policies["payment-service"]["spec"]["ingress"][0]["from"] == [gateway]
+    assert policies["flower"]["spec"]["ingress"][0]["from"] == [gateway]
+
+
+def callers(policy: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        )
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+    }
+
+
+def test_only_the_relays_and_signed_reads_reach_the_consumers() -> None:
+    policies = by_kind("production", "NetworkPolicy")
+    # /internal/events on campaign_service: pledge's and payment's relays (workers)
+    assert callers(policies["campaign-service"]) == {
+        ("gateway", "gateway"), ("pledge-service", "worker"), ("payment-service", "worker"),
+        ("pledge-service", "web"),  # its signed read of campaign facts
+    }  # fmt: skip
+    beat_or_jobs = {
+        name
+        for name, _ in callers(policies["pledge-service"])
+        if name.endswith(("beat", "migrate"))
+    }
+    assert beat_or_jobs == set()
+
+
+def test_memcached_and_the_cache_variables() -> None:
+    deployments, services = by_kind("production", "Deployment"), by_kind("production", "Service")
+    assert services["memcached"]["spec"]["ports"][0]["port"] == 11211
+    assert "volumes" not in deployments["memcached"]["spec"]["template"]["spec"]  # nothing persists
+    for name in ("campaign-service", "campaign-worker"):
+        (main,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+        assert env_of(main)["CAMPAIGN_CACHE_URL"] == "memcached:11211", name
+    gateway = by_kind("production", "ConfigMap")["gateway-env"]["data"]
+    assert gateway["CFA_MEMCACHED_UPSTREAM"] == "memcached:11211"
+
+
+def test_flower_listens_on_its_pod_address_only() -> None:
+    (flower,) = by_kind("production", "Deployment")["flower"]["spec"]["template"]["spec"][
+        "containers"
+    ]
+    assert "--address=$(POD_IP)" in flower["command"]
+    assert env_of(flower)["POD_IP"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+
+
+def test_mysql_and_redis_are_outside_the_cluster() -> None:
+    for overlay in OVERLAYS:
+        services = by_kind(overlay, "Service")
+        for name in ("mysql", "redis"):
+            assert services[name]["spec"]["type"] == "ExternalName"
+        assert not {"mysql", "redis"} & set(by_kind(overlay, "Deployment"))
+
+
+def test_production_is_production() -> None:
+    config = by_kind("production", "ConfigMap")["careforall-env"]["data"]
+    assert config["DJANGO_DEBUG"] == "false"
+    assert "STRIPE_API_BASE" not in config
+    assert by_kind("production", "Secret") == {}  # created out of band (docs/deploy.md)
+    assert "stripe-sandbox" not in by_kind("production", "Deployment")
+    assert by_kind("production", "Service")["gateway"]["spec"]["type"] == "LoadBalancer"
+    assert by_kind("dev", "ConfigMap")["careforall-env"]["data"]["DJANGO_DEBUG"] == "true"
+
+
+def test_production_images_carry_the_versions() -> None:
+    versions = {
+        "user-service": "user_service", "campaign-service": "campaign_service",
+        "pledge-service": "pledge_service", "payment-service": "payment_service",
+        "gateway": "nginx",
+    }  # fmt: skip
+    seen = set()
+    for deployment in by_kind("production", "Deployment").values():
+        for container in containers(deployment):
+            repository, tag = container["image"].rsplit(":", 1)
+            image = repository.rsplit("/", 1)[-1]
+            if image in versions:
+                assert tag == (ROOT / versions[image] / "VERSION").read_text().strip(), image
+                seen.add(image)
+    assert seen == set(versions)
