@@ -142,8 +142,9 @@ def prerelease_key(text: str) -> list[tuple[int, int, str]]:
     return [(1, 0, part) if not part.isdigit() else (0, int(part), "") for part in text.split(".")]
 
 
-def versions(tree: Path = ROOT) -> dict[str, str]:
+def versions(tree: Path | None = None) -> dict[str, str]:
     """Return every image's version, read from its VERSION file and semver-checked."""
+    tree = tree or ROOT
     found = {}
     for image, (file, _, _) in IMAGES.items():
         text = (tree / file).read_text().strip()
