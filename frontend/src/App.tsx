@@ -2,7 +2,7 @@ import type { MouseEvent } from "react";
 
 import { ErrorBoundary, PageTitle } from "./components";
 import { signOut } from "./endpoints";
-import { useSession } from "./hooks";
+import { usePaymentConfig, useSession } from "./hooks";
 import { CampaignPage } from "./pages/CampaignPage";
 import { CampaignsPage } from "./pages/CampaignsPage";
 import { DonatePage } from "./pages/DonatePage";
@@ -42,12 +42,18 @@ export function App() {
   const hash = useHash();
   const route = useRoute();
   const session = useSession();
+  const config = usePaymentConfig();
   const here = hash || "#/";
   return (
     <>
       <a className="skip" href="#main" onClick={skipToMain}>
         Skip to content
       </a>
+      {config?.sandbox && (
+        <p className="sandbox-banner" role="note" data-testid="sandbox-banner">
+          Sandbox: this is a demonstration. Use test cards only; no real money moves.
+        </p>
+      )}
       <header className="site-header">
         <a className="brand" href={href.campaigns()}>
           CareForAll
@@ -99,7 +105,9 @@ export function App() {
         </ErrorBoundary>
       </main>
       <footer className="site-footer">
-        <p className="muted small">CareForAll · a sandbox: test cards only, no real money moves.</p>
+        <p className="muted small">
+          CareForAll{config?.sandbox && " · a sandbox: test cards only, no real money moves"}
+        </p>
       </footer>
     </>
   );

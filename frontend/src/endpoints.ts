@@ -2,14 +2,7 @@
 
 import { pagePath, request, withQuery, type RequestOptions } from "./api";
 import { setSession } from "./session";
-import type { Campaign, Donation, Page, Payment, Pledge, Tokens, User } from "./types";
-
-export const PAYMENT_METHODS = [
-  { id: "pm_card_visa", label: "Visa (succeeds)", hint: "Test card: authorized, then captured." },
-  { id: "pm_card_chargeDeclined", label: "Declined", hint: "Test card: the bank declines it." },
-] as const;
-
-export type PaymentMethodId = (typeof PAYMENT_METHODS)[number]["id"];
+import type { Campaign, Donation, Page, Payment, PaymentStart, Pledge, Tokens, User } from "./types";
 
 /** Follow ``next`` when given, else load the first page at ``first``. */
 function page<T>(first: string, next: string | null | undefined, options: RequestOptions) {
@@ -62,14 +55,14 @@ export function myPledges(next?: string | null, signal?: AbortSignal) {
   return page<Pledge>("/api/pledges?page_size=20", next, { signal });
 }
 
+/** A browser-confirmed payment: no payment method; the card goes to the provider only. */
 export interface PaymentInput {
   pledge_id: number;
-  payment_method: PaymentMethodId;
   receipt_token?: string;
 }
 
 export function paymentCreate(input: PaymentInput, key: string) {
-  return request<Payment>("/api/payments", {
+  return request<PaymentStart>("/api/payments", {
     method: "POST",
     body: input,
     idempotencyKey: key,

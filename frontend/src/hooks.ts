@@ -1,6 +1,7 @@
-import { useEffect, useRef, useSyncExternalStore } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 
 import { getSession, subscribe, type Session } from "./session";
+import { paymentConfig, type PaymentConfig } from "./stripe";
 
 export function useSession(): Session | null {
   return useSyncExternalStore(subscribe, getSession);
@@ -54,4 +55,20 @@ export function usePolling(
 
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
+}
+
+/** The platform's payment configuration, or null until it arrives (or when it cannot). */
+export function usePaymentConfig(): PaymentConfig | null {
+  const [config, setConfig] = useState<PaymentConfig | null>(null);
+  useEffect(() => {
+    let live = true;
+    paymentConfig().then(
+      (found) => live && setConfig(found),
+      () => undefined, // the donate page explains a failure; the banner waits for a reload
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return config;
 }

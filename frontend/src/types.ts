@@ -78,6 +78,15 @@ export interface Payment {
   status: PaymentStatus;
   provider_payment_id: string | null;
   failure_reason: string | null;
+  /** What the provider reports about the card: never more than its brand and last four digits. */
+  card_brand: string | null;
+  card_last4: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** The answer to a browser-confirmed POST /api/payments: what Stripe.js confirms it with. */
+export interface PaymentStart extends Payment {
+  client_secret?: string;
+  publishable_key?: string;
 }

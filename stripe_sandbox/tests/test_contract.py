@@ -7,6 +7,10 @@ and no sandbox is involved:
     cd stripe_sandbox && STRIPE_CONTRACT_SECRET_KEY=sk_test_... ../.venv/bin/pytest -q \\
         tests/test_contract.py
 
+The client-side confirmation tests (what Stripe.js sends from the Payment Element's frame)
+also need the account's publishable key in STRIPE_CONTRACT_PUBLISHABLE_KEY (pk_test_...); without
+it they are skipped in the real run.
+
 A difference between the two runs is a bug in the sandbox. Webhooks are not part of this module
 (Stripe cannot reach a development machine); test_webhooks.py checks their signature with the
 SDK's own verifier. Only test mode is ever used: nothing here can move real money.
@@ -16,14 +20,17 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 import stripe
 
 from .conftest import API_KEY, authorize
 
 REAL_KEY = os.environ.get("STRIPE_CONTRACT_SECRET_KEY", "")
+REAL_PUBLISHABLE_KEY = os.environ.get("STRIPE_CONTRACT_PUBLISHABLE_KEY", "")
 # The fields payment_service reads from a PaymentIntent.
 INTENT_FIELDS = {
     "id",
@@ -200,3 +207,123 @@ def test_an_invalid_api_key_is_401(request: pytest.FixtureRequest) -> None:
         invalid.v1.payment_intents.retrieve("pi_3ContractDoesNotExist0001")
 
     assert caught.value.http_status == 401
+
+
+# --- Client-side confirmation: what Stripe.js sends from the Payment Element's frame ----------
+
+
+@dataclass(frozen=True)
+class Browser:
+    """The provider's API as a donor's browser reaches it: the publishable key only."""
+
+    api: str
+    publishable_key: str
+
+    def confirm(self, intent: stripe.PaymentIntent, number: str) -> requests.Response:
+        data = {
+            "client_secret": intent.client_secret or "",
+            "payment_method_data[type]": "card",
+            "payment_method_data[card][number]": number,
+            "payment_method_data[card][exp_month]": "12",
+            "payment_method_data[card][exp_year]": "34",
+            "payment_method_data[card][cvc]": "123",
+        }
+        return requests.post(
+            f"{self.api}/v1/payment_intents/{intent.id}/confirm",
+            data=data,
+            headers={"Authorization": f"Bearer {self.publishable_key}"},
+            timeout=30,
+        )
+
+    def retrieve(self, intent: stripe.PaymentIntent) -> requests.Response:
+        return requests.get(
+            f"{self.api}/v1/payment_intents/{intent.id}",
+            params={"client_secret": intent.client_secret or ""},
+            headers={"Authorization": f"Bearer {self.publishable_key}"},
+            timeout=30,
+        )
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest) -> Browser:
+    if REAL_KEY:
+        if not REAL_PUBLISHABLE_KEY.startswith("pk_test_"):
+            pytest.skip("set STRIPE_CONTRACT_PUBLISHABLE_KEY (pk_test_...) for these")
+        return Browser("https://api.stripe.com", REAL_PUBLISHABLE_KEY)
+    return Browser(request.getfixturevalue("sandbox").url, "pk_test_careforall")
+
+
+def _awaiting_the_browser(client: stripe.StripeClient) -> stripe.PaymentIntent:
+    """What payment_service creates for a browser-confirmed payment: not confirmed."""
+    return client.v1.payment_intents.create(
+        authorize(payment_method=None, confirm=None, metadata={"contract": "1"}), _key()
+    )
+
+
+def test_the_browser_confirms_with_the_publishable_key_and_the_client_secret(
+    contract_client: stripe.StripeClient, browser: Browser
+) -> None:
+    intent = _awaiting_the_browser(contract_client)
+
+    confirmed = browser.confirm(intent, "4242424242424242")
+    read = browser.retrieve(intent)
+    seen = contract_client.v1.payment_intents.retrieve(intent.id, {"expand": ["latest_charge"]})
+
+    assert intent.status == "requires_payment_method"
+    assert str(intent.client_secret).startswith(f"{intent.id}_secret_")
+    assert (confirmed.status_code, confirmed.json()["status"]) == (200, "requires_capture")
+    assert (read.status_code, read.json()["status"]) == (200, "requires_capture")
+    assert seen.status == "requires_capture"
+    charge = seen.latest_charge
+    assert isinstance(charge, stripe.Charge)
+    assert charge.payment_method_details is not None
+    assert charge.payment_method_details.card is not None
+    assert charge.payment_method_details.card.last4 == "4242"
+    assert charge.payment_method_details.card.brand == "visa"
+
+
+def test_a_declined_number_in_the_browser_is_a_card_error(
+    contract_client: stripe.StripeClient, browser: Browser
+) -> None:
+    intent = _awaiting_the_browser(contract_client)
+
+    declined = browser.confirm(intent, "4000000000009995")
+
+    assert declined.status_code == 402
+    error = declined.json()["error"]
+    assert (error["type"], error["code"], error["decline_code"]) == (
+        "card_error",
+        "card_declined",
+        "insufficient_funds",
+    )
+    assert error["payment_intent"]["status"] == "requires_payment_method"
+
+
+def test_3d_secure_leaves_the_intent_requiring_an_action_in_the_browser(
+    contract_client: stripe.StripeClient, browser: Browser
+) -> None:
+    intent = _awaiting_the_browser(contract_client)
+
+    waiting = browser.confirm(intent, "4000002500003155").json()
+    canceled = contract_client.v1.payment_intents.cancel(
+        intent.id, {"cancellation_reason": "abandoned"}, _key()
+    )
+
+    assert waiting["status"] == "requires_action"
+    assert waiting["next_action"]["type"] == "use_stripe_sdk"
+    assert (canceled.status, canceled.cancellation_reason) == ("canceled", "abandoned")
+
+
+def test_the_publishable_key_cannot_capture(
+    contract_client: stripe.StripeClient, browser: Browser
+) -> None:
+    intent = _authorize(contract_client)
+
+    answer = requests.post(
+        f"{browser.api}/v1/payment_intents/{intent.id}/capture",
+        headers={"Authorization": f"Bearer {browser.publishable_key}"},
+        timeout=30,
+    )
+
+    assert answer.status_code in (401, 403)
+    assert contract_client.v1.payment_intents.retrieve(intent.id).status == "requires_capture"

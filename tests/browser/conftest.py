@@ -105,7 +105,7 @@ def open_page(browser: Browser, gateway: str, request: pytest.FixtureRequest) ->
     """``open_page(path, phone=False)``: a page in a fresh context (no session) at ``path``.
 
     Each page's final state is saved to var/test-artifacts/<test>[-n].png, and an uncaught
-    script error on any page fails the test.
+    script error or a Content-Security-Policy violation on any page fails the test.
     """
     contexts: list[BrowserContext] = []
     pages: list[Page] = []
@@ -122,6 +122,15 @@ def open_page(browser: Browser, gateway: str, request: pytest.FixtureRequest) ->
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
+        # Anything the Content-Security-Policy blocks, in the page or in a provider's frame.
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
         pages.append(page)
         if path:
             page.goto(path)

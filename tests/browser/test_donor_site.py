@@ -24,12 +24,20 @@ from integration.support import (
 )
 from playwright.sync_api import Page, Route, expect
 
+from browser.cards import (
+    DECLINED,
+    PAID_TIMEOUT,
+    VISA,
+    card_form,
+    continue_to_card,
+    pay_with_card,
+    type_card,
+)
 from browser.conftest import METRICS
 
 OpenPage = Callable[..., Page]
 CAMPAIGN_LIST = re.compile(r"/api/campaigns\?")
 PLEDGE_CREATE = re.compile(r"/api/pledges$")
-PAID_TIMEOUT = 30_000  # ms: authorized, captured, and on the campaign's totals
 
 
 @pytest.fixture
@@ -103,12 +111,12 @@ def test_guest_donates_with_visa_and_the_total_rises_by_exactly_that(
     page.get_by_role("link", name="Donate", exact=True).click()
     other_amount(page, "12.34")
     guest_details(page)
-    page.get_by_label("Visa (succeeds)").check()
-    page.get_by_role("button", name="Donate $12.34").click()
+    pay_with_card(page, VISA, "$12.34")
 
     outcome = page.get_by_test_id("outcome")
     expect(outcome).to_contain_text("Thank you!", timeout=PAID_TIMEOUT)
     expect(outcome).to_contain_text("$12.34")
+    expect(outcome).to_contain_text("Paid with Visa •••• 4242")
     receipt = outcome.get_by_role("link", name="View your receipt").get_attribute("href")
     assert receipt is not None
     assert "token=" in receipt
@@ -127,6 +135,7 @@ def test_guest_donates_with_visa_and_the_total_rises_by_exactly_that(
     later = open_page(receipt)
     expect(later.get_by_test_id("receipt")).to_contain_text(f"#{pledges[0]['id']}")
     expect(later.get_by_test_id("payment-status")).to_contain_text("Paid")
+    expect(later.get_by_test_id("payment-card")).to_have_text("Visa •••• 4242")
     expect(later.get_by_role("status")).to_have_text("Paid. Thank you!")
 
 
@@ -147,7 +156,7 @@ def test_donor_registers_gives_anonymously_and_sees_it_in_my_donations(
 
     page.get_by_label("$25", exact=True).check()
     page.get_by_label("Give anonymously").check()
-    page.get_by_role("button", name="Donate $25.00").click()
+    pay_with_card(page, VISA, "$25.00")
     expect(page.get_by_test_id("outcome")).to_contain_text("Thank you!", timeout=PAID_TIMEOUT)
 
     page.get_by_role("link", name="My donations").click()
@@ -175,20 +184,19 @@ def test_declined_card_shows_an_error_and_the_total_stays(
     page = open_page(f"/#/campaigns/{campaign_id}/donate")
     other_amount(page, "7.77")
     guest_details(page)
-    page.get_by_label("Declined").check()
-    page.get_by_role("button", name="Donate $7.77").click()
+    pay_with_card(page, DECLINED, "$7.77")
 
+    expect(page.get_by_test_id("card-error")).to_have_text("Your card was declined.")
     outcome = page.get_by_test_id("outcome")
     expect(outcome).to_contain_text("Payment failed", timeout=PAID_TIMEOUT)
-    expect(outcome).to_contain_text("declined")
+    expect(outcome).to_contain_text("The bank declined the card (card_declined: generic_decline)")
     expect(outcome).to_contain_text("No money was taken")
     wait_until(lambda: get_campaign(gateway, campaign_id)["failed_amount"] == 777)
     assert get_campaign(gateway, campaign_id)["current_amount"] == 0
 
     # "Try another card" makes a new pledge; the failed one stays failed.
     page.get_by_role("button", name="Try another card").click()
-    page.get_by_label("Visa (succeeds)").check()
-    page.get_by_role("button", name="Donate $7.77").click()
+    pay_with_card(page, VISA, "$7.77")
     expect(page.get_by_test_id("outcome")).to_contain_text("Thank you!", timeout=PAID_TIMEOUT)
     statuses = sorted(p["status"] for p in all_pledges(gateway, staff_token, campaign_id))
     assert statuses == ["CAPTURED", "FAILED"]
@@ -204,7 +212,7 @@ def test_double_click_on_donate_makes_one_pledge(
     page = open_page(f"/#/campaigns/{campaign_id}/donate")
     other_amount(page, "5")
     guest_details(page)
-    button = page.get_by_role("button", name="Donate $5.00")
+    button = page.get_by_role("button", name="Continue to pay $5.00")
 
     button.dblclick()
     # And two clicks in one task, before React can disable the button.
@@ -239,11 +247,14 @@ def test_a_lost_answer_is_retried_with_the_same_key(
     page.route(PLEDGE_CREATE, lose_the_first_answer)
     other_amount(page, "3.50")
     guest_details(page)
-    page.get_by_role("button", name="Donate $3.50").click()
+    page.get_by_role("button", name="Continue to pay $3.50").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Could not reach CareForAll.")
 
     alert.get_by_role("button", name="Try again").click()
+    expect(card_form(page).get_by_label("Card number")).to_be_visible(timeout=PAID_TIMEOUT)
+    type_card(page, VISA)
+    page.get_by_role("button", name="Donate $3.50").click()
     expect(page.get_by_test_id("outcome")).to_contain_text("Thank you!", timeout=PAID_TIMEOUT)
     assert len(keys) == 2
     assert keys[0]
@@ -297,11 +308,7 @@ def test_signed_in_donor_pledge_shows_in_my_donations(
     page.goto(f"/#/campaigns/{campaign['id']}/donate")
     expect(page.get_by_text("Giving as Sam Signed")).to_be_visible()
     page.get_by_label("$10", exact=True).check()
-    page.get_by_role("button", name="Donate $10.00").click()
-    # Paid, or (while payments are unavailable) a readable error: either way, a pledge exists.
-    expect(page.get_by_test_id("outcome").or_(page.get_by_role("alert"))).to_be_visible(
-        timeout=PAID_TIMEOUT
-    )
+    continue_to_card(page, "$10.00")  # the pledge exists; the card form waits
 
     page.get_by_role("link", name="My donations").click()
     row = page.get_by_test_id("my-donations").get_by_role("listitem").first
@@ -336,12 +343,12 @@ def test_the_donate_form_works_from_the_keyboard_in_order(
     open_page: OpenPage, campaign: dict[str, Any]
 ) -> None:
     page = open_page(f"/#/campaigns/{campaign['id']}/donate")
-    expect(page.get_by_role("button", name="Donate $25.00")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue to pay $25.00")).to_be_visible()
     # The page's h1 took the focus when the page opened, and kept it once the campaign arrived.
     expect(page.get_by_role("heading", level=1)).to_be_focused()
 
     seen: list[str] = []
-    while not seen or not seen[-1].startswith("Donate"):
+    while not seen or not seen[-1].startswith("Continue"):
         assert len(seen) < 20, seen
         page.keyboard.press("Tab")
         seen.append(page.evaluate(FOCUSED_NAME))
@@ -353,13 +360,12 @@ def test_the_donate_form_works_from_the_keyboard_in_order(
         "As a guest",
         "Your name",
         "Your email",
-        "Visa (succeeds)",
-        "Donate $25.00",
+        "Continue to pay $25.00",
     ]
     page.get_by_label("$25", exact=True).focus()
     page.keyboard.press("ArrowRight")
     expect(page.get_by_label("$50", exact=True)).to_be_checked()
-    expect(page.get_by_role("button", name="Donate $50.00")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue to pay $50.00")).to_be_visible()
 
 
 def test_errors_are_readable_never_a_blank_page(open_page: OpenPage) -> None:

@@ -68,6 +68,8 @@ def platform() -> Iterator[Platform]:
         # Provider reconciliation looks early and often here, so the lost-webhook test is short.
         "PAYMENT_RECONCILE_AFTER_SECONDS": "3",
         "PAYMENT_RECONCILE_EVERY_SECONDS": "1",
+        # A card form left unconfirmed is abandoned after 20 s here (1 h by default).
+        "PAYMENT_ABANDON_AFTER_SECONDS": "20",
     }
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "up")],

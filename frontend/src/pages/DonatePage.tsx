@@ -2,22 +2,15 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 
 import { ApiError } from "../api";
 import { ErrorNotice, Field, Loading, Money, PageTitle, StatusBadge } from "../components";
-import {
-  PAYMENT_METHODS,
-  campaignGet,
-  paymentCreate,
-  paymentGet,
-  pledgeCreate,
-  signOut,
-  type PaymentMethodId,
-  type PledgeInput,
-} from "../endpoints";
+import { campaignGet, paymentCreate, paymentGet, pledgeCreate, signOut, type PledgeInput } from "../endpoints";
 import { isAbort, useSession } from "../hooks";
 import { newIdempotencyKey } from "../keys";
 import { formatMoney, parseAmount, presetAmounts, toDecimal } from "../money";
 import { href } from "../router";
-import type { Campaign, Payment, Pledge } from "../types";
+import { cardErrorMessage, cardLabel, failureMessage, paymentConfig, type ConfirmResult, type PaymentConfig } from "../stripe";
+import type { Campaign, Payment, PaymentStart, Pledge } from "../types";
 import { AuthForm } from "./AuthForm";
+import { CardPayment } from "./CardPayment";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PAYMENT_POLL_MS = 700;
@@ -28,6 +21,10 @@ const PAYMENT_WAIT_MS = 90_000;
  * with. The keys are drawn once, when the attempt starts, and every retry of the attempt (a
  * "Try again" after a lost answer, a refreshed token) sends the same ones, so the platform makes
  * at most one pledge and one payment for it (SPEC §3). "Try another card" starts a new attempt.
+ *
+ * The payment is confirmed in the browser: its answer carries the client secret the provider's
+ * Payment Element confirms it with. Whether it was paid is always the platform's answer
+ * (GET /api/payments/{id}), which follows the provider's webhooks, never the browser's word.
  */
 interface Attempt {
   fingerprint: string;
@@ -36,11 +33,12 @@ interface Attempt {
   paymentKey: string;
   pledge?: Pledge;
   receiptToken?: string;
-  paymentMethod?: PaymentMethodId;
-  payment?: Payment;
+  payment?: PaymentStart;
+  /** Stripe.js has sent the card to the provider: from now on, only the platform's answer counts. */
+  confirmed?: boolean;
 }
 
-type Phase = "form" | "working" | "paid" | "failed" | "stuck" | "error";
+type Phase = "form" | "working" | "card" | "paid" | "failed" | "stuck" | "error";
 type Identity = "guest" | "signin" | "register";
 
 /** Worth sending again unchanged: no answer, a repeat still running, or a server-side failure. */
@@ -54,15 +52,22 @@ function sleep(ms: number): Promise<void> {
 
 export function DonatePage({ id }: { id: number }) {
   const [campaign, setCampaign] = useState<Campaign | null>(null);
+  const [config, setConfig] = useState<PaymentConfig | null>(null);
   const [loadFailure, setLoadFailure] = useState<unknown>(null);
   const [reloads, setReloads] = useState(0);
 
   useEffect(() => {
     const controller = new AbortController();
     setLoadFailure(null);
-    campaignGet(id, controller.signal).then(setCampaign, (error) => {
-      if (!isAbort(error)) setLoadFailure(error);
-    });
+    Promise.all([campaignGet(id, controller.signal), paymentConfig()]).then(
+      ([found, payments]) => {
+        setCampaign(found);
+        setConfig(payments);
+      },
+      (error) => {
+        if (!isAbort(error)) setLoadFailure(error);
+      },
+    );
     return () => controller.abort();
   }, [id, reloads]);
 
@@ -73,8 +78,8 @@ export function DonatePage({ id }: { id: number }) {
         <a href={href.campaign(id)}>← {campaign?.title ?? "Back to the campaign"}</a>
       </p>
       <PageTitle title={campaign ? `Donate to ${campaign.title}` : "Donate"} />
-      {campaign !== null ? (
-        <DonateForm campaign={campaign} />
+      {campaign !== null && config !== null ? (
+        <DonateForm campaign={campaign} config={config} />
       ) : loadFailure === null ? (
         <Loading label="Loading the campaign…" />
       ) : (
@@ -84,7 +89,7 @@ export function DonatePage({ id }: { id: number }) {
   );
 }
 
-function DonateForm({ campaign }: { campaign: Campaign }) {
+function DonateForm({ campaign, config }: { campaign: Campaign; config: PaymentConfig }) {
   const session = useSession();
   const user = session?.user ?? null;
   const currency = campaign.currency;
@@ -96,11 +101,11 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
   const [identity, setIdentity] = useState<Identity>("guest");
   const [guestName, setGuestName] = useState("");
   const [guestEmail, setGuestEmail] = useState("");
-  const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [phase, setPhase] = useState<Phase>("form");
   const [status, setStatus] = useState("");
   const [failure, setFailure] = useState<unknown>(null);
+  const [cardError, setCardError] = useState("");
   const [busy, setBusy] = useState(false);
   const [attempt, setAttempt] = useState<Attempt | null>(null);
   const attemptRef = useRef<Attempt | null>(null);
@@ -159,15 +164,11 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
     };
   }
 
-  async function pay(current: Attempt): Promise<Payment> {
+  async function pay(current: Attempt): Promise<PaymentStart> {
     const pledge = current.pledge!;
     try {
       return await paymentCreate(
-        {
-          pledge_id: pledge.id,
-          payment_method: current.paymentMethod!,
-          ...(current.receiptToken ? { receipt_token: current.receiptToken } : {}),
-        },
+        { pledge_id: pledge.id, ...(current.receiptToken ? { receipt_token: current.receiptToken } : {}) },
         current.paymentKey,
       );
     } catch (error) {
@@ -184,8 +185,25 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
     if (payment.status === "AUTHORIZED") {
       setStatus("Pending: the bank authorized the payment, completing it…");
     } else if (payment.status === "PROCESSING") {
-      setStatus("Pending: waiting for the bank…");
+      setStatus("Pending: waiting for the bank's answer…");
     }
+  }
+
+  /** Stripe.js answered the confirmation: now ask the platform, which hears it from the provider. */
+  function confirmed(result: ConfirmResult) {
+    let current = attemptRef.current;
+    if (!current?.payment) return;
+    setCardError(result.error ? cardErrorMessage(result.error) : "");
+    if (result.error?.type === "api_connection_error") return; // the card never reached the provider
+    current = { ...current, confirmed: true };
+    keep(current);
+    setPhase("working");
+    setBusy(true);
+    busyRef.current = true;
+    void follow(current).finally(() => {
+      busyRef.current = false;
+      if (mounted.current) setBusy(false);
+    });
   }
 
   /** Poll the payment until it is paid or failed (or give up waiting, leaving the receipt). */
@@ -201,6 +219,11 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
       if (payment.status === "FAILED") {
         setStatus("The payment failed.");
         setPhase("failed");
+        return;
+      }
+      if (payment.status === "PROCESSING" && payment.client_secret && !current.confirmed) {
+        setStatus("");
+        setPhase("card"); // waiting for the donor's card
         return;
       }
       if (Date.now() > deadline) {
@@ -250,9 +273,7 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
         keep(current);
       }
       if (!current.payment) {
-        current = { ...current, paymentMethod: current.paymentMethod ?? method };
-        keep(current);
-        setStatus("Pending: sending your card to the bank…");
+        setStatus("Pending: preparing the payment…");
         current = { ...current, payment: await pay(current) };
         keep(current);
       }
@@ -272,9 +293,10 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
     attemptRef.current = null;
     setAttempt(null);
     setFailure(null);
+    setCardError("");
     setStatus("");
     setPhase("form");
-    setTimeout(() => document.getElementById(`card-${method}`)?.focus());
+    setTimeout(() => document.getElementById("donate-continue")?.focus());
   }
 
   const pledge = attempt?.pledge;
@@ -294,6 +316,7 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
           <p>
             Your donation of <Money minor={payment.amount} currency={payment.currency} /> to{" "}
             {campaign.title} is <StatusBadge status="CAPTURED" />.
+            {payment.card_last4 && <> Paid with {cardLabel(payment.card_brand, payment.card_last4)}.</>}
           </p>
           <p>
             {receipt && <a href={receipt}>View your receipt</a>}
@@ -451,38 +474,40 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
 
           <section aria-labelledby="pay-title" className="panel">
             <h2 id="pay-title">Payment</h2>
-            <fieldset disabled={busy || Boolean(attempt?.paymentMethod)}>
-              <legend>Sandbox test card</legend>
-              {PAYMENT_METHODS.map((card) => (
-                <div key={card.id} className="check">
-                  <input
-                    id={`card-${card.id}`}
-                    form="donate-form"
-                    type="radio"
-                    name="payment_method"
-                    value={card.id}
-                    checked={(attempt?.paymentMethod ?? method) === card.id}
-                    onChange={() => setMethod(card.id)}
-                    aria-describedby={`card-${card.id}-hint`}
-                  />
-                  <label htmlFor={`card-${card.id}`}>{card.label}</label>
-                  <p id={`card-${card.id}-hint`} className="hint">
-                    {card.hint}
+            {phase === "card" && payment?.client_secret && payment.publishable_key ? (
+              <CardPayment
+                config={config}
+                clientSecret={payment.client_secret}
+                publishableKey={payment.publishable_key}
+                amountLabel={amountLabel || formatMoney(payment.amount, payment.currency)}
+                onConfirmed={confirmed}
+              />
+            ) : (
+              <>
+                {!pledge && (
+                  <p className="hint">
+                    Next you enter your card in our payment provider&apos;s secure form.
+                    {config.sandbox && " This is a test environment: use a test card; no real money moves."}
                   </p>
-                </div>
-              ))}
-              <p className="hint">This is a test environment: no real money moves.</p>
-            </fieldset>
-            {phase !== "failed" && phase !== "stuck" && (
-              <button
-                type="submit"
-                form="donate-form"
-                className="button-large"
-                disabled={busy}
-                aria-busy={busy}
-              >
-                {busy ? "Processing…" : amountLabel ? `Donate ${amountLabel}` : "Donate"}
-              </button>
+                )}
+                {phase !== "failed" && phase !== "stuck" && !payment && (
+                  <button
+                    id="donate-continue"
+                    type="submit"
+                    form="donate-form"
+                    className="button-large"
+                    disabled={busy}
+                    aria-busy={busy}
+                  >
+                    {busy ? "Processing…" : amountLabel ? `Continue to pay ${amountLabel}` : "Continue to payment"}
+                  </button>
+                )}
+              </>
+            )}
+            {cardError && (
+              <p className="field-error" role="alert" data-testid="card-error">
+                {cardError}
+              </p>
             )}
           </section>
 
@@ -498,10 +523,8 @@ function DonateForm({ campaign }: { campaign: Campaign }) {
             <div className="notice notice-error outcome" ref={outcomeRef} tabIndex={-1} data-testid="outcome">
               <h2>Payment failed</h2>
               <p>
-                {payment?.failure_reason
-                  ? `The bank declined the card: ${payment.failure_reason}.`
-                  : "The bank declined the card."}{" "}
-                No money was taken. Your pledge is marked <StatusBadge status="FAILED" />.
+                {failureMessage(payment?.failure_reason ?? null)} No money was taken. Your pledge is
+                marked <StatusBadge status="FAILED" />.
               </p>
               <button type="button" onClick={startOver}>
                 Try another card

@@ -6,6 +6,7 @@ import { campaignGet, paymentGet, pledgeGet } from "../endpoints";
 import { formatDate } from "../format";
 import { isAbort, useSession, usePolling } from "../hooks";
 import { href } from "../router";
+import { cardLabel, failureMessage } from "../stripe";
 import type { Campaign, Payment, Pledge } from "../types";
 
 const FINAL = new Set(["CAPTURED", "FAILED"]);
@@ -140,6 +141,12 @@ function Receipt({
             <time dateTime={pledge.created_at}>{formatDate(pledge.created_at)}</time>
           </dd>
         </div>
+        {payment?.card_last4 && (
+          <div>
+            <dt>Card</dt>
+            <dd data-testid="payment-card">{cardLabel(payment.card_brand, payment.card_last4)}</dd>
+          </div>
+        )}
         {paymentId !== null && (
           <div>
             <dt>Payment</dt>
@@ -147,7 +154,7 @@ function Receipt({
               {payment ? (
                 <>
                   #{payment.id} <StatusBadge status={payment.status} />
-                  {payment.failure_reason && <> — {payment.failure_reason}</>}
+                  {payment.failure_reason && <> — {failureMessage(payment.failure_reason)}</>}
                 </>
               ) : paymentFailure !== null ? (
                 <span>not available right now</span>
