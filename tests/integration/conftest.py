@@ -70,6 +70,8 @@ def platform() -> Iterator[Platform]:
         "PAYMENT_RECONCILE_EVERY_SECONDS": "1",
         # A card form left unconfirmed is abandoned after 20 s here (1 h by default).
         "PAYMENT_ABANDON_AFTER_SECONDS": "20",
+        # Admin sessions recheck their account often here, so the demotion test is short.
+        "ADMIN_STAFF_RECHECK_SECONDS": "2",
     }
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "up")],

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.apis import FlowerAccessApi
+from accounts.apis import FlowerAccessApi, InternalStaffStatusApi
 from careforall_common.health import health
 
 admin.site.site_header = "CareForAll accounts"
@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("admin/users/", admin.site.urls),
     path("internal/auth/staff", FlowerAccessApi.as_view()),
+    path("internal/accounts/staff", InternalStaffStatusApi.as_view()),
 ]

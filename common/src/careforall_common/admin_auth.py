@@ -2,23 +2,29 @@
 
 The password goes to user_service's token endpoint once per sign-in (never per request); the
 access token it returns is verified with the public key, and a local, password-less shadow user
-carries the admin session of this service.
+carries the admin session of this service. ``StaffRecheckMiddleware`` asks user_service again,
+with a signed internal read, at most every ``ADMIN_STAFF_RECHECK_SECONDS`` of an admin session,
+so an account that is deactivated or loses the staff role loses every admin within 60 s.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model, logout
 from django.contrib.auth.backends import ModelBackend
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from careforall_common.auth import STAFF
 from careforall_common.conf import careforall_settings
+from careforall_common.internal import internal_get
 
 logger = logging.getLogger(__name__)
 
@@ -68,4 +74,73 @@ class PlatformAccountBackend(ModelBackend):
         if user.has_usable_password():
             user.set_unusable_password()
             user.save(update_fields=["password"])
+        if request is not None and hasattr(request, "session"):
+            request.session[STAFF_CHECKED_AT] = time.time()  # just checked, by signing in
         return user
+
+
+BACKEND = f"{PlatformAccountBackend.__module__}.{PlatformAccountBackend.__qualname__}"
+STAFF_CHECKED_AT = "careforall_staff_checked_at"
+
+
+def platform_staff_status(*, email: str) -> bool | None:
+    """Ask user_service whether ``email`` is an active staff account; None when it cannot say."""
+    path = "/internal/accounts/staff?" + urlencode({"email": email})
+    try:
+        response = internal_get("user", path, timeout=careforall_settings.INTERNAL_HTTP_TIMEOUT)
+        if response.status_code == 200:
+            return response.json()["staff"] is True
+    except (requests.RequestException, ValueError, KeyError, TypeError) as error:
+        logger.warning("admin staff check: user_service did not answer: %s", error)
+        return None
+    logger.warning("admin staff check: user_service answered %s", response.status_code)
+    return None
+
+
+class StaffRecheckMiddleware:
+    """Keep an admin session only while its account is still active staff in user_service.
+
+    Only admin requests of sessions signed in through ``PlatformAccountBackend`` are looked at
+    (the API and user_service's own admin, which reads its accounts directly, are untouched).
+    A demoted or deactivated account is signed out and its shadow user disabled, which ends its
+    other sessions here too; when user_service cannot answer, the admin answers 503 rather than
+    trusting a stale answer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.path.startswith("/admin/")
+            and request.session.get(BACKEND_SESSION_KEY) == BACKEND
+        ):
+            refusal = self._recheck(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+    def _recheck(self, request: HttpRequest) -> HttpResponse | None:
+        checked_at = request.session.get(STAFF_CHECKED_AT, 0)
+        if time.time() - checked_at < careforall_settings.ADMIN_STAFF_RECHECK_SECONDS:
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        staff = platform_staff_status(email=user.email)
+        if staff is None:
+            return HttpResponse(
+                "Your account cannot be checked right now; try again shortly.",
+                status=503,
+                content_type="text/plain",
+                headers={"Retry-After": "5"},
+            )
+        if staff:
+            request.session[STAFF_CHECKED_AT] = time.time()
+            return None
+        logger.info("admin staff check: %s is no longer active staff; signed out", user.email)
+        get_user_model().objects.filter(pk=user.pk).update(
+            is_active=False, is_staff=False, is_superuser=False
+        )
+        logout(request)
+        return None

@@ -11,6 +11,8 @@ DEFAULTS: dict[str, Any] = {
     "INTERNAL_EVENT_SECRET": "",
     "INTERNAL_SIGNATURE_TOLERANCE": 300,
     "INTERNAL_HTTP_TIMEOUT": 5.0,
+    # how long an admin session trusts user_service's last "still staff" (SPEC §3: within 60 s)
+    "ADMIN_STAFF_RECHECK_SECONDS": 30,
     # event type → consumer services (their SERVICE_URLS key), for the outbox
     "OUTBOX_ROUTES": {},
     # event type → dotted path of the handler, for the inbox

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "careforall_common.admin_auth.StaffRecheckMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -254,6 +255,7 @@ def logging_config(service: str) -> dict[str, Any]:
 CAREFORALL: dict[str, Any] = {
     "SERVICE_URLS": SERVICE_URLS,
     "INTERNAL_EVENT_SECRET": INTERNAL_EVENT_SECRET,
+    "ADMIN_STAFF_RECHECK_SECONDS": env.int("ADMIN_STAFF_RECHECK_SECONDS", default=30),
 }
 
 # Beat entries of a service with an outbox: the sweep catches wake-ups lost in a crash.

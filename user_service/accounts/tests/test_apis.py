@@ -215,3 +215,24 @@ def test_flower_access_is_for_staff_only(api_client: Any) -> None:
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user_id=1, role='staff')}")
     assert api_client.get("/internal/auth/staff").status_code == 204
+
+
+def test_the_internal_staff_status_is_signed_and_current(api_client: Any) -> None:
+    from careforall_common import signing
+
+    user = User.objects.create_user("staff@example.org", PASSWORD, name="Staff", role=Role.STAFF)
+
+    def status(email: str, signed: bool = True) -> Any:
+        path = f"/internal/accounts/staff?email={email}"
+        header = signing.sign(path.encode(), secret=settings.INTERNAL_EVENT_SECRET)
+        return api_client.get(path, **({"HTTP_X_CAREFORALL_SIGNATURE": header} if signed else {}))
+
+    assert status("STAFF%40example.org").json() == {"email": "staff@example.org", "staff": True}
+    assert status("staff%40example.org", signed=False).status_code == 403
+    assert status("nobody%40example.org").json()["staff"] is False
+    user.role = Role.DONOR
+    user.save()
+    assert status("staff%40example.org").json()["staff"] is False
+    user.role, user.is_active = Role.STAFF, False
+    user.save()
+    assert status("staff%40example.org").json()["staff"] is False

@@ -1,0 +1,135 @@
+"""Hostile input and careless operators (issue 9), through the gateway only."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from integration.support import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    PASSWORD,
+    Donor,
+    assert_problem,
+    wait_until,
+)
+from integration.test_admin import admin_sign_in
+
+ADMIN_SIGN_IN_FORMS = (
+    "/admin/login/",
+    "/admin/users/login/",
+    "/admin/pledges/login/",
+    "/admin/payments/login/",
+)
+
+
+def recovered(gateway: str, path: str, method: str = "POST") -> None:
+    """Wait until the address's bucket lets a request of this kind through again."""
+
+    def passes() -> bool:
+        return requests.request(method, f"{gateway}{path}", timeout=10).status_code != 429
+
+    wait_until(passes, timeout=20, interval=0.5)
+
+
+def flood(url: str, count: int, **kwargs: object) -> list[requests.Response]:
+    def attempt(_: int) -> requests.Response:
+        return requests.post(url, timeout=15, **kwargs)  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(max_workers=count) as pool:  # all at once, as an attacker would
+        return list(pool.map(attempt, range(count)))
+
+
+def test_every_admin_sign_in_form_is_rate_limited_per_address(gateway: str) -> None:
+    for form in ADMIN_SIGN_IN_FORMS:
+        # No CSRF token: whatever gets past the gateway is refused cheaply by the service.
+        responses = flood(
+            f"{gateway}{form}", 60, data={"username": "nobody@example.org", "password": "x"}
+        )
+
+        limited = [r for r in responses if r.status_code == 429]
+        assert limited, f"60 rapid sign-ins on {form} were never limited"
+        assert_problem(limited[0], 429)
+        assert requests.get(f"{gateway}{form}", timeout=10).status_code == 200  # the page is not
+        recovered(gateway, form)
+
+
+def test_registration_is_rate_limited_and_a_taken_email_is_cheap(
+    gateway: str, donor: Donor
+) -> None:
+    body = {"email": donor.email, "password": PASSWORD, "name": "Again"}
+
+    responses = flood(f"{gateway}/api/auth/register", 60, json=body)
+
+    statuses = {r.status_code for r in responses}
+    assert statuses <= {409, 429}
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, "60 rapid registrations were never limited"
+    assert_problem(limited[0], 429)
+    answered = [r for r in responses if r.status_code == 409]
+    # The taken email is found before the password is hashed (~0.8 s of CPU each).
+    assert max(r.elapsed.total_seconds() for r in answered) < 0.5
+    recovered(gateway, "/api/auth/register")
+
+
+def test_repeated_failures_for_one_account_slow_it_down(gateway: str, donor: Donor) -> None:
+    for _ in range(5):
+        wrong = requests.post(
+            f"{gateway}/api/auth/token",
+            json={"email": donor.email, "password": "wrong-" + uuid.uuid4().hex},
+            timeout=10,
+        )
+        assert wrong.status_code == 401
+
+    right = requests.post(
+        f"{gateway}/api/auth/token", json={"email": donor.email, "password": PASSWORD}, timeout=10
+    )
+
+    assert_problem(right, 429)
+    assert int(right.headers["Retry-After"]) >= 1
+
+
+def set_account(admin: requests.Session, gateway: str, donor: Donor, **fields: str) -> None:
+    """Change an account in user_service's admin, as staff would."""
+    url = f"{gateway}/admin/users/accounts/user/{donor.id}/change/"
+    page = admin.get(url, timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token, page.text[:500]
+    form = {"email": donor.email, "name": "E2E Donor", "role": "donor", "is_active": "on"}
+    form.update(fields)
+    saved = admin.post(
+        url,
+        data={"csrfmiddlewaretoken": token.group(1), **form, "_save": "Save"},
+        headers={"Referer": url},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert saved.status_code == 302, saved.text[:1000]
+
+
+@pytest.mark.parametrize("change", [{"role": "donor"}, {"role": "staff", "is_active": ""}])
+def test_demoted_or_deactivated_staff_lose_every_admin_quickly(
+    gateway: str, donor: Donor, change: dict[str, str]
+) -> None:
+    admin = admin_sign_in(gateway, "/admin/users/", ADMIN_EMAIL, ADMIN_PASSWORD)
+    set_account(admin, gateway, donor, role="staff")
+    sessions = {
+        prefix: admin_sign_in(gateway, prefix, donor.email, PASSWORD)
+        for prefix in ("/admin/", "/admin/pledges/", "/admin/payments/", "/admin/users/")
+    }
+    for prefix, session in sessions.items():
+        assert session.get(f"{gateway}{prefix}", timeout=10).status_code == 200, prefix
+
+    set_account(admin, gateway, donor, **{"role": "staff", "is_active": "on", **change})
+
+    for prefix, session in sessions.items():
+
+        def signed_out(session: requests.Session = session, prefix: str = prefix) -> bool:
+            index = session.get(f"{gateway}{prefix}", timeout=10, allow_redirects=False)
+            return index.status_code == 302 and "/login/" in index.headers["Location"]
+
+        wait_until(signed_out, timeout=10, interval=0.5)
