@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model, logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.exceptions import TokenError
@@ -74,13 +75,27 @@ class PlatformAccountBackend(ModelBackend):
         if user.has_usable_password():
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        if request is not None and hasattr(request, "session"):
-            request.session[STAFF_CHECKED_AT] = time.time()  # just checked, by signing in
         return user
 
 
 BACKEND = f"{PlatformAccountBackend.__module__}.{PlatformAccountBackend.__qualname__}"
 STAFF_CHECKED_AT = "careforall_staff_checked_at"
+
+
+def staff_checked_at_sign_in(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """A sign-in through user_service has just checked the account: start the clock there.
+
+    A signal, not ``authenticate``: ``login()`` may flush the session after authenticating.
+    """
+    if request is not None and getattr(user, "backend", None) == BACKEND:
+        request.session[STAFF_CHECKED_AT] = time.time()
+
+
+def connect() -> None:
+    """Connect the sign-in signal (from the app's ``ready()``)."""
+    user_logged_in.connect(staff_checked_at_sign_in, dispatch_uid="careforall-staff-checked-at")
 
 
 def platform_staff_status(*, email: str) -> bool | None:

@@ -9,7 +9,9 @@ class CareForAllCommonConfig(AppConfig):
     verbose_name = "CareForAll common"
 
     def ready(self) -> None:
-        from careforall_common import checks
+        from careforall_common import admin_auth, checks
+
+        admin_auth.connect()
 
         # gunicorn and Celery run no system checks: refuse to start here instead.
         errors = checks.secret_errors()
