@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns.models import Campaign
-from careforall_common.outbox.services import outbox_write
+from careforall_common.events import CampaignChanged
+from careforall_common.outbox.services import outbox_publish
 
 DELETED = "deleted"  # the status a deleted campaign's last event carries
 
@@ -28,12 +29,11 @@ def campaign_changed(*, campaign: Campaign, deleted: bool = False) -> None:
 
     For a deletion, call it before ``delete()``: the event needs the id.
     """
-    payload = campaign_facts(campaign)
-    if deleted:
-        payload["status"] = DELETED
-    outbox_write(
-        event_type="CAMPAIGN_CHANGED",
-        aggregate_type="campaign",
-        aggregate_id=campaign.pk,
-        payload=payload,
+    outbox_publish(
+        CampaignChanged(
+            campaign_id=campaign.pk,
+            status=DELETED if deleted else campaign.status,
+            currency=campaign.currency,
+            goal_amount=campaign.goal_amount,
+        )
     )

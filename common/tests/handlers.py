@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from careforall_common.events import Envelope
 from careforall_common.inbox.handlers import RejectEvent
 
 applied: list[dict[str, Any]] = []
 
 
-def thing_happened(event: dict[str, Any]) -> None:
-    if event["payload"].get("poison"):
+def thing_happened(envelope: Envelope) -> None:
+    if envelope.payload.get("poison"):
         raise RejectEvent("poison")
-    if event["payload"].get("explode"):
+    if envelope.payload.get("explode"):
         raise RuntimeError("the consumer broke")
-    applied.append(event)
+    applied.append(envelope.to_dict())

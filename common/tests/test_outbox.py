@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -51,6 +52,11 @@ def test_a_commit_wakes_the_relay_once_through_the_broker(broker: Any) -> None:
     write(1, step=0)
     write(1, step=1)  # within the debounce window: no second task
 
+    # The wake-up is sent by a thread of its own after the commit, not by the request.
+    deadline = time.monotonic() + 2
+    while broker.llen("common-tests") == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
     assert broker.llen("common-tests") == 1
     task = json.loads(broker.lindex("common-tests", 0))
     assert task["headers"]["task"] == "careforall.outbox_relay"
@@ -157,15 +163,37 @@ def test_backoff_grows_exponentially_with_jitter_and_is_capped(settings: Any) ->
     assert max(delays) <= 1.2 * settings.CAREFORALL.get("OUTBOX_BACKOFF_CAP", 300.0)
 
 
-def test_after_the_last_attempt_a_row_is_a_dead_letter_and_can_be_replayed(
-    settings: Any,
-) -> None:
-    settings.CAREFORALL = {**settings.CAREFORALL, "OUTBOX_MAX_ATTEMPTS": 1}
+def test_a_failing_consumer_is_retried_for_as_long_as_it_fails_never_parked() -> None:
     write(1, explode=True)
+    for _ in range(30):  # far past the 20 attempts after which rows used to be parked
+        OutboxEvent.objects.update(next_attempt_at=timezone.now())
+        relay.relay_due_events()
+
+    row = OutboxEvent.objects.get()
+    assert row.status == OutboxStatus.PENDING
+    assert row.attempts == 30
+    assert row.last_error == "RuntimeError"
+    assert row.next_attempt_at > timezone.now()
+
+
+def test_an_unreachable_consumer_is_retried_for_as_long_as_it_is_down(settings: Any) -> None:
+    settings.CAREFORALL = {**settings.CAREFORALL, "SERVICE_URLS": {"sink": "http://127.0.0.1:9"}}
+    write(1, step=0)
+    OutboxEvent.objects.update(attempts=10_000)  # days of outage
+
+    relay.relay_due_events()
+
+    row = OutboxEvent.objects.get()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 10_001)
+    delay = (row.next_attempt_at - timezone.now()).total_seconds()
+    assert 0 < delay <= 1.2 * settings.CAREFORALL.get("OUTBOX_BACKOFF_CAP", 300.0)
+
+
+def test_a_dead_letter_can_be_replayed_once_fixed() -> None:
+    write(1, poison=True)
     relay.relay_due_events()
     row = OutboxEvent.objects.get()
     assert row.status == OutboxStatus.DEAD
-    assert row.last_error == "RuntimeError"
 
     OutboxEvent.objects.filter(pk=row.pk).update(payload={"fixed": True})
     assert relay.outbox_replay(ids=[row.pk]) == 1
@@ -173,6 +201,17 @@ def test_after_the_last_attempt_a_row_is_a_dead_letter_and_can_be_replayed(
 
     assert OutboxEvent.objects.get().status == OutboxStatus.SENT
     assert len(handlers.applied) == 1
+
+
+def test_an_event_type_the_consumer_has_no_handler_for_is_parked() -> None:
+    with transaction.atomic():
+        outbox_write(event_type="THING_CHANGED", aggregate_type="thing", aggregate_id=1, payload={})
+
+    relay.relay_due_events()
+
+    rows = OutboxEvent.objects.all()
+    assert {row.status for row in rows} == {OutboxStatus.DEAD}
+    assert all("no handler for THING_CHANGED" in row.last_error for row in rows)
 
 
 def test_a_rejected_event_is_parked_at_once() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from careforall_common.events import PledgeCreated
 from careforall_common.timestamps import timestamp
 from pledges.models import Pledge
 
@@ -24,19 +25,23 @@ def pledge_output(pledge: Pledge) -> dict[str, Any]:
     }
 
 
+def pledge_created_event(pledge: Pledge) -> PledgeCreated:
+    """``PLEDGE_CREATED`` of ``pledge`` as it is now (SPEC §4); also what reconciliation reads."""
+    return PledgeCreated(
+        pledge_id=pledge.pk,
+        campaign_id=pledge.campaign_id,
+        user_id=pledge.user_id,
+        donor_name=pledge.donor_name,
+        anonymous=pledge.anonymous,
+        amount=pledge.amount,
+        currency=pledge.currency,
+        status=pledge.status,
+        created_at=pledge.created_at,
+    )
+
+
 def pledge_created_payload(pledge: Pledge) -> dict[str, Any]:
-    """The payload of ``PLEDGE_CREATED`` (SPEC §4); also what reconciliation reads."""
-    return {
-        "pledge_id": pledge.pk,
-        "campaign_id": pledge.campaign_id,
-        "user_id": pledge.user_id,
-        "donor_name": pledge.donor_name,
-        "anonymous": pledge.anonymous,
-        "amount": pledge.amount,
-        "currency": pledge.currency,
-        "status": pledge.status,
-        "created_at": timestamp(pledge.created_at),
-    }
+    return pledge_created_event(pledge).to_payload()
 
 
 def pledge_internal_output(pledge: Pledge) -> dict[str, Any]:

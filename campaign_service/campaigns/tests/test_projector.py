@@ -339,12 +339,12 @@ def test_a_pledge_in_another_currency_still_counts(deliver: Deliver) -> None:
     assert totals(campaign) == buckets(pending=500, pledges=1)
 
 
-def test_events_of_other_types_are_ignored(deliver: Deliver) -> None:
+def test_events_of_other_types_are_rejected(deliver: Deliver) -> None:
     campaign = campaign_make()
     event = pledge_created(campaign, pledge_id=1)
     event["event_type"] = "PLEDGE_ARCHIVED"
 
-    assert deliver(event) == ["ignored"]
+    assert deliver(event) == ["rejected"]  # SPEC §4: a type it does not know is a rejection
     assert PledgeProjection.objects.count() == 0
 
 

@@ -17,13 +17,16 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_ROUTES": {},
     # event type → dotted path of the handler, for the inbox
     "EVENT_HANDLERS": {},
+    # dotted path of a handler that applies a whole batch in one transaction (optional)
+    "EVENT_BATCH_HANDLER": "",
     "OUTBOX_BATCH_SIZE": 100,
     "OUTBOX_LEASE_SECONDS": 20,
-    "OUTBOX_MAX_ATTEMPTS": 20,
     "OUTBOX_BACKOFF_BASE": 0.5,
     "OUTBOX_BACKOFF_CAP": 300.0,
     "OUTBOX_RETENTION_DAYS": 7,
     "OUTBOX_WAKE_DEBOUNCE_MS": 100,
+    # a relay that finds fewer due rows than a batch waits this long once for more to commit
+    "OUTBOX_LINGER_MS": 0,
     "OUTBOX_WAKE_PAUSE": 5.0,
     "OUTBOX_DRAIN_SECONDS": 20.0,
     "INBOX_RETENTION_DAYS": 30,

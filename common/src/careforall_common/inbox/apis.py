@@ -1,9 +1,15 @@
-"""``POST /internal/events``: signed batches of events, each applied once (SPEC §4)."""
+"""``POST /internal/events``: signed batches of events, each applied once (SPEC §4).
+
+A service with a batch handler (``CAREFORALL["EVENT_BATCH_HANDLER"]``) applies a whole batch in
+one transaction: one look-up of the event ids already applied, one handler call, one insert of
+the new ids. When anything in it fails, the batch is applied again one event at a time, so a bad
+event never blocks its neighbours. Services without a batch handler apply each event in its own
+transaction.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,58 +17,144 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careforall_common.inbox.handlers import RejectEvent, handler_for
+from careforall_common.events import ContractError, Envelope
+from careforall_common.inbox.handlers import RejectEvent, batch_handler, handler_for
 from careforall_common.inbox.models import ProcessedEvent
 from careforall_common.internal import IsSignedInternalCall
 from careforall_common.problems import Problem
 
 logger = logging.getLogger(__name__)
 
+Result = dict[str, str]
+
 
 class EventIngestApi(APIView):
-    """Apply each event of the batch in its own transaction, with its id recorded.
+    """Answers 200 with one result per event, in the order sent.
 
-    Answers 200 with one result per event: ``processed``, ``duplicate`` (applied before),
-    ``ignored`` (no handler here), ``rejected`` (never applicable) or ``failed`` (retry).
+    ``processed`` (applied now), ``duplicate`` (applied before), ``rejected`` (never applicable
+    here: a broken envelope or payload, or a type this service has no handler for) or ``failed``
+    (retry later). A single envelope, as relays of earlier releases sent it, is a batch of one.
     """
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
 
     def post(self, request: Request) -> Response:
-        events = request.data.get("events") if isinstance(request.data, dict) else None
+        data = request.data
+        if isinstance(data, dict) and "event_id" in data:
+            events: Any = [data]
+        else:
+            events = data.get("events") if isinstance(data, dict) else None
         if not isinstance(events, list):
             raise Problem(400, 'Expected {"events": [...]}.')
-        return Response({"results": [apply_event(event) for event in events]})
+        return Response({"results": apply_events(events)})
 
 
-def apply_event(event: Any) -> dict[str, str]:
-    """Apply one event exactly once; return its result."""
-    event_id = str(event.get("event_id", "")) if isinstance(event, dict) else ""
+def _rejected(event_id: str, error: str) -> Result:
+    return {"event_id": event_id, "status": "rejected", "error": error}
+
+
+def _envelope(event: Any) -> Envelope | Result:
+    """The envelope of ``event`` with a handler here, or the rejection it gets."""
     try:
-        uuid.UUID(event_id)
-        if not isinstance(event["payload"], dict):
-            raise TypeError("payload")
-    except (KeyError, TypeError, ValueError):
-        return {"event_id": event_id, "status": "rejected", "error": "not an event envelope"}
-    handler = handler_for(str(event.get("event_type", "")))
-    if handler is None:
-        return {"event_id": event_id, "status": "ignored"}
+        envelope = Envelope.parse(event)
+    except ContractError as error:
+        raw_id = event.get("event_id") if isinstance(event, dict) else None
+        return _rejected(str(raw_id or ""), f"not an event envelope: {error}")
+    if handler_for(envelope.event_type) is None:
+        return _rejected(envelope.event_id, f"no handler for {envelope.event_type} here")
+    return envelope
+
+
+def apply_events(events: list[Any]) -> list[Result]:
+    """Apply a batch; return one result per event, in order."""
+    checked = [_envelope(event) for event in events]
+    envelopes = [item for item in checked if isinstance(item, Envelope)]
+    applied: dict[str, Result] = {}
+    handler = batch_handler()
+    if handler is not None and envelopes:
+        try:
+            applied = _apply_batch(envelopes, handler)
+        except Exception:  # one event at a time isolates the cause; nothing was kept
+            logger.warning("inbox: batch of %d failed, applying one by one", len(envelopes))
+    results: list[Result] = []
+    seen: set[str] = set()
+    for item in checked:
+        if not isinstance(item, Envelope):
+            results.append(item)
+        elif item.event_id in applied:
+            result = applied[item.event_id]
+            results.append(result if item.event_id not in seen else _duplicate(item))
+        else:
+            results.append(_apply_one(item))
+        if isinstance(item, Envelope):
+            seen.add(item.event_id)
+    return results
+
+
+def _duplicate(envelope: Envelope) -> Result:
+    return {"event_id": envelope.event_id, "status": "duplicate"}
+
+
+@transaction.atomic
+def _apply_batch(envelopes: list[Envelope], handler: Any) -> dict[str, Result]:
+    """Apply ``envelopes`` in one transaction; raise to have them applied one by one."""
+    ids = [envelope.event_id for envelope in envelopes]
+    done = {
+        str(event_id)
+        for event_id in ProcessedEvent.objects.filter(event_id__in=ids).values_list(
+            "event_id", flat=True
+        )
+    }
+    results: dict[str, Result] = {}
+    fresh: list[Envelope] = []
+    for envelope in envelopes:
+        if envelope.event_id in done:
+            results[envelope.event_id] = _duplicate(envelope)
+        else:
+            done.add(envelope.event_id)
+            fresh.append(envelope)
+    rejections: dict[str, str] = handler(fresh) if fresh else {}
+    for event_id, error in rejections.items():
+        logger.error("event %s rejected: %s", event_id, error)
+        results[event_id] = _rejected(event_id, error)
+    kept = [envelope for envelope in fresh if envelope.event_id not in rejections]
+    # A concurrent delivery of one of these ids fails this insert: the whole batch rolls back.
+    ProcessedEvent.objects.bulk_create(
+        [
+            ProcessedEvent(event_id=e.event_id, event_type=e.event_type, source=e.source)
+            for e in kept
+        ]
+    )
+    for envelope in kept:
+        results[envelope.event_id] = {"event_id": envelope.event_id, "status": "processed"}
+    return results
+
+
+def apply_event(event: Any) -> Result:
+    """Apply one event exactly once, in its own transaction; return its result."""
+    checked = _envelope(event)
+    return checked if not isinstance(checked, Envelope) else _apply_one(checked)
+
+
+def _apply_one(envelope: Envelope) -> Result:
+    event_id = envelope.event_id
+    handler = handler_for(envelope.event_type)
+    if handler is None:  # checked by _envelope; the settings cannot change meanwhile
+        return _rejected(event_id, f"no handler for {envelope.event_type} here")
     try:
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     ProcessedEvent.objects.create(
-                        event_id=event_id,
-                        event_type=event["event_type"],
-                        source=str(event.get("source", ""))[:32],
+                        event_id=event_id, event_type=envelope.event_type, source=envelope.source
                     )
             except IntegrityError:
-                return {"event_id": event_id, "status": "duplicate"}
-            handler(event)
-    except (RejectEvent, KeyError, TypeError, ValueError) as error:
+                return _duplicate(envelope)
+            handler(envelope)
+    except (RejectEvent, ContractError) as error:
         logger.error("event %s rejected: %s", event_id, error)
-        return {"event_id": event_id, "status": "rejected", "error": str(error)}
+        return _rejected(event_id, str(error))
     except Exception as error:
         logger.exception("event %s failed", event_id)
         return {"event_id": event_id, "status": "failed", "error": error.__class__.__name__}

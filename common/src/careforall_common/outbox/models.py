@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
+
+from careforall_common.events import Envelope
 
 
 class OutboxStatus(models.TextChoices):
@@ -59,15 +62,15 @@ class OutboxEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.event_type} {self.aggregate_type}#{self.aggregate_id} → {self.destination}"
 
-    def envelope(self) -> dict[str, object]:
+    def envelope(self) -> dict[str, Any]:
         """Return the event as consumers receive it (SPEC §4)."""
-        return {
-            "event_id": str(self.event_id),
-            "event_type": self.event_type,
-            "event_version": self.event_version,
-            "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
-            "source": self.source,
-            "aggregate_id": self.aggregate_id,
-            "request_id": self.request_id,
-            "payload": self.payload,
-        }
+        return Envelope(
+            event_id=str(self.event_id),
+            event_type=self.event_type,
+            event_version=self.event_version,
+            occurred_at=self.occurred_at,
+            source=self.source,
+            aggregate_id=self.aggregate_id,
+            request_id=self.request_id,
+            payload=self.payload,
+        ).to_dict()

@@ -3,9 +3,14 @@
 A relay claims due rows in a short transaction (``SELECT … FOR UPDATE SKIP LOCKED``) and leases
 them; only the oldest undelivered row of each aggregate is eligible, so a later event never
 overtakes an earlier one, and a leased row keeps every other relay off its aggregate. The rows
-are POSTed signed, outside any transaction, and the outcome is written back under the lease.
-A relay that dies mid-delivery loses its lease when it expires; the rows are then delivered
-again, and consumers drop the duplicates by ``event_id``.
+of each destination go in one signed POST, outside any transaction, and the outcome of each is
+written back under the lease. A relay that dies mid-delivery loses its lease when it expires;
+the rows are then delivered again, and consumers drop the duplicates by ``event_id``.
+
+Only a consumer's rejection of an event parks its row as a dead letter. A transport failure
+(refused, timed out, a 5xx, an answer without results) or an event the consumer failed to apply
+is retried for as long as it lasts, with capped exponential backoff: after any outage the
+pipeline resumes by itself.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from careforall_common.outbox.services import clear_wake, wake_relay
 
 logger = logging.getLogger(__name__)
 
-DONE = {"processed", "duplicate", "ignored"}
+DONE = {"processed", "duplicate"}
+# "ignored" is what consumers of earlier releases answered for a type they had no handler for:
+# a type a consumer does not know is a rejection, not a success (SPEC §4).
+REJECTED = {"rejected", "ignored"}
 
 _session = requests.Session()
 
@@ -40,6 +48,9 @@ def relay_due_events() -> int:
     """Deliver due rows until none is due or the drain time is up; return how many were sent."""
     deadline = time.monotonic() + careforall_settings.OUTBOX_DRAIN_SECONDS
     sent = 0
+    if careforall_settings.OUTBOX_LINGER_MS:
+        # Woken by a commit: under load, the commits of the next moments join the same batch.
+        time.sleep(careforall_settings.OUTBOX_LINGER_MS / 1000)
     while time.monotonic() < deadline:
         clear_wake()  # a commit from now on wakes another relay; this one looks once more
         token, batch = claim_batch()
@@ -61,19 +72,23 @@ def claim_batch() -> tuple[uuid.UUID, list[OutboxEvent]]:
         status__in=[OutboxStatus.PENDING, OutboxStatus.DEAD],
     )
     with transaction.atomic():
-        ids = list(
+        rows = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
             .filter(~Exists(earlier))
-            .order_by("id")
-            .values_list("id", flat=True)[: careforall_settings.OUTBOX_BATCH_SIZE]
+            .order_by("id")[: careforall_settings.OUTBOX_BATCH_SIZE]
         )
-        if not ids:
+        if not rows:
             return token, []
         lease_until = now + timedelta(seconds=careforall_settings.OUTBOX_LEASE_SECONDS)
-        OutboxEvent.objects.filter(id__in=ids).update(lease_until=lease_until, lease_token=token)
-    return token, list(OutboxEvent.objects.filter(id__in=ids).order_by("destination", "id"))
+        OutboxEvent.objects.filter(id__in=[row.pk for row in rows]).update(
+            lease_until=lease_until, lease_token=token
+        )
+    for row in rows:
+        row.lease_until, row.lease_token = lease_until, token
+    rows.sort(key=lambda row: (row.destination, row.pk))
+    return token, rows
 
 
 def deliver(token: uuid.UUID, batch: list[OutboxEvent]) -> int:
@@ -116,23 +131,23 @@ def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], e
         status = result.get("status")
         if status in DONE:
             sent.append(row.pk)
-        elif status == "rejected":  # the consumer can never apply it: no retry heals that
+        elif status in REJECTED:  # the consumer can never apply it: no retry heals that
             changes.append(
                 (
                     row.pk,
-                    {"status": OutboxStatus.DEAD, "last_error": result.get("error", "rejected")},
+                    {
+                        "status": OutboxStatus.DEAD,
+                        "last_error": str(result.get("error", status))[:2000],
+                    },
                 )
             )
-        else:
+        else:  # not delivered, or not applied yet: retried for as long as that lasts
             attempts = row.attempts + 1
             change: dict[str, Any] = {
                 "attempts": attempts,
                 "last_error": (error or str(result.get("error", "no result")))[:2000],
+                "next_attempt_at": now + timedelta(seconds=backoff(attempts)),
             }
-            if attempts >= careforall_settings.OUTBOX_MAX_ATTEMPTS:
-                change["status"] = OutboxStatus.DEAD
-            else:
-                change["next_attempt_at"] = now + timedelta(seconds=backoff(attempts))
             changes.append((row.pk, change))
     released = {"lease_until": None, "lease_token": None}
     with transaction.atomic():
@@ -152,7 +167,8 @@ def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], e
 def backoff(attempts: int) -> float:
     """Seconds before try ``attempts + 1``: exponential, capped, with ±20 % jitter."""
     base = float(careforall_settings.OUTBOX_BACKOFF_BASE)
-    delay = min(float(careforall_settings.OUTBOX_BACKOFF_CAP), base * 2.0 ** (attempts - 1))
+    cap = float(careforall_settings.OUTBOX_BACKOFF_CAP)
+    delay = min(cap, base * 2.0 ** min(attempts - 1, 64))  # no float overflow after days
     return delay * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not security)
 
 

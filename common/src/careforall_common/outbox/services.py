@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 import uuid
 from typing import Any
@@ -11,10 +13,21 @@ from django.conf import settings
 from django.db import transaction
 
 from careforall_common.conf import careforall_settings
+from careforall_common.events import Event
 from careforall_common.outbox.models import OutboxEvent
 from careforall_common.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
+
+
+def outbox_publish(event: Event) -> uuid.UUID:
+    """Add the typed ``event`` to the outbox in the caller's transaction (see ``outbox_write``)."""
+    return outbox_write(
+        event_type=event.EVENT_TYPE,
+        aggregate_type=event.AGGREGATE_TYPE,
+        aggregate_id=event.aggregate_id,
+        payload=event.to_payload(),
+    )
 
 
 def outbox_write(
@@ -44,10 +57,45 @@ def outbox_write(
     OutboxEvent.objects.bulk_create(
         [OutboxEvent(destination=destination, **common) for destination in destinations]
     )
-    transaction.on_commit(wake_relay)
+    transaction.on_commit(_waker.wake)
     return event_id
 
 
+class _Waker:
+    """Wakes the relay from a thread of its own, so no request waits on Redis or the broker.
+
+    ``wake`` only sets a flag; the thread, started on first use in each process, calls
+    ``wake_relay`` once per flag it sees set. Commits that land while it is calling share the
+    next call, which starts after them: no commit is left without a wake-up that follows it.
+    """
+
+    def __init__(self) -> None:
+        self._pending = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def wake(self) -> None:
+        self._pending.set()
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+                return
+            self._pid = os.getpid()  # a forked child starts its own thread
+            self._thread = threading.Thread(target=self._run, name="outbox-waker", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._pending.wait()
+            self._pending.clear()
+            wake_relay()
+
+
+_waker = _Waker()
 _wake_failed_at = 0.0
 
 
