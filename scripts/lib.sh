@@ -29,6 +29,7 @@ ensure_system_packages() {  # ensure_system_packages [--tests]
         [ -x "${CAREFORALL_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
     fi
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    command -v memcached >/dev/null || [ -x /usr/bin/memcached ] || missing+=(memcached)
     command -v pkg-config >/dev/null || missing+=(pkg-config)
     { [ -f /usr/include/mariadb/mysql.h ] || [ -f /usr/include/mysql/mysql.h ]; } \
         || missing+=(libmariadb-dev)

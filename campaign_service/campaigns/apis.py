@@ -4,11 +4,12 @@ from typing import Any
 
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns import selectors, services
+from campaigns import cache, selectors, services
 from campaigns.events import campaign_facts
 from campaigns.models import (
     MAX_DESCRIPTION_LENGTH,
@@ -71,6 +72,20 @@ def _is_staff(request: Request) -> bool:
     return bool(getattr(request.user, "is_staff", False))
 
 
+def _guest(request: Request) -> bool:
+    """A request the gateway could have answered from its cache: no credentials at all."""
+    return "HTTP_AUTHORIZATION" not in request.META
+
+
+def _rendered(response: Response) -> bytes:
+    """Render ``response`` now, as the API sends it, and return the body."""
+    response.accepted_renderer = JSONRenderer()
+    response.accepted_media_type = "application/json"
+    response.renderer_context = {}
+    response.render()
+    return bytes(response.content)
+
+
 class IsStaffOrReadOnly(BasePermission):
     """Reads are public; writes are for staff (401 when not signed in, 403 otherwise)."""
 
@@ -101,7 +116,13 @@ class CampaignListCreateApi(APIView):
         )
         paginator = CursorPagination()
         page = paginator.paginate_queryset(campaigns, request, view=self) or []
-        return paginator.get_paginated_response([campaign_output(c) for c in page])
+        response = paginator.get_paginated_response([campaign_output(c) for c in page])
+        key = _guest(request) and cache.list_key(
+            host=request.get_host(), query=request.META.get("QUERY_STRING", "")
+        )
+        if key:
+            cache.list_fill(key, _rendered(response))
+        return response
 
     def post(self, request: Request) -> Response:
         data = self.InputSerializer.parse(request.data)
@@ -127,7 +148,10 @@ class CampaignDetailApi(APIView):
         )
         if campaign is None:
             raise Problem(404, "No campaign with this id.")
-        return Response(campaign_output(campaign))
+        response = Response(campaign_output(campaign))
+        if _guest(request):
+            cache.campaign_fill(campaign, _rendered(response))
+        return response
 
     def patch(self, request: Request, campaign_id: int) -> Response:
         data = self.InputSerializer.parse(request.data)

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from campaigns import cache
 from campaigns.models import (
     READ_MODEL_FIELDS,
     STATUS_BUCKET,
@@ -36,8 +37,8 @@ from campaigns.models import (
     PledgeProjection,
     PledgeStatus,
 )
-from campaigns.projector import PledgeFacts, donor_facts, pledge_facts
-from careforall_common.inbox.handlers import RejectEvent
+from campaigns.projector import PledgeFacts, pledge_facts
+from careforall_common.events import ContractError, PledgeCreated
 from careforall_common.internal import internal_get
 
 PAGE_SIZE = 500
@@ -120,7 +121,7 @@ def snapshot_fetch(*, campaign_id: int) -> Snapshot:
                 pledge = _true_pledge(item)
                 pledges[pledge.facts.pledge_id] = pledge
             after = body["next_after"]
-        except (KeyError, TypeError, RejectEvent) as error:
+        except (KeyError, TypeError, ContractError) as error:
             raise ReconcileError(f"pledge_service answered outside the contract: {error}") from None
         if after is None:
             return Snapshot(campaign_id=campaign_id, started_at=started_at, pledges=pledges)
@@ -140,11 +141,15 @@ def _get_json(path: str) -> Any:
 
 
 def _true_pledge(item: Any) -> TruePledge:
-    if not isinstance(item, dict):
-        raise TypeError("a pledge is an object")
+    """A pledge of the internal read: the payload of its ``PLEDGE_CREATED``, as it is now."""
+    pledge = PledgeCreated.parse(item)
+    if pledge.created_at is None:
+        raise ContractError("created_at must be an ISO-8601 timestamp")
     return TruePledge(
-        facts=pledge_facts(item, status_key="status"),
-        **donor_facts(item, fallback_time=None),
+        facts=pledge_facts(pledge),
+        donor_name=pledge.donor_name,
+        anonymous=pledge.anonymous,
+        occurred_at=pledge.created_at,
     )
 
 
@@ -229,6 +234,7 @@ def campaign_repair(*, snapshot: Snapshot) -> list[Difference]:
                 pk=pledge_id, defaults={"campaign_id": campaign_id, **pledge.row_values()}
             )
     Campaign.objects.filter(pk=campaign_id).update(**_counters_from_rows(campaign_id))
+    cache.campaigns_changed([campaign_id])
     return kept
 
 

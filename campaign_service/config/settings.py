@@ -6,6 +6,7 @@ from careforall_common.settings import (
     OUTBOX_BEAT_SCHEDULE,
     SHARED_APPS,
     database,
+    env,
     logging_config,
 )
 
@@ -25,12 +26,14 @@ CAREFORALL = {
     "OUTBOX_ROUTES": {"CAMPAIGN_CHANGED": ["pledge"]},
     # The read model's projector (SPEC §3, §4).
     "EVENT_HANDLERS": {
-        "PLEDGE_CREATED": "campaigns.projector.pledge_created",
-        "PLEDGE_STATUS_CHANGED": "campaigns.projector.pledge_status_changed",
-        "PAYMENT_AUTHORIZED": "campaigns.projector.payment_event",
-        "PAYMENT_CAPTURED": "campaigns.projector.payment_event",
-        "PAYMENT_FAILED": "campaigns.projector.payment_event",
+        "PLEDGE_CREATED": "campaigns.projector.project_one",
+        "PLEDGE_STATUS_CHANGED": "campaigns.projector.project_one",
+        "PAYMENT_AUTHORIZED": "campaigns.projector.project_one",
+        "PAYMENT_CAPTURED": "campaigns.projector.project_one",
+        "PAYMENT_FAILED": "campaigns.projector.project_one",
     },
+    # A delivered batch is applied in one transaction, one update per campaign.
+    "EVENT_BATCH_HANDLER": "campaigns.projector.project_batch",
 }
 CELERY_BEAT_SCHEDULE = {**OUTBOX_BEAT_SCHEDULE, **INBOX_BEAT_SCHEDULE}
 
@@ -40,3 +43,9 @@ SESSION_COOKIE_NAME = "cfa_campaign_session"
 SESSION_COOKIE_PATH = "/admin/"
 CSRF_COOKIE_NAME = "cfa_campaign_csrftoken"
 CSRF_COOKIE_PATH = "/admin/"
+
+# Public reads served by the gateway from memcached (campaigns/cache.py); empty turns it off.
+CAMPAIGN_CACHE_URL = env.str("CAMPAIGN_CACHE_URL", default="")
+# How long an entry may live: the bound on what a crash between its write and the commit leaves.
+CAMPAIGN_CACHE_SECONDS = env.int("CAMPAIGN_CACHE_SECONDS", default=60)
+CAMPAIGN_LIST_CACHE_SECONDS = env.int("CAMPAIGN_LIST_CACHE_SECONDS", default=1)
