@@ -43,6 +43,7 @@ from browser.cards import (
     pay_with_card,
     type_card,
 )
+from browser.conftest import ARTIFACTS
 
 OpenPage = Callable[..., Page]
 ABANDON_AFTER_S = 20  # PAYMENT_ABANDON_AFTER_SECONDS of the test platform
@@ -196,6 +197,8 @@ def test_a_donor_who_closes_the_tab_is_abandoned_once(
     type_card(page, VISA)  # typed, never confirmed
     payment = payment_of(page, gateway, staff_token)
     assert payment["status"] == "PROCESSING"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "card-form.png"), full_page=True)
 
     page.close()
 
