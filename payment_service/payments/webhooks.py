@@ -25,8 +25,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from careforall_common.problems import Problem
-from payments.models import Payment, ProviderEvent, ProviderEventResult
-from payments.provider import IntentReport, ProviderUnavailable, intent_report, intent_retrieve
+from payments.models import Payment, PaymentStatus, ProviderEvent, ProviderEventResult
+from payments.provider import (
+    IntentReport,
+    ProviderRefused,
+    ProviderUnavailable,
+    intent_cancel_abandoned,
+    intent_report,
+    intent_retrieve,
+)
 from payments.transitions import moves, payment_advance
 
 logger = logging.getLogger(__name__)
@@ -86,6 +93,9 @@ def webhook_event_handle(event: dict[str, Any]) -> str:
     payment = payment_for_intent(hint)
     if payment is None:
         return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
+    if _authorized_after_failing(payment, hint):
+        authorization_release(payment)
+        return provider_event_close(stored, ProviderEventResult.NO_CHANGE, payment)
     if not moves(payment.status, hint.status):
         return provider_event_close(stored, ProviderEventResult.NO_CHANGE, payment)
     report = _current(hint)
@@ -135,6 +145,36 @@ def payment_for_intent(report: IntentReport) -> Payment | None:
     if len(payment_id) > MAX_ID_DIGITS:
         return None
     return Payment.objects.filter(pk=int(payment_id), provider_payment_id__isnull=True).first()
+
+
+def _authorized_after_failing(payment: Payment, hint: IntentReport) -> bool:
+    """An authorization of a payment that has FAILED (SPEC §3: terminal): a page that confirmed
+    its declined intent again with another card. It is never captured."""
+    return (
+        payment.status == PaymentStatus.FAILED
+        and hint.status == PaymentStatus.AUTHORIZED
+        and hint.intent_id is not None
+        and hint.intent_id == payment.provider_payment_id
+    )
+
+
+def authorization_release(payment: Payment) -> None:
+    """Cancel the intent, so that the donor's bank releases the hold now rather than in days.
+
+    The provider being unreachable is a 503: the event stays ``received`` and its redelivery
+    tries again.
+    """
+    try:
+        report = intent_cancel_abandoned(payment)
+    except ProviderRefused:
+        return  # logged; the authorization lapses at the provider
+    except ProviderUnavailable:
+        raise Problem(503, "The provider cannot be reached; deliver the event again.") from None
+    logger.warning(
+        "payment %s: FAILED, yet its intent was authorized again; released (%s)",
+        payment.pk,
+        report.provider_status,
+    )
 
 
 def _current(hint: IntentReport) -> IntentReport:

@@ -164,6 +164,27 @@ def test_a_decline_in_the_browser_fails_the_payment_once(
     assert events() == FAILED_EVENTS
 
 
+def test_an_authorization_after_the_decline_is_released_never_captured(
+    donor_client: Any, client: Any, donor_pledge: int, sandbox: Sandbox
+) -> None:
+    """A page confirms the declined intent again with another card: the payment stays FAILED
+    (terminal) and the hold on the donor's card is released at once."""
+    body = payment_post(donor_client, BROWSER).json()
+    intent_id = body["provider_payment_id"]
+    browser_confirms(sandbox, body, "4000000000000002")
+    webhook_post(client, sandbox.event(intent_id, FAILED))
+
+    again = browser_confirms(sandbox, body, "4242424242424242")
+    late = webhook_post(client, sandbox.event(intent_id, AUTHORIZED))
+
+    assert again["status"] == "requires_capture"
+    assert late.json()["result"] == "no_change"
+    assert payment().status == PaymentStatus.FAILED
+    intent = sandbox.client().v1.payment_intents.retrieve(intent_id)
+    assert (intent.status, intent.amount_capturable) == ("canceled", 0)
+    assert events() == FAILED_EVENTS
+
+
 @pytest.mark.parametrize("passed", [True, False])
 def test_3d_secure_waits_for_the_challenge_then_follows_the_provider(
     donor_client: Any, client: Any, donor_pledge: int, sandbox: Sandbox, passed: bool
