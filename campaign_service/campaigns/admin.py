@@ -7,11 +7,12 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from campaigns.clients.pledges import campaign_hold, campaign_release
 from campaigns.events import PUBLISHED_FIELDS, campaign_changed
 from campaigns.models import (
     MAX_DESCRIPTION_LENGTH,
@@ -21,8 +22,14 @@ from campaigns.models import (
     PaymentEvent,
     PledgeProjection,
 )
-from campaigns.services import EDITABLE_FIELDS, campaign_change_refusal
+from campaigns.services import (
+    CURRENCY_REFUSAL,
+    EDITABLE_FIELDS,
+    campaign_change_refusal,
+    campaign_delete,
+)
 from careforall_common.admin import ReadOnlyAdmin
+from careforall_common.problems import Problem
 
 LATEST_DONATIONS = 10  # shown on a campaign's page; the rest are a click away
 
@@ -57,6 +64,18 @@ class CampaignForm(forms.ModelForm):
         )
         if refusal is not None:
             raise forms.ValidationError(refusal)
+        currency = cleaned.get("currency")
+        if currency is not None and currency != current.currency:
+            # Decided on pledge_service's pledges, as in the API (SPEC §3); released with the
+            # new facts once the admin's transaction commits (or ends by itself after 30 s).
+            try:
+                campaign_hold(campaign_id=current.pk, refusal=CURRENCY_REFUSAL)
+            except Problem as problem:
+                raise forms.ValidationError(str(problem.detail)) from None
+            status = cleaned.get("status") or current.status
+            transaction.on_commit(
+                lambda: campaign_release(campaign_id=current.pk, status=status, currency=currency)
+            )
         return cleaned
 
 
@@ -122,19 +141,23 @@ class CampaignAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Not inside one transaction, as Django's own is: the deletion first holds the campaign
+        # in pledge_service (an HTTP call), then commits on its own (services.campaign_delete).
+        return self._delete_view(request, object_id, extra_context)  # type: ignore[attr-defined]
+
     def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
         self.delete_queryset(request, Campaign.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
-        # Locked and checked again: a pledge may have arrived since the confirmation page. The
-        # bulk action runs outside the admin's transaction, hence the block of its own.
-        with transaction.atomic():
-            campaigns = list(queryset.select_for_update().order_by("pk"))
-            if any(campaign.total_pledges for campaign in campaigns):
-                raise PermissionDenied("A campaign with pledges cannot be deleted.")
-            for campaign in campaigns:
-                campaign_changed(campaign=campaign, deleted=True)
-            Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns]).delete()
+        # Through the service, as the API: decided on pledge_service's pledges (SPEC §3).
+        for campaign_id in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                campaign_delete(campaign_id=campaign_id)
+            except Problem as problem:
+                raise PermissionDenied(str(problem.detail)) from None
 
 
 @admin.register(PledgeProjection)

@@ -57,3 +57,5 @@ CAMPAIGN_FACTS_MAX_AGE = env.float("CAMPAIGN_FACTS_MAX_AGE", default=60.0)
 CAMPAIGN_FACTS_CACHE_SECONDS = env.float("CAMPAIGN_FACTS_CACHE_SECONDS", default=2.0)
 # Timeout of the signed read from campaign_service on a miss.
 CAMPAIGN_FACTS_TIMEOUT = env.float("CAMPAIGN_FACTS_TIMEOUT", default=1.0)
+# The longest a campaign hold lasts unless released (pledges.holds).
+CAMPAIGN_HOLD_SECONDS = env.float("CAMPAIGN_HOLD_SECONDS", default=30.0)

@@ -12,6 +12,7 @@ from careforall_common.fields import (
     CurrencyField,
     StrictBooleanField,
     StrictCharField,
+    StrictChoiceField,
     StrictEmailField,
     StrictIntegerField,
     StrictSerializer,
@@ -20,7 +21,8 @@ from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.internal import IsSignedInternalCall
 from careforall_common.pagination import CursorPagination
 from careforall_common.problems import Problem
-from pledges import selectors, services
+from pledges import holds, selectors, services
+from pledges.campaign_facts import DELETED, STATUSES
 from pledges.idempotency import PledgeOutcome, pledge_idempotency
 from pledges.models import MAX_AMOUNT
 from pledges.outputs import pledge_created_payload, pledge_internal_output, pledge_output
@@ -161,3 +163,56 @@ class InternalPledgeListApi(APIView):
                 "next_after": page[-1].pk if len(pledges) > limit else None,
             }
         )
+
+
+class InternalCampaignHoldApi(APIView):
+    """For campaign_service: hold a campaign before deleting it or changing its currency.
+
+    409 when the campaign has pledges (the hold is lifted again). Signed; the body names the
+    campaign, so that a signature cannot be replayed on another campaign's path.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    class InputSerializer(StrictSerializer):
+        campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+
+    def post(self, request: Request, campaign_id: int) -> Response:
+        data = self.InputSerializer.parse(request.data)
+        if data["campaign_id"] != campaign_id:
+            raise Problem(400, "The body names another campaign.")
+        if holds.campaign_hold(campaign_id=campaign_id):
+            raise Problem(409, "The campaign has pledges.", campaign_id=campaign_id)
+        return Response({"campaign_id": campaign_id, "held": True})
+
+
+class InternalCampaignReleaseApi(APIView):
+    """For campaign_service: end a hold with the campaign's facts now (``deleted`` holds on)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    class InputSerializer(StrictSerializer):
+        campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+        status = StrictChoiceField(choices=sorted({*STATUSES, DELETED}))
+        currency = CurrencyField()
+
+    def post(self, request: Request, campaign_id: int) -> Response:
+        data = self.InputSerializer.parse(request.data)
+        if data["campaign_id"] != campaign_id:
+            raise Problem(400, "The body names another campaign.")
+        holds.campaign_release(
+            campaign_id=campaign_id, status=data["status"], currency=data["currency"]
+        )
+        return Response(status=204)
+
+
+class InternalPledgeCampaignsApi(APIView):
+    """For campaign_service's reconciliation: every campaign id that has pledges (SPEC §5.2)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    def get(self, request: Request) -> Response:
+        return Response({"campaign_ids": selectors.pledge_campaign_ids()})

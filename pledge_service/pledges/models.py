@@ -90,3 +90,18 @@ class CampaignFacts(models.Model):
 
     def __str__(self) -> str:
         return f"Campaign #{self.campaign_id}: {self.status}, {self.currency}"
+
+
+class CampaignHold(models.Model):
+    """While it holds, no pledge is made for the campaign (``pledges.holds``).
+
+    campaign_service holds a campaign while it deletes it or changes its currency, so that the
+    decision rests on the pledges here and no pledge slips in meanwhile (SPEC §3). ``until`` is
+    the database's time the hold ends; None holds for good (the campaign is deleted).
+    """
+
+    campaign_id = models.BigIntegerField(unique=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Hold on campaign #{self.campaign_id} until {self.until or 'forever'}"

@@ -9,6 +9,7 @@ from careforall_common.idempotency import IdempotencyRequest
 from careforall_common.outbox.services import outbox_write
 from careforall_common.problems import Problem
 from pledges.campaign_facts import ACTIVE, DELETED, campaign_facts_get
+from pledges.holds import campaign_held
 from pledges.idempotency import PledgeOutcome, idempotency_replay
 from pledges.models import IdempotencyRecord, Pledge, PledgeStatus
 from pledges.outputs import pledge_created_payload, pledge_output
@@ -155,6 +156,9 @@ def pledge_create(
         response_status=201,
         response_body=pledge_output(pledge),
     )
+    # After the pledge's insert, so that a campaign's hold and this pledge never miss each other.
+    if campaign_held(campaign_id=campaign_id):
+        raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
     outbox_write(
         event_type="PLEDGE_CREATED",
         aggregate_type="pledge",

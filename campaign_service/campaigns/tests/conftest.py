@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -43,3 +45,53 @@ def deliver(client: Any) -> Callable[..., list[str]]:
         return [result["status"] for result in response.json()["results"]]
 
     return post
+
+
+class PledgeHoldsStandIn:
+    """pledge_service's campaign holds over real HTTP, signature checked (SPEC §3)."""
+
+    def __init__(self) -> None:
+        self.with_pledges: set[int] = set()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.answer: int | None = None  # force a status (e.g. 500)
+
+
+@pytest.fixture
+def pledge_holds(settings: Any) -> Iterator[PledgeHoldsStandIn]:
+    stand_in = PledgeHoldsStandIn()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            signed = signing.verify(
+                self.headers.get(signing.HEADER),
+                raw,
+                secret=settings.CAREFORALL["INTERNAL_EVENT_SECRET"],
+            )
+            body = json.loads(raw)
+            action = self.path.rsplit("/", 1)[-1]
+            stand_in.calls.append((action, body))
+            status = 403 if not signed else 200 if action == "hold" else 204
+            if signed and action == "hold" and body["campaign_id"] in stand_in.with_pledges:
+                status = 409
+            status = stand_in.answer or status
+            payload = json.dumps({"held": True}).encode() if status == 200 else b""
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    urls = {
+        **settings.CAREFORALL["SERVICE_URLS"],
+        "pledge": f"http://127.0.0.1:{server.server_port}",
+    }
+    settings.CAREFORALL = {**settings.CAREFORALL, "SERVICE_URLS": urls}
+    yield stand_in
+    server.shutdown()
+    server.server_close()

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from campaigns.models import Campaign, PledgeProjection
 from campaigns.tests.factories import campaign_make, campaign_row, payment_event, pledge_created
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pledge_holds")]
 
 CHANGELIST = "/admin/campaigns/campaign/"
 
@@ -107,6 +107,26 @@ def test_currency_change_with_pledges_is_refused(admin_client: Any) -> None:
     )
 
     assert response.status_code == 200
+    assert campaign_row(campaign) == row
+
+
+def test_admin_changes_and_deletes_are_decided_on_pledge_service_pledges(
+    admin_client: Any, pledge_holds: Any
+) -> None:
+    campaign = campaign_make()  # total_pledges 0: the pledge's event is still on its way
+    pledge_holds.with_pledges.add(campaign.pk)
+    row = campaign_row(campaign)
+
+    currency = admin_client.post(
+        f"{CHANGELIST}{campaign.pk}/change/", form(campaign, currency="eur")
+    )
+    deletion = admin_client.post(f"{CHANGELIST}{campaign.pk}/delete/", {"post": "yes"})
+
+    assert currency.status_code == 200
+    assert currency.context["adminform"].form.non_field_errors() == [
+        "The currency cannot change once the campaign has pledges."
+    ]
+    assert deletion.status_code == 403
     assert campaign_row(campaign) == row
 
 

@@ -11,7 +11,7 @@ from campaigns.models import Campaign, PaymentEvent
 from campaigns.tests.factories import campaign_make
 from careforall_common.outbox.models import OutboxEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pledge_holds")]
 
 CHANGELIST = "/admin/campaigns/campaign/"
 

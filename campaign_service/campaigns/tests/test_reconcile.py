@@ -45,6 +45,8 @@ class PledgeServiceStandIn:
 
     def page(self, path: str) -> tuple[int, dict[str, Any]]:
         url = urlsplit(path)
+        if url.path == "/internal/pledges/campaigns":
+            return 200, {"campaign_ids": sorted({p["campaign_id"] for p in self.pledges})}
         if url.path != "/internal/pledges":
             return 404, {"detail": "No resource at this path."}
         query = {key: int(values[0]) for key, values in parse_qs(url.query).items()}
@@ -175,6 +177,7 @@ def test_a_read_model_built_by_the_events_matches(
     assert code == 0
     assert lines == ["2 campaign(s) checked, 0 difference(s) in 0 campaign(s)"]
     assert pledge_service.paths == [
+        "/internal/pledges/campaigns",
         f"/internal/pledges?campaign_id={first.pk}&limit=3",
         f"/internal/pledges?campaign_id={first.pk}&limit=3&after=3",
         f"/internal/pledges?campaign_id={second.pk}&limit=3",
@@ -336,6 +339,22 @@ def test_pledges_of_a_campaign_this_service_lacks_cannot_be_repaired(
         "1 campaign(s) checked, 1 difference(s) in 1 campaign(s), repaired, 1 left for another run",
     ]
     assert PledgeProjection.objects.count() == 0
+
+
+def test_a_full_run_reports_pledges_of_a_campaign_that_is_gone(
+    pledge_service: PledgeServiceStandIn,
+) -> None:
+    campaign = campaign_make()
+    pledge_service.pledges = [pledge_payload(999_999, pledge_id=1)]
+
+    code, lines = run()
+
+    assert code == 1
+    assert lines == [
+        "campaign 999999: campaign: read model missing, truth 1 pledges",
+        "2 campaign(s) checked, 1 difference(s) in 1 campaign(s)",
+    ]
+    assert f"/internal/pledges?campaign_id={campaign.pk}&limit=500" in pledge_service.paths
 
 
 def test_a_wrong_secret_is_refused_and_nothing_changes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -45,5 +46,23 @@ def internal_get(service: str, path: str, *, timeout: float = 2.0) -> requests.R
     return _session.get(
         careforall_settings.SERVICE_URLS[service] + path,
         headers={signing.HEADER: header},
+        timeout=timeout,
+    )
+
+
+def internal_post(
+    service: str, path: str, payload: dict[str, Any], *, timeout: float = 2.0
+) -> requests.Response:
+    """POST ``payload`` as JSON to ``path`` of ``service``, signed; raises ``requests`` errors.
+
+    The signature covers the body only, so the body names what it is about (e.g. the id that
+    is in the path too) and the receiving view checks that they agree.
+    """
+    body = json.dumps(payload).encode()
+    header = signing.sign(body, secret=careforall_settings.INTERNAL_EVENT_SECRET)
+    return _session.post(
+        careforall_settings.SERVICE_URLS[service] + path,
+        data=body,
+        headers={signing.HEADER: header, "Content-Type": "application/json"},
         timeout=timeout,
     )

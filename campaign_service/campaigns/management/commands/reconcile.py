@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from campaigns.clients.pledges import campaign_ids_with_pledges
 from campaigns.models import Campaign
 from campaigns.reconcile import ReconcileError, reconcile
 
@@ -27,7 +29,14 @@ class Command(BaseCommand):
         if campaign is not None:
             campaign_ids = [campaign]
         else:
-            campaign_ids = list(Campaign.objects.order_by("pk").values_list("pk", flat=True))
+            # Every campaign here, and every campaign pledge_service has pledges for: a pledge
+            # whose campaign the read model does not know is reported too (SPEC §5.2).
+            here = Campaign.objects.values_list("pk", flat=True)
+            try:
+                there = campaign_ids_with_pledges()
+            except (requests.RequestException, ValueError, KeyError, TypeError) as error:
+                raise CommandError(f"pledge_service unreachable: {error}", returncode=2) from None
+            campaign_ids = sorted({*here, *there})
         try:
             outcome = reconcile(campaign_ids=campaign_ids, fix=fix)
         except ReconcileError as error:

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from campaigns.models import Campaign
+from campaigns.tests.conftest import PledgeHoldsStandIn
 from campaigns.tests.factories import campaign_make, campaign_row
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pledge_holds")]
 
 
 def patch(client: Any, campaign: Campaign, body: Any) -> Any:
@@ -193,3 +194,31 @@ def test_malformed_json_is_400_with_errors(staff_client: Any) -> None:
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "body"
     assert campaign_row(campaign) == row
+
+
+def test_a_currency_change_is_decided_on_pledge_service_pledges(
+    staff_client: Any, pledge_holds: PledgeHoldsStandIn
+) -> None:
+    campaign = campaign_make(currency="usd")  # the read model has not seen its pledge yet
+    pledge_holds.with_pledges.add(campaign.pk)
+    row = campaign_row(campaign)
+
+    response = patch(staff_client, campaign, {"currency": "eur"})
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == "The currency cannot change once the campaign has pledges."
+    assert campaign_row(campaign) == row
+
+
+def test_a_currency_change_is_released_with_the_new_currency(
+    staff_client: Any, pledge_holds: PledgeHoldsStandIn
+) -> None:
+    campaign = campaign_make(currency="usd", status="active")
+
+    patch(staff_client, campaign, {"currency": "eur"})
+    patch(staff_client, campaign, {"title": "No hold for this"})
+
+    assert pledge_holds.calls == [
+        ("hold", {"campaign_id": campaign.pk}),
+        ("release", {"campaign_id": campaign.pk, "status": "active", "currency": "eur"}),
+    ]
