@@ -53,6 +53,9 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=DEV_STRIPE_SECRET_KEY)
 # careforall_common.checks refuses the development value while DJANGO_DEBUG is false.
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default=DEV_STRIPE_WEBHOOK_SECRET)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111" if DEBUG else "")
+# With DJANGO_DEBUG false, a STRIPE_API_BASE (a sandbox: no money moves) is refused unless this is
+# true on purpose, for a demo (careforall_common.checks, SPEC §3).
+CAREFORALL_SANDBOX = env.bool("CAREFORALL_SANDBOX", default=False)
 # Seconds per provider request, and the SDK's retries of a request that failed on the network,
 # with a 409 or a 5xx (each retry reuses the request's idempotency key).
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)

@@ -22,15 +22,40 @@ def secret_errors() -> list[CheckMessage]:
     """Return an error for each development secret in use while DEBUG is off."""
     if settings.DEBUG:
         return []
+    return (
+        [
+            Error(
+                f"{variable} has its development default while DJANGO_DEBUG is false.",
+                hint=f"Set {variable} to a secret of your own.",
+                id="careforall.E001",
+            )
+            for variable, (name, development) in DEVELOPMENT_SECRETS.items()
+            if getattr(settings, name, None) == development
+        ]
+        + admin_password_errors()
+        + sandbox_errors()
+    )
+
+
+def sandbox_errors() -> list[CheckMessage]:
+    """Return an error when a production payment_service would take payments from a sandbox.
+
+    SPEC §3: with DEBUG off, a non-empty ``STRIPE_API_BASE`` (the SDK talks to a stand-in, so
+    donations "succeed" and no money moves) is refused unless ``CAREFORALL_SANDBOX`` is true on
+    purpose (a demo). Only payment_service defines these settings.
+    """
+    if settings.DEBUG or not getattr(settings, "STRIPE_API_BASE", ""):
+        return []
+    if getattr(settings, "CAREFORALL_SANDBOX", False):
+        return []
     return [
         Error(
-            f"{variable} has its development default while DJANGO_DEBUG is false.",
-            hint=f"Set {variable} to a secret of your own.",
-            id="careforall.E001",
+            "STRIPE_API_BASE points payments at a sandbox while DJANGO_DEBUG is false: "
+            "donations would succeed and no money would move.",
+            hint="Unset STRIPE_API_BASE to use Stripe, or set CAREFORALL_SANDBOX=true for a demo.",
+            id="careforall.E005",
         )
-        for variable, (name, development) in DEVELOPMENT_SECRETS.items()
-        if getattr(settings, name, None) == development
-    ] + admin_password_errors()
+    ]
 
 
 def admin_password_errors() -> list[CheckMessage]:
