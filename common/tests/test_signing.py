@@ -32,3 +32,10 @@ def test_the_format_is_t_and_v1() -> None:
 
     assert header.startswith("t=1700000000,v1=")
     assert len(header.split("v1=")[1]) == 64
+
+
+def test_a_non_ascii_signature_is_refused_not_a_crash() -> None:
+    header = sign(BODY, secret=SECRET)
+
+    assert not verify(header[:-1] + "é", BODY, secret=SECRET)
+    assert not verify("t=1,v1=ünïcode", BODY, secret=SECRET)

@@ -50,6 +50,9 @@ HANDLED = {
 
 def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
     """Return the event of a correctly signed body; 400 for anything else (SPEC §5.6)."""
+    if signature is not None and not signature.isascii():
+        # The SDK's constant-time comparison raises TypeError on non-ASCII text.
+        raise Problem(400, "The webhook signature is missing, wrong or stale.")
     try:
         # The SDK's check (construct_event without its parsing, which a signed non-object body
         # would crash): HMAC-SHA256 of "<t>.<raw body>", compared in constant time, t not older

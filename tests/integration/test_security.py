@@ -15,6 +15,10 @@ from integration.support import (
     PASSWORD,
     Donor,
     assert_problem,
+    bearer,
+    create_campaign,
+    get_campaign,
+    make_pledge,
     wait_until,
 )
 from integration.test_admin import admin_sign_in
@@ -133,3 +137,85 @@ def test_demoted_or_deactivated_staff_lose_every_admin_quickly(
             return index.status_code == 302 and "/login/" in index.headers["Location"]
 
         wait_until(signed_out, timeout=10, interval=0.5)
+
+
+def test_a_campaign_that_just_took_a_pledge_cannot_be_deleted_or_change_currency(
+    gateway: str, staff_token: str
+) -> None:
+    campaign = create_campaign(gateway, staff_token)
+    url = f"{gateway}/api/campaigns/{campaign['id']}"
+    assert make_pledge(gateway, int(str(campaign["id"])), 700).status_code == 201
+
+    # At once, before the read model has seen the pledge: decided on pledge_service's records.
+    currency = requests.patch(
+        url, json={"currency": "eur"}, headers=bearer(staff_token), timeout=10
+    )
+    deletion = requests.delete(url, headers=bearer(staff_token), timeout=10)
+
+    assert_problem(currency, 409)
+    assert_problem(deletion, 409)
+    wait_until(lambda: get_campaign(gateway, int(str(campaign["id"])))["total_pledges"] == 1)
+    assert get_campaign(gateway, int(str(campaign["id"])))["currency"] == "usd"
+
+
+def test_a_deleted_campaign_takes_no_pledge(gateway: str, staff_token: str) -> None:
+    campaign = create_campaign(gateway, staff_token)
+    url = f"{gateway}/api/campaigns/{campaign['id']}"
+
+    deleted = requests.delete(url, headers=bearer(staff_token), timeout=10)
+    pledge = make_pledge(gateway, int(str(campaign["id"])), 700)
+
+    assert deleted.status_code == 204
+    assert pledge.status_code in (404, 409), pledge.text
+    assert_problem(pledge, pledge.status_code)
+
+
+def test_a_cursor_that_decodes_to_no_id_is_a_4xx_problem(gateway: str) -> None:
+    response = requests.get(f"{gateway}/api/campaigns?cursor=cD1hYmM=", timeout=10)  # "p=abc"
+
+    assert_problem(response, 404)
+
+
+def test_json_nested_1000_deep_is_a_400_problem_on_every_public_post(gateway: str) -> None:
+    deep = "[" * 1000 + "]" * 1000
+    for path, body in (
+        ("/api/auth/register", '{"email": ' + deep + "}"),
+        ("/api/auth/token", '{"email": ' + deep + "}"),
+        ("/api/pledges", '{"campaign_id": ' + deep + "}"),
+        ("/api/payments", '{"pledge_id": ' + deep + "}"),
+    ):
+        response = requests.post(
+            f"{gateway}{path}",
+            data=body,
+            headers={"Content-Type": "application/json", "Idempotency-Key": "deep-1"},
+            timeout=10,
+        )
+
+        assert response.status_code in (400, 429), (path, response.text[:200])
+        assert_problem(response, response.status_code)
+
+
+def test_a_non_ascii_stripe_signature_is_a_400_problem(gateway: str) -> None:
+    response = requests.post(
+        f"{gateway}/api/payments/webhook",
+        data=b'{"id": "evt_1"}',
+        headers={
+            "Stripe-Signature": "t=1,v1=\xe9".encode("latin-1"),
+            "Content-Type": "application/json",
+        },
+        timeout=10,
+    )
+
+    assert_problem(response, 400)
+
+
+def test_a_control_byte_in_a_header_is_a_400_problem_not_html(gateway: str) -> None:
+    for key in ("ab\x7fc", "ab\x01c"):
+        response = requests.post(
+            f"{gateway}/api/pledges",
+            json={"campaign_id": 1, "amount": 100},
+            headers={"Idempotency-Key": key},
+            timeout=10,
+        )
+
+        assert_problem(response, 400)

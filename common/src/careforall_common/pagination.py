@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -13,3 +17,12 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     # The primary key is unique and grows with time: newest first without ties.
     ordering = "-id"
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        # A well-formed cursor may carry a position that is no value of the ordering field
+        # (``p=abc`` for an id): DRF passes it to the query, which raises. It is an invalid
+        # cursor, answered as DRF answers every other one (404 problem), never a 500.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, ValidationError):
+            raise NotFound(self.invalid_cursor_message) from None

@@ -18,8 +18,8 @@ def sign(body: bytes, *, secret: str, timestamp: int | None = None) -> str:
 
 def verify(header: str | None, body: bytes, *, secret: str, tolerance: int = 300) -> bool:
     """Return whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds."""
-    if not header or not secret:
-        return False
+    if not header or not secret or not header.isascii():
+        return False  # compare_digest refuses non-ASCII text with a TypeError
     parts: dict[str, list[str]] = {}
     for item in header.split(","):
         key, _, value = item.strip().partition("=")
