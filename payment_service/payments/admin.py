@@ -6,6 +6,8 @@ campaign_service; an edit here would split them. The one action asks the provide
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,6 +27,8 @@ PAYMENT_FIELDS = (
     "payment_method",
     "provider_payment_id",
     "failure_reason",
+    "card_brand",
+    "card_last4",
     "reconcile_after",
     "created_at",
     "updated_at",
@@ -38,7 +42,7 @@ RECORD_FIELDS = (
     "payment",
     "answered",
     "response_status",
-    "response_body",
+    "answer",
     "created_at",
 )
 EVENT_FIELDS = (
@@ -92,6 +96,14 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     ordering = ["-id"]
     fields = RECORD_FIELDS
     readonly_fields = RECORD_FIELDS
+
+    @admin.display(description="response body")
+    def answer(self, record: IdempotencyRecord) -> str:
+        """The answer, without the client secret: it was for the donor's browser only."""
+        body = dict(record.response_body or {})
+        if "client_secret" in body:
+            body["client_secret"] = "(hidden)"  # noqa: S105 (a placeholder, not a secret)
+        return json.dumps(body, indent=1)
 
 
 @admin.register(ProviderEvent)

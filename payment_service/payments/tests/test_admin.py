@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from payments.models import Payment, PaymentStatus
+from payments.models import IdempotencyRecord, Payment, PaymentStatus
 from payments.tests.factories import (
     payment,
     payment_before_a_crash,
@@ -86,3 +86,17 @@ def test_anonymous_is_sent_to_the_login_page(client: Any) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/payments/login/")
+
+
+def test_a_record_s_client_secret_is_not_shown(
+    admin_client: Any, donor_client: Any, donor_pledge: int
+) -> None:
+    body = payment_post(donor_client, {"pledge_id": 41}).json()
+    record = IdempotencyRecord.objects.get()
+
+    page = admin_client.get(f"{RECORDS}{record.pk}/change/")
+
+    assert page.status_code == 200
+    assert body["client_secret"] not in page.content.decode()
+    assert "(hidden)" in page.content.decode()
+    assert body["provider_payment_id"] in page.content.decode()
