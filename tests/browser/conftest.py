@@ -51,8 +51,14 @@ METRICS: dict[str, Any] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the browser tests after every other test, so they reuse an already started platform."""
-    items.sort(key=lambda item: HERE in Path(str(item.path)).parents)
+    """Run the browser tests after every other test, so they reuse an already started platform;
+    a test marked ``after_every_browser_test`` (it inspects what they all left) runs last."""
+    items.sort(
+        key=lambda item: (
+            HERE in Path(str(item.path)).parents,
+            item.get_closest_marker("after_every_browser_test") is not None,
+        )
+    )
 
 
 class PlatformWatcher:
@@ -73,6 +79,9 @@ class PlatformWatcher:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(PlatformWatcher(), "careforall-browser-platform-watcher")
+    config.addinivalue_line(
+        "markers", "after_every_browser_test: run after the other browser tests of the session"
+    )
 
 
 @pytest.fixture(scope="session")
