@@ -179,6 +179,13 @@ describe("refresh on 401", () => {
     expect(getSession()?.access).toBe("new");
   });
 
+  it("keeps the rotated refresh token for the next refresh", async () => {
+    setSession({ access: "old", refresh: "R", user });
+    mockFetch(unauthorized, json(200, { access: "new", refresh: "R2" }), json(200, { ok: true }));
+    await request("/api/pledges");
+    expect(getSession()?.refresh).toBe("R2");
+  });
+
   it("signs out when the refresh token is refused", async () => {
     setSession({ access: "old", refresh: "R", user });
     mockFetch(unauthorized, json(401, { title: "Unauthorized", status: 401, detail: "Expired." }));

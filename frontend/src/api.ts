@@ -209,8 +209,9 @@ function refreshAccess(session: Session): Promise<string | null> {
         body: { refresh: session.refresh },
       });
       if (response.status === 400 || response.status === 401) return null;
-      const { access } = await read<{ access: string }>(response);
-      setAccessToken(access);
+      // The refresh token rotates: the one just used is spent (SPEC §3).
+      const { access, refresh } = await read<{ access: string; refresh?: string }>(response);
+      setAccessToken(access, refresh);
       return access;
     } finally {
       refreshing = null;

@@ -57,8 +57,9 @@ export function setSession(session: Session | null): void {
   listeners.forEach((listener) => listener());
 }
 
-export function setAccessToken(access: string): void {
-  if (current) setSession({ ...current, access });
+/** Keep a refreshed access token, and the rotated refresh token when one came with it. */
+export function setAccessToken(access: string, refresh?: string): void {
+  if (current) setSession({ ...current, access, ...(refresh ? { refresh } : {}) });
 }
 
 export function subscribe(listener: () => void): () => void {

@@ -10,8 +10,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
 from accounts.models import Role, User
@@ -74,14 +72,22 @@ class TokenRefreshApi(APIView):
 
     def post(self, request: Request) -> Response:
         data = self.InputSerializer.parse(request.data)
-        try:
-            refresh = RefreshToken(data["refresh"])
-        except TokenError as error:
-            raise Problem(401, "The refresh token is invalid or expired.") from error
-        user = User.objects.filter(pk=refresh.get("user_id"), is_active=True).first()
-        if user is None:
-            raise Problem(401, "The account no longer exists or is disabled.")
-        return Response({"access": services.access_token_for(user)})
+        access, refresh = services.refresh_rotate(token=data["refresh"])
+        return Response({"access": access, "refresh": refresh})
+
+
+class LogoutApi(APIView):
+    """Sign out: the refresh token can no longer be used (SPEC §3)."""
+
+    authentication_classes: list[Any] = []
+
+    class InputSerializer(StrictSerializer):
+        refresh = StrictCharField(max_length=4096)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer.parse(request.data)
+        services.refresh_revoke(token=data["refresh"])
+        return Response(status=204)
 
 
 class MeApi(APIView):

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import Role, User
 from careforall_common.problems import Problem
@@ -48,11 +53,50 @@ def tokens_for(user: User) -> tuple[str, str]:
     return str(refresh.access_token), str(refresh)
 
 
-def access_token_for(user: User) -> str:
-    """Return a fresh access token carrying the account's current role."""
-    access = AccessToken.for_user(user)
-    _add_claims(access, user)
-    return str(access)
+def _refresh_token(token: str) -> RefreshToken:
+    try:
+        return RefreshToken(cast(Any, token))  # signature, expiry, type, and not signed out or used
+    except TokenError as error:
+        raise Problem(401, "The refresh token is invalid, expired, used or signed out.") from error
+
+
+@transaction.atomic(durable=True)
+def refresh_rotate(*, token: str) -> tuple[str, str]:
+    """Spend a refresh token; return a new (access, refresh) pair with the account's role now.
+
+    A refresh token is good once (SPEC §3): it joins the blacklist here, and of two concurrent
+    uses only the one that added it there gets new tokens (the blacklist's unique key decides).
+    """
+    refresh = _refresh_token(token)
+    user = User.objects.filter(pk=refresh.get("user_id"), is_active=True).first()
+    if user is None:
+        raise Problem(401, "The account no longer exists or is disabled.")
+    if not _blacklist(refresh, user=user):
+        raise Problem(401, "The refresh token is invalid, expired, used or signed out.")
+    return tokens_for(user)
+
+
+@transaction.atomic(durable=True)
+def refresh_revoke(*, token: str) -> None:
+    """Sign out: blacklist the refresh token (the access token lapses within its 15 minutes)."""
+    refresh = _refresh_token(token)
+    _blacklist(refresh, user=User.objects.filter(pk=refresh.get("user_id")).first())
+
+
+def _blacklist(refresh: RefreshToken, *, user: User | None) -> bool:
+    """Blacklist ``refresh``; return whether this call did (False: it was already)."""
+    with transaction.atomic():
+        outstanding, _ = OutstandingToken.objects.get_or_create(
+            jti=refresh["jti"],
+            defaults={
+                "user": user,
+                "token": str(refresh),
+                "expires_at": datetime_from_epoch(refresh["exp"]),
+            },
+        )
+    with transaction.atomic():
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return created
 
 
 def staff_ensure(*, email: str, password: str, name: str = "Platform staff") -> User:

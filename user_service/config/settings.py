@@ -13,14 +13,20 @@ from careforall_common.settings import (
 )
 
 SERVICE_NAME = "user"
-INSTALLED_APPS = [*SHARED_APPS, "accounts"]
+# token_blacklist: refresh tokens rotate on use and can be signed out (SPEC §3).
+INSTALLED_APPS = [*SHARED_APPS, "rest_framework_simplejwt.token_blacklist", "accounts"]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 # Only this service holds the private key.
-SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": read_key(JWT_PRIVATE_KEY_FILE)}
+SIMPLE_JWT = {
+    **SIMPLE_JWT,
+    "SIGNING_KEY": read_key(JWT_PRIVATE_KEY_FILE),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+}
 
 # The session cookie covers the whole site so the gateway can ask this service whether the
 # visitor of /flower/ is signed-in staff.
