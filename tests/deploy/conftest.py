@@ -56,7 +56,9 @@ def compose_config(*files: str) -> dict[str, Any]:
 def kustomize(overlay: str) -> str:
     """Return `kubectl kustomize` of an overlay (or "base")."""
     path = ROOT / "deploy" / "k8s" / ("base" if overlay == "base" else f"overlays/{overlay}")
-    return run("kubectl", "kustomize", str(path))
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl (1.32 or later, with Kustomize) is not on PATH: docs/deploy.md"
+    return run(kubectl, "kustomize", str(path))
 
 
 def objects(overlay: str) -> list[dict[str, Any]]:
