@@ -10,14 +10,16 @@ A repair locks the campaign row (the projector's lock order), sets the projectio
 truth and the counters to the sums of the rows. It never undoes what it may not have seen: a row
 ahead of the snapshot (a higher status rank, or a pledge the snapshot lacks) that the projector
 touched after the snapshot began is kept and reported, so a live pipeline never moves backwards;
-a second run, once the pipeline is quiet, settles it.
+a second run, once the pipeline is quiet, settles it. "Touched" compares each row with itself as it
+was read just before the snapshot, never two hosts' clocks: a skewed clock cannot make an
+event's row look old.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,9 +45,6 @@ from careforall_common.internal import internal_get
 
 PAGE_SIZE = 500
 HTTP_TIMEOUT = 10.0
-# Clock skew allowed between this process and the projector's: a row touched this close to
-# the snapshot's start may hold an event the snapshot has not seen.
-SETTLE = timedelta(seconds=5)
 
 
 class ReconcileError(Exception):
@@ -72,11 +71,13 @@ class TruePledge:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A campaign's pledges in pledge_service, and when reading them began."""
+    """A campaign's pledges in pledge_service, when reading them began, and the projection rows
+    (status, ``updated_at``) as they were just before."""
 
     campaign_id: int
     started_at: datetime
     pledges: dict[int, TruePledge]
+    rows_before: dict[int, tuple[str, datetime]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,12 @@ class Outcome:
 def snapshot_fetch(*, campaign_id: int) -> Snapshot:
     """Read all pledges of ``campaign_id`` from pledge_service, page by page."""
     started_at = timezone.now()
+    rows_before = {
+        pk: (status, updated_at)
+        for pk, status, updated_at in PledgeProjection.objects.filter(
+            campaign_id=campaign_id
+        ).values_list("pk", "status", "updated_at")
+    }
     pledges: dict[int, TruePledge] = {}
     after: int | None = None
     while True:
@@ -124,7 +131,12 @@ def snapshot_fetch(*, campaign_id: int) -> Snapshot:
         except (KeyError, TypeError, ContractError) as error:
             raise ReconcileError(f"pledge_service answered outside the contract: {error}") from None
         if after is None:
-            return Snapshot(campaign_id=campaign_id, started_at=started_at, pledges=pledges)
+            return Snapshot(
+                campaign_id=campaign_id,
+                started_at=started_at,
+                pledges=pledges,
+                rows_before=rows_before,
+            )
 
 
 def _get_json(path: str) -> Any:
@@ -218,11 +230,10 @@ def campaign_repair(*, snapshot: Snapshot) -> list[Difference]:
         row.pk: row
         for row in PledgeProjection.objects.select_for_update().filter(campaign_id=campaign_id)
     }
-    recent = snapshot.started_at - SETTLE
     kept = []
     for pledge_id in sorted(set(snapshot.pledges) | set(rows)):
         pledge, row = snapshot.pledges.get(pledge_id), rows.get(pledge_id)
-        if row is not None and row.updated_at >= recent and _ahead(row, pledge):
+        if row is not None and _touched(row, snapshot) and _ahead(row, pledge):
             kept.append(
                 Difference(campaign_id, f"pledge {pledge_id}", _summary(row), _summary(pledge))
             )
@@ -236,6 +247,11 @@ def campaign_repair(*, snapshot: Snapshot) -> list[Difference]:
     Campaign.objects.filter(pk=campaign_id).update(**_counters_from_rows(campaign_id))
     cache.campaigns_changed([campaign_id])
     return kept
+
+
+def _touched(row: PledgeProjection, snapshot: Snapshot) -> bool:
+    """Whether the projector wrote ``row`` since just before the snapshot was read."""
+    return snapshot.rows_before.get(row.pk) != (row.status, row.updated_at)
 
 
 def _ahead(row: PledgeProjection, pledge: TruePledge | None) -> bool:
