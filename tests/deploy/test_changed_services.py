@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,20 @@ def test_since_a_ref_and_the_bump_check(tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "pledge_service" / "VERSION").write_text("0.1.1\n")
     assert changed.bump_errors("HEAD", {"pledge"}) == []
     assert changed.main(["--since", "HEAD", "--require-bump"]) == 0
+
+
+def test_every_step_of_scripts_test_names_a_part() -> None:
+    # scripts/test --changed-since keeps a step when the part its name ends with changed
+    # (`selected` there); a step named after no part would never run with the option.
+    names = re.findall(r'^step "([^"]+)"', (ROOT / "scripts" / "test").read_text(), re.MULTILINE)
+    names += [
+        f"makemigrations --check {s}" for s in ("user", "campaign", "pledge", "payment")
+    ]  # the loops: step "makemigrations --check $service", step "pytest $service"
+    always = {"ruff format --check", "ruff check", "mypy"}
+    parts = set(changed.PARTS)
+    for name in names:
+        if name in always or "$" in name:
+            continue
+        part = "integration" if name == "pytest end-to-end and browser" else name.split()[-1]
+        assert part in parts, name
+    assert "pytest deploy" in names
