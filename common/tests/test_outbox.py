@@ -18,6 +18,7 @@ from careforall_common.inbox.apis import apply_event
 from careforall_common.inbox.models import ProcessedEvent
 from careforall_common.outbox import relay
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
+from careforall_common.outbox.schedules import WhenOutboxDue
 from careforall_common.outbox.services import outbox_write
 from tests import handlers
 
@@ -310,3 +311,17 @@ def test_sent_rows_are_pruned_after_retention_and_pending_ones_never() -> None:
 
     assert relay.outbox_prune() == 1
     assert OutboxEvent.objects.get().aggregate_id == 2
+
+
+def test_the_beat_sweep_is_sent_only_while_a_row_is_due() -> None:
+    sweep = WhenOutboxDue(1.0)
+    long_ago = timezone.now() - timedelta(minutes=1)
+
+    assert sweep.is_due(long_ago).is_due is False  # an empty outbox: no task at all
+    write(1, step=0)
+    assert sweep.is_due(long_ago).is_due is True
+    relay.relay_due_events()
+    assert sweep.is_due(long_ago).is_due is False  # delivered: quiet again
+    write(2, step=0)
+    OutboxEvent.objects.update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    assert sweep.is_due(long_ago).is_due is False  # backing off: not due yet

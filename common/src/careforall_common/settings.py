@@ -157,6 +157,8 @@ STATIC_ROOT = env.str("STATIC_ROOT", default=str(REPO_DIR / "var" / "static"))
 # Services share one host behind the gateway: each keeps its own cookies, under its own admin.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Behind HTTPS, session and CSRF cookies travel over HTTPS only.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -258,11 +260,14 @@ CAREFORALL: dict[str, Any] = {
     "ADMIN_STAFF_RECHECK_SECONDS": env.int("ADMIN_STAFF_RECHECK_SECONDS", default=30),
 }
 
+from careforall_common.outbox.schedules import WhenOutboxDue as _WhenOutboxDue  # noqa: E402
+
 # Beat entries of a service with an outbox: the sweep catches wake-ups lost in a crash.
 OUTBOX_BEAT_SCHEDULE = {
+    # Beat looks every second and sends the task only when a row is due (outbox/schedules.py).
     "outbox-relay-sweep": {
         "task": "careforall.outbox_relay",
-        "schedule": 1.0,
+        "schedule": _WhenOutboxDue(1.0),
         "options": {"expires": 5},
     },
     "outbox-prune": {"task": "careforall.outbox_prune", "schedule": 3600.0},

@@ -42,6 +42,7 @@ DONE = {"processed", "duplicate"}
 REJECTED = {"rejected", "ignored"}
 
 _session = requests.Session()
+_session.trust_env = False  # no proxy or netrc look-up in the environment on every delivery
 
 
 def relay_due_events() -> int:
