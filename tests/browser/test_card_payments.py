@@ -78,13 +78,26 @@ def test_a_guest_pays_with_3d_secure_and_the_total_rises_by_exactly_that(
     open_page: OpenPage, gateway: str, staff_token: str, campaign: dict[str, Any]
 ) -> None:
     page = guest_page(open_page, campaign, "31.55")
+    with page.expect_response(
+        lambda answer: answer.url.endswith("/api/payments") and answer.request.method == "POST"
+    ) as created:
+        continue_to_card(page, "$31.55")
+    start = created.value.json()
 
-    pay_with_card(page, THREE_D_SECURE, "$31.55")
+    type_card(page, THREE_D_SECURE)
+    page.get_by_role("button", name="Donate $31.55").click()
     answer_challenge(page, complete=True)
 
     outcome = page.get_by_test_id("outcome")
     expect(outcome).to_contain_text("Thank you!", timeout=PAID_TIMEOUT)
     expect(outcome).to_contain_text("Paid with Visa •••• 3155")
+    # Stripe.js's own read of the intent agrees (the provider captured it).
+    seen = page.evaluate(
+        """async ([key, secret]) =>
+            (await window.Stripe(key).retrievePaymentIntent(secret)).paymentIntent.status""",
+        [start["publishable_key"], start["client_secret"]],
+    )
+    assert seen == "succeeded"
     wait_until(lambda: get_campaign(gateway, campaign["id"])["captured_amount"] == 3155)
     totals = get_campaign(gateway, campaign["id"])
     assert (totals["current_amount"], totals["total_payments"], totals["pending_amount"]) == (
