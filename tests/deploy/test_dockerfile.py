@@ -3,6 +3,7 @@ change of sources."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 from .conftest import ROOT, run, tool
@@ -70,3 +71,24 @@ def test_the_gateway_image_is_new_enough_to_re_resolve() -> None:
     match = re.search(r"ARG NGINX_IMAGE=nginx:(\d+)\.(\d+)", DOCKERFILE.read_text())
     assert match
     assert (int(match[1]), int(match[2])) >= (1, 28)  # `server ... resolve`: 1.27.3 or later
+
+
+def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
+    ignored = [
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for line in instructions():
+        if not line.startswith("COPY") or "--from=" in line:
+            continue
+        sources = [word for word in line.split()[1:-1] if not word.startswith("--")]
+        for source in sources:
+            path = source.rstrip("/")
+            assert (ROOT / path).exists(), source
+            for pattern in ignored:
+                assert not fnmatch.fnmatch(path, pattern), (source, pattern)
+                assert not path.startswith(pattern + "/"), (source, pattern)
+    # and nothing secret can be sent to the builder
+    for secret in (".env", "secrets", "docker/dev-secrets", ".keys"):
+        assert secret in ignored, secret
