@@ -9,6 +9,9 @@ from django.core.checks import CheckMessage, Error, register
 
 from careforall_common.settings import DEV_STRIPE_PUBLISHABLE_KEY, DEV_STRIPE_SECRET_KEY
 
+# Stripe's only address for Stripe.js: it is never bundled or self-hosted (PCI DSS, SAQ A).
+STRIPE_JS = "https://js.stripe.com/v3/"
+
 
 def provider_errors() -> list[CheckMessage]:
     """Return errors when DEBUG is off and a development key would be used with Stripe.
@@ -35,6 +38,15 @@ def provider_errors() -> list[CheckMessage]:
                 "and STRIPE_API_BASE is empty (Stripe itself): donors' browsers could not pay.",
                 hint="Set STRIPE_PUBLISHABLE_KEY to the account's publishable key (pk_…).",
                 id="payments.E002",
+            )
+        )
+    if settings.STRIPE_JS_URL != STRIPE_JS:
+        errors.append(
+            Error(
+                f"STRIPE_JS_URL is {settings.STRIPE_JS_URL!r} while the provider is Stripe: "
+                "donors' card forms must load Stripe.js from Stripe itself.",
+                hint=f"Leave STRIPE_JS_URL unset (it is then {STRIPE_JS}).",
+                id="payments.E003",
             )
         )
     return errors

@@ -30,6 +30,7 @@ def test_the_development_keys_are_refused_against_stripe_itself(settings: Any) -
     settings.STRIPE_SECRET_KEY = "sk_test_careforall"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_careforall"
     settings.STRIPE_API_BASE = ""
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
     refused = [error.id for error in provider_errors()]
 
     settings.STRIPE_API_BASE = "http://stripe-sandbox:12111"
@@ -40,7 +41,12 @@ def test_the_development_keys_are_refused_against_stripe_itself(settings: Any) -
     settings.STRIPE_PUBLISHABLE_KEY = "pk_live_a_real_one"
     with_real_keys = provider_errors()
 
+    settings.STRIPE_JS_URL = "https://cdn.example.org/stripe.js"
+    elsewhere = [error.id for error in provider_errors()]
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
+
     assert refused == ["payments.E001", "payments.E002"]
+    assert elsewhere == ["payments.E003"]
     assert with_a_real_secret_key == ["payments.E002"]
     assert (against_a_sandbox, with_real_keys) == ([], [])
 
