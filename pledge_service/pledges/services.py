@@ -5,14 +5,15 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, transaction
 
+from careforall_common.events import PledgeStatusChanged
 from careforall_common.idempotency import IdempotencyRequest
-from careforall_common.outbox.services import outbox_write
+from careforall_common.outbox.services import outbox_publish
 from careforall_common.problems import Problem
 from pledges.campaign_facts import ACTIVE, DELETED, campaign_facts_get
 from pledges.holds import campaign_held
 from pledges.idempotency import PledgeOutcome, idempotency_replay
 from pledges.models import IdempotencyRecord, Pledge, PledgeStatus
-from pledges.outputs import pledge_created_payload, pledge_output
+from pledges.outputs import pledge_created_event, pledge_output
 from pledges.receipts import receipt_nonce_new, receipt_token, receipt_token_hash
 
 logger = logging.getLogger(__name__)
@@ -159,12 +160,7 @@ def pledge_create(
     # After the pledge's insert, so that a campaign's hold and this pledge never miss each other.
     if campaign_held(campaign_id=campaign_id):
         raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
-    outbox_write(
-        event_type="PLEDGE_CREATED",
-        aggregate_type="pledge",
-        aggregate_id=pledge.pk,
-        payload=pledge_created_payload(pledge),
-    )
+    outbox_publish(pledge_created_event(pledge))
     return record
 
 
@@ -187,17 +183,14 @@ def pledge_advance(
         return False
     pledge.status = status
     pledge.save(update_fields=["status", "updated_at"])
-    outbox_write(
-        event_type="PLEDGE_STATUS_CHANGED",
-        aggregate_type="pledge",
-        aggregate_id=pledge.pk,
-        payload={
-            "pledge_id": pledge.pk,
-            "campaign_id": pledge.campaign_id,
-            "previous_status": previous,
-            "new_status": status.value,
-            "amount": pledge.amount,
-            "currency": pledge.currency,
-        },
+    outbox_publish(
+        PledgeStatusChanged(
+            pledge_id=pledge.pk,
+            campaign_id=pledge.campaign_id,
+            previous_status=previous,
+            new_status=status.value,
+            amount=pledge.amount,
+            currency=pledge.currency,
+        )
     )
     return True

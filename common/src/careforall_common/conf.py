@@ -25,8 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_BACKOFF_CAP": 300.0,
     "OUTBOX_RETENTION_DAYS": 7,
     "OUTBOX_WAKE_DEBOUNCE_MS": 100,
-    # a relay that finds fewer due rows than a batch waits this long once for more to commit
-    "OUTBOX_LINGER_MS": 20,
+    # a relay waits this long before each look, so that a delivery carries what commits meanwhile
+    "OUTBOX_LINGER_MS": 50,
     "OUTBOX_WAKE_PAUSE": 5.0,
     "OUTBOX_DRAIN_SECONDS": 20.0,
     "INBOX_RETENTION_DAYS": 30,

@@ -1,0 +1,290 @@
+# ruff: noqa: S603, S607  (runs wrk, pgrep and the reference: fixed programs, own arguments)
+"""The benchmark suite: each scenario against the bare Django reference, in the same run.
+
+``suite.py URL REFERENCE_URL RUN_DIR DOC --commit C [scenario...]`` runs the scenarios (all by
+default) with wrk over loopback, prints one ratio line per scenario and appends a dated section
+to DOC. RUN_DIR holds the pid files of ``scripts/up``'s children (web-pledge.pid, …): CPU time
+and memory are read from /proc for them and their children.
+
+Scenarios (issue: fast under a donation spike):
+
+- ``pledge-32`` / ``pledge-128``: ``POST /api/pledges`` as a signed-in donor, a new key each,
+  against the reference's three-insert ``POST /pledges``, at 32 and 128 connections. The whole
+  pipeline runs behind it; after each run the suite waits until every pledge is in the read
+  model, then reports commit → visible totals (``PledgeProjection.updated_at`` -
+  ``Pledge.created_at``, the projection row commits with the totals) and the CPU time of the
+  relay workers and campaign_service's web workers (which apply the events) per event.
+- ``detail-128`` / ``list-128``: guests' ``GET /api/campaigns/{id}`` (cycling over the seeded
+  campaigns) and ``GET /api/campaigns?status=active&page_size=20``, against the reference's
+  ``GET /pledges/{id}`` (one row by primary key).
+- ``capture``: 50 sequential payments; ``POST /api/payments`` → the captured amount in the same
+  public read (scripts/bench.d/payments.py).
+- ``idle``: CPU of every process of the platform over ``BENCH_IDLE_SECONDS`` (60) with no
+  traffic, in % of one core.
+
+Memory: the RSS of every process before and after the run.
+(environment: BENCH_TOKEN, BENCH_CAMPAIGN_IDS, BENCH_LUA_DIR, DATABASE_PREFIX, DATABASE_URL)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import machine
+from pipeline import connect, select
+
+HERE = Path(__file__).parent
+CLOCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+DURATION = int(os.environ.get("BENCH_DURATION", "20"))
+WARMUP = 3
+# The pipeline's consumers of pledge events: the relay (pledge worker) and the ingestion view.
+PIPELINE = ("worker-pledge", "web-campaign")
+TARGETS = {
+    "pledge-32": "≥ 1.0x rps, p99 ≤ 1.5x",
+    "pledge-128": "≥ 1.0x rps, p99 ≤ 1.5x",
+    "detail-128": "≥ 5x rps",
+    "list-128": "≥ 5x rps",
+}
+SCENARIOS = ["pledge-32", "pledge-128", "detail-128", "list-128", "capture", "idle"]
+
+
+def processes(run: Path) -> dict[str, list[int]]:
+    """The pids of each child of scripts/up, with their own children (workers, pool)."""
+    found: dict[str, list[int]] = {}
+    for pid_file in sorted(run.glob("*.pid")):
+        if pid_file.stem == "up":
+            continue
+        try:
+            main = int(pid_file.read_text())
+        except ValueError:
+            continue
+        children = subprocess.run(
+            ["pgrep", "-P", str(main)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        found[pid_file.stem] = [main, *map(int, children)]
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK
+
+
+def rss_mib(pid: int) -> float:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 2**20
+    except OSError:
+        return 0.0
+
+
+def wrk(url: str, connections: int, seconds: int, script: str | None = None) -> dict[str, Any]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    if script:
+        command += ["-s", str(HERE / script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    p99 = _duration_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1])  # type: ignore[index]
+    p50 = _duration_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1])  # type: ignore[index]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non_2xx[1]) if non_2xx else 0) + (
+        sum(int(n) for n in socket.groups()) if socket else 0
+    )
+    return {"rps": rate, "p50": p50, "p99": p99, "errors": errors}
+
+
+def _duration_ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def pair(
+    url: str, reference: str, connections: int, script: str | None, ref_script: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    wrk(reference, connections, WARMUP, ref_script)
+    ref = wrk(reference, connections, DURATION, ref_script)
+    wrk(url, connections, WARMUP, script)
+    return ref, wrk(url, connections, DURATION, script)
+
+
+def pledge_run(url: str, reference: str, run: Path, connections: int) -> dict[str, Any]:
+    prefix = os.environ.get("DATABASE_PREFIX", "careforall_")
+    pledges, campaigns = connect(f"{prefix}pledge"), connect(f"{prefix}campaign")
+    wrk(reference + "/pledges", connections, WARMUP, "reference-pledge.lua")
+    ref = wrk(reference + "/pledges", connections, DURATION, "reference-pledge.lua")
+    wrk(url + "/", connections, WARMUP, "pledge-create.lua")
+    drain(pledges, campaigns)
+    ((first_id,),) = select(pledges, "SELECT COALESCE(MAX(id), 0) FROM pledges_pledge", [])
+    procs = processes(run)
+    pipeline_pids = [pid for name in PIPELINE for pid in procs.get(name, [])]
+    cpu_before = cpu_seconds(pipeline_pids)
+    ours = wrk(url + "/", connections, DURATION, "pledge-create.lua")
+    drain(pledges, campaigns)
+    cpu = cpu_seconds(pipeline_pids) - cpu_before
+    committed = dict(
+        select(pledges, "SELECT id, created_at FROM pledges_pledge WHERE id > %s", [first_id])
+    )
+    applied = dict(
+        select(
+            campaigns,
+            "SELECT pledge_id, updated_at FROM campaigns_pledgeprojection WHERE pledge_id > %s",
+            [first_id],
+        )
+    )
+    delays = sorted(
+        (applied[i] - committed[i]).total_seconds() * 1000 for i in committed if i in applied
+    )
+    ours["visible_p50"] = delays[len(delays) // 2] if delays else float("nan")
+    ours["visible_p99"] = delays[max(0, round(0.99 * len(delays)) - 1)] if delays else float("nan")
+    ours["events"] = len(committed)
+    ours["cpu_per_event_ms"] = 1000 * cpu / max(len(committed), 1)
+    return {"reference": ref, "platform": ours}
+
+
+def drain(pledges: Any, campaigns: Any, timeout: float = 120.0) -> None:
+    """Wait until every pledge is in the read model (the pipeline has caught up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ((made,),) = select(pledges, "SELECT COUNT(*) FROM pledges_pledge", [])
+        ((seen,),) = select(campaigns, "SELECT COUNT(*) FROM campaigns_pledgeprojection", [])
+        if seen >= made:
+            return
+        time.sleep(0.2)
+    sys.exit("suite.py: the pipeline did not catch up in 120 s")
+
+
+def idle(run: Path, seconds: int) -> dict[str, float]:
+    procs = processes(run)
+    before = {name: cpu_seconds(pids) for name, pids in procs.items()}
+    time.sleep(seconds)
+    return {
+        name: 100 * (cpu_seconds(pids) - before[name]) / seconds for name, pids in procs.items()
+    }
+
+
+def memory(run: Path) -> dict[str, float]:
+    return {name: sum(rss_mib(p) for p in pids) for name, pids in processes(run).items()}
+
+
+def ratio_line(name: str, result: dict[str, Any]) -> str:
+    ref, ours = result["reference"], result["platform"]
+    rps = ours["rps"] / ref["rps"]
+    p99 = ours["p99"] / ref["p99"]
+    line = (
+        f"ratio {name}: {rps:.2f}x rps ({ours['rps']:,.0f} vs reference {ref['rps']:,.0f}), "
+        f"p99 {p99:.2f}x ({ours['p99']:,.1f} vs {ref['p99']:,.1f} ms), "
+        f"errors {ours['errors']} — target {TARGETS[name]}"
+    )
+    if "visible_p99" in ours:
+        line += (
+            f"; commit → visible p50 {ours['visible_p50']:.0f} ms, "
+            f"p99 {ours['visible_p99']:.0f} ms (target < 1000); relay + ingestion CPU "
+            f"{ours['cpu_per_event_ms']:.2f} ms per event over {ours['events']:,} events "
+            "(target ≤ 0.3)"
+        )
+    return line
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("url")
+    parser.add_argument("reference")
+    parser.add_argument("run", type=Path)
+    parser.add_argument("doc", type=Path)
+    parser.add_argument("--commit", required=True)
+    parser.add_argument("--setting", action="append", default=[])
+    parser.add_argument("scenarios", nargs="*")
+    args = parser.parse_args()
+    url, reference = args.url.rstrip("/"), args.reference.rstrip("/")
+    chosen = args.scenarios or SCENARIOS
+    lines: list[str] = []
+    rss_before = memory(args.run)
+
+    def say(line: str) -> None:
+        lines.append(line)
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    for name in chosen:
+        if name.startswith("pledge-"):
+            say(ratio_line(name, pledge_run(url, reference, args.run, int(name.split("-")[1]))))
+        elif name in ("detail-128", "list-128"):
+            ref_id = subprocess.run(
+                [os.environ.get("BENCH_REFERENCE_RUN", "../shared/bench-reference/run"), "seed"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            target = (
+                (url + "/", "campaign-detail.lua")
+                if name == "detail-128"
+                else (url + "/api/campaigns?status=active&page_size=20", "report.lua")
+            )
+            ref, ours = pair(target[0], f"{reference}/pledges/{ref_id}", 128, target[1], None)
+            say(ratio_line(name, {"reference": ref, "platform": ours}))
+        elif name == "capture":
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    str(HERE / "payments.py"),
+                    url,
+                    "/dev/null",
+                    "--commit",
+                    args.commit,
+                    "--count",
+                    "50",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            row = [c.strip() for c in out.strip().splitlines()[-1].strip("|").split("|")]
+            say(f"capture → visible in the public read (50 sequential payments): {' | '.join(row)}")
+        elif name == "idle":
+            seconds = int(os.environ.get("BENCH_IDLE_SECONDS", "60"))
+            shares = idle(args.run, seconds)
+            parts = ", ".join(
+                f"{n} {v:.2f}" for n, v in sorted(shares.items(), key=lambda x: -x[1])
+            )
+            say(
+                f"idle over {seconds} s: {sum(shares.values()):.2f} % of one core in total "
+                f"(target < 2 %); per process group: {parts}"
+            )
+    rss_after = memory(args.run)
+    grown = defaultdict(float)
+    for name, after in rss_after.items():
+        grown[name] = after - rss_before.get(name, 0.0)
+    say(
+        "RSS MiB after the run (change since its start): "
+        + ", ".join(f"{n} {rss_after[n]:.0f} ({grown[n]:+.0f})" for n in sorted(rss_after))
+    )
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = (
+        f"\n## Against the reference, {now}, commit {args.commit}\n\n- Machine: {machine()}.\n"
+        + "".join(f"- {setting}\n" for setting in args.setting)
+        + f"- wrk, 2 threads, {DURATION} s per side after a {WARMUP} s warm-up; the reference "
+        "first, then the platform, in the same run.\n\n```\n" + "\n".join(lines) + "\n```\n"
+    )
+    text = args.doc.read_text() if args.doc.exists() else "# Benchmarks\n"
+    args.doc.write_text(text.rstrip("\n") + "\n" + section)
+
+
+if __name__ == "__main__":
+    main()
