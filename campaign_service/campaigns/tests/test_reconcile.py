@@ -43,13 +43,14 @@ class PledgeServiceStandIn:
         self.pledges: list[dict[str, Any]] = []
         self.paths: list[str] = []
         # Run once, at the first page: what the projector does while the snapshot is read.
-        self.during_fetch: Callable[[], None] | None = None
+        self.during_fetch: Callable[[], object] | None = None
 
     def page(self, path: str) -> tuple[int, dict[str, Any]]:
         url = urlsplit(path)
-        if url.path == "/internal/pledges" and self.during_fetch is not None:
-            self.during_fetch, during_fetch = None, self.during_fetch
-            during_fetch()
+        if url.path == "/internal/pledges":
+            during_fetch, self.during_fetch = self.during_fetch, None
+            if during_fetch is not None:
+                during_fetch()
         if url.path == "/internal/pledges/campaigns":
             return 200, {"campaign_ids": sorted({p["campaign_id"] for p in self.pledges})}
         if url.path != "/internal/pledges":
