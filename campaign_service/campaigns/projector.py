@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from campaigns import cache
@@ -265,12 +265,32 @@ def _write(batch: _Batch) -> None:
             changed, ["status", "donor_name", "anonymous", "occurred_at", "updated_at"]
         )
     PaymentEvent.objects.bulk_create(batch.audit_rows)
-    touched = []
-    for campaign_id, totals in sorted(batch.deltas.items()):
-        moves = {column: F(column) + amount for column, amount in totals.items() if amount}
-        if moves:
-            Campaign.objects.filter(pk=campaign_id).update(**moves)
-            touched.append(campaign_id)
+    deltas = {
+        campaign_id: {column: amount for column, amount in totals.items() if amount}
+        for campaign_id, totals in batch.deltas.items()
+    }
+    touched = sorted(campaign_id for campaign_id, totals in deltas.items() if totals)
+    if len(touched) == 1:
+        (campaign_id,) = touched
+        moves = {column: F(column) + amount for column, amount in deltas[campaign_id].items()}
+        Campaign.objects.filter(pk=campaign_id).update(**moves)
+    elif touched:  # one statement for every campaign: each row gets its own amounts
+        columns = sorted({column for totals in deltas.values() for column in totals})
+        Campaign.objects.filter(pk__in=touched).update(
+            **{
+                column: F(column)
+                + Case(
+                    *(
+                        When(pk=campaign_id, then=Value(totals[column]))
+                        for campaign_id, totals in deltas.items()
+                        if column in totals
+                    ),
+                    default=Value(0),
+                    output_field=BigIntegerField(),
+                )
+                for column in columns
+            }
+        )
     cache.campaigns_changed(touched)
 
 

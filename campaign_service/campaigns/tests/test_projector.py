@@ -435,3 +435,24 @@ def test_unsigned_wrongly_signed_or_stale_batches_change_nothing(
     assert campaign_row(campaign) == before
     assert PledgeProjection.objects.count() == 0
     assert ProcessedEvent.objects.count() == 0
+
+
+def test_one_batch_of_many_campaigns_gives_each_its_own_totals(deliver: Deliver) -> None:
+    first, second, third = campaign_make(), campaign_make(), campaign_make()
+    events = [
+        pledge_created(first, pledge_id=1, amount=100),
+        pledge_created(second, pledge_id=2, amount=200),
+        status_changed(first, pledge_id=1, amount=100, new_status="AUTHORIZED"),
+        pledge_created(first, pledge_id=3, amount=300),
+        status_changed(third, pledge_id=4, amount=400, new_status="CAPTURED"),
+        payment_event("PAYMENT_CAPTURED", third, payment_id=8, pledge_id=4, amount=400),
+        status_changed(first, pledge_id=1, amount=100, new_status="CAPTURED"),
+        status_changed(second, pledge_id=2, amount=200, new_status="FAILED"),
+        pledge_created(third, pledge_id=4, amount=400),  # late: fills in the donor only
+    ]
+
+    assert deliver(*events) == ["processed"] * len(events)
+    assert totals(first) == buckets(pending=300, captured=100, pledges=2)
+    assert totals(second) == buckets(failed=200, pledges=1)
+    assert totals(third) == buckets(captured=400, pledges=1, payments=1)
+    assert PledgeProjection.objects.get(pk=4).anonymous is False
