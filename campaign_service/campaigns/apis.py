@@ -164,7 +164,9 @@ class CampaignDetailApi(APIView):
 
 
 class DonationPagination(CursorPagination):
-    ordering = "-pledge_id"  # pledge ids grow with time: newest first, without ties
+    # Newest first by when the pledge was made (SPEC §3): under concurrent pledges ids and times
+    # disagree. The id breaks ties; the pledge_projection_wall_time index serves it.
+    ordering = ("-occurred_at", "-pledge_id")
 
 
 class DonationListApi(APIView):

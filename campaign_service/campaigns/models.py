@@ -132,6 +132,10 @@ class PledgeProjection(models.Model):
         indexes = [
             # The donor wall: a campaign's pledges, newest first (SPEC §3).
             models.Index(fields=["campaign", "-pledge_id"], name="pledge_projection_wall"),
+            models.Index(
+                fields=["campaign", "-occurred_at", "-pledge_id"],
+                name="pledge_projection_wall_time",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
