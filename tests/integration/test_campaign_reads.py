@@ -66,7 +66,7 @@ def test_a_pledge_and_an_edit_show_at_once_in_the_cached_reads(
     get_campaign(gateway, campaign_id)
     requests.get(page, timeout=10)
 
-    assert make_pledge(gateway, campaign_id, 1234, token=donor.token).status_code == 201
+    assert make_pledge(gateway, campaign_id, 1234, token=donor.access).status_code == 201
     waited = wait_until(lambda: get_campaign(gateway, campaign_id)["pending_amount"] == 1234)
     assert waited < 1.0
 
