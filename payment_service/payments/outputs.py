@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from careforall_common.timestamps import timestamp
-from payments.models import Payment, PaymentStatus
+from payments.models import Payment
 
 
 def payment_output(payment: Payment) -> dict[str, Any]:
@@ -24,17 +24,3 @@ def payment_output(payment: Payment) -> dict[str, Any]:
         "created_at": timestamp(payment.created_at),
         "updated_at": timestamp(payment.updated_at),
     }
-
-
-def payment_event_payload(payment: Payment, status: PaymentStatus, error: str) -> dict[str, Any]:
-    """The payload of ``PAYMENT_<status>`` (SPEC §4): what pledge_service checks it against."""
-    payload: dict[str, Any] = {
-        "payment_id": payment.pk,
-        "pledge_id": payment.pledge_id,
-        "campaign_id": payment.campaign_id,
-        "amount": payment.amount,
-        "currency": payment.currency,
-    }
-    if status == PaymentStatus.FAILED:
-        payload["error"] = error
-    return payload

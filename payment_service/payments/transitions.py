@@ -14,9 +14,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from careforall_common.outbox.services import outbox_write
+from careforall_common.events import (
+    PaymentAuthorized,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentReported,
+)
+from careforall_common.outbox.services import outbox_publish
 from payments.models import Payment, PaymentStatus
-from payments.outputs import payment_event_payload
 from payments.provider import IntentReport
 
 logger = logging.getLogger(__name__)
@@ -26,10 +31,10 @@ EARLIER = {
     PaymentStatus.CAPTURED: [PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED],
     PaymentStatus.FAILED: [PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED],
 }
-EVENT_TYPE = {
-    PaymentStatus.AUTHORIZED: "PAYMENT_AUTHORIZED",
-    PaymentStatus.CAPTURED: "PAYMENT_CAPTURED",
-    PaymentStatus.FAILED: "PAYMENT_FAILED",
+EVENT: dict[PaymentStatus, type[PaymentReported]] = {
+    PaymentStatus.AUTHORIZED: PaymentAuthorized,
+    PaymentStatus.CAPTURED: PaymentCaptured,
+    PaymentStatus.FAILED: PaymentFailed,
 }
 SETTLED = {PaymentStatus.CAPTURED, PaymentStatus.FAILED}
 
@@ -81,13 +86,15 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
     if not moved:
         return False
     logger.info("payment %s: %s (intent %s)", payment.pk, report.status, report.intent_id)
-    outbox_write(
-        event_type=EVENT_TYPE[report.status],
-        aggregate_type="payment",
-        aggregate_id=payment.pk,
-        payload=payment_event_payload(
-            payment, report.status, str(changes.get("failure_reason", ""))
-        ),
+    outbox_publish(
+        EVENT[report.status](
+            payment_id=payment.pk,
+            pledge_id=payment.pledge_id,
+            campaign_id=payment.campaign_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            error=str(changes.get("failure_reason", "")),
+        )
     )
     if report.status == PaymentStatus.AUTHORIZED:
         payment_id = payment.pk
