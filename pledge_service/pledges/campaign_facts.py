@@ -17,7 +17,6 @@ again.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from careforall_common.events import CampaignChanged, ContractError
 from careforall_common.internal import internal_get
 from careforall_common.problems import Problem
 from pledges.models import CampaignFacts
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 ACTIVE, DRAFT, CLOSED, DELETED = "active", "draft", "closed", "deleted"
 STATUSES = {ACTIVE, DRAFT, CLOSED}
 FINAL = {CLOSED, DELETED}
-CURRENCY = re.compile(r"[a-z]{3}")
 _CACHE_LIMIT = 10_000
 
 # campaign id → (monotonic expiry, facts). Plain dict operations are atomic under the GIL, which
@@ -164,10 +163,9 @@ def _ask(campaign_id: int) -> tuple[bool, dict[str, Any] | None]:
 
 
 def _well_formed(answer: Any, campaign_id: int) -> bool:
-    return (
-        isinstance(answer, dict)
-        and answer.get("campaign_id") == campaign_id
-        and answer.get("status") in STATUSES
-        and isinstance(answer.get("currency"), str)
-        and CURRENCY.fullmatch(answer["currency"]) is not None
-    )
+    """The internal read answers with the payload of ``CAMPAIGN_CHANGED``, a live campaign's."""
+    try:
+        facts = CampaignChanged.parse(answer)
+    except ContractError:
+        return False
+    return facts.campaign_id == campaign_id and facts.status in STATUSES
