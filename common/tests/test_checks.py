@@ -53,3 +53,28 @@ def test_debug_off_with_a_weak_admin_password_refuses_to_start() -> None:
 
         assert result.returncode != 0, weak
         assert "ADMIN_PASSWORD fails the password validators" in result.stderr, weak
+
+
+def test_secure_cookies_can_be_turned_on() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
+    )
+    results = {}
+    for value in ("true", "false"):
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DJANGO_DEBUG": "true",
+                "DJANGO_SECURE_COOKIES": value,
+            },
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[value] = result.stdout.split()
+
+    assert results == {"true": ["True", "True"], "false": ["False", "False"]}

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from integration.conftest import Platform
 from integration.support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -219,3 +220,59 @@ def test_a_control_byte_in_a_header_is_a_400_problem_not_html(gateway: str) -> N
         )
 
         assert_problem(response, 400)
+
+
+def test_a_guest_s_receipt_token_never_reaches_the_access_log(
+    platform: Platform, gateway: str, staff_token: str
+) -> None:
+    campaign = create_campaign(gateway, staff_token)
+    pledge = make_pledge(gateway, int(str(campaign["id"])), 900).json()
+    token = pledge["receipt_token"]
+    request_id = f"receipt-{uuid.uuid4().hex}"
+
+    read = requests.get(
+        f"{gateway}/api/pledges/{pledge['id']}?receipt_token={token}",
+        headers={"X-Request-Id": request_id},
+        timeout=10,
+    )
+
+    assert read.status_code == 200
+    log = platform.var / "log" / "gateway-access.log"
+    wait_until(lambda: request_id in log.read_text())
+    assert token not in log.read_text()
+    (line,) = [line for line in log.read_text().splitlines() if request_id in line]
+    assert f"/api/pledges/{pledge['id']}?[query withheld: receipt token]" in line
+
+
+def test_the_donor_site_is_not_framed_and_keeps_its_referrer(gateway: str) -> None:
+    page = requests.get(f"{gateway}/", timeout=10)
+    behind_tls = requests.get(f"{gateway}/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    api = requests.get(f"{gateway}/api/health/user", timeout=10)
+
+    assert page.status_code == 200
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in page.headers  # plain HTTP: meaningless
+    assert behind_tls.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert api.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_refresh_tokens_rotate_and_sign_out_revokes_them(gateway: str, donor: Donor) -> None:
+    def refresh(token: str) -> requests.Response:
+        return requests.post(
+            f"{gateway}/api/auth/token/refresh", json={"refresh": token}, timeout=10
+        )
+
+    rotated = refresh(donor.refresh)
+    reused = refresh(donor.refresh)
+    logout = requests.post(
+        f"{gateway}/api/auth/logout", json={"refresh": rotated.json()["refresh"]}, timeout=10
+    )
+    signed_out = refresh(rotated.json()["refresh"])
+
+    assert rotated.status_code == 200
+    assert_problem(reused, 401)
+    assert logout.status_code == 204
+    assert_problem(signed_out, 401)

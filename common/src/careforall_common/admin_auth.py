@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 import requests
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model, logout
-from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
