@@ -14,7 +14,13 @@ from careforall_common.settings import (
 
 SERVICE_NAME = "user"
 # token_blacklist: refresh tokens rotate on use and can be signed out (SPEC §3).
-INSTALLED_APPS = [*SHARED_APPS, "rest_framework_simplejwt.token_blacklist", "accounts"]
+# drf_spectacular_sidecar: Swagger UI's files for /api/docs/, collected with this service's static.
+INSTALLED_APPS = [
+    *SHARED_APPS,
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular_sidecar",
+    "accounts",
+]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
 

@@ -79,6 +79,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",  # the OpenAPI schema of the public API (scripts/openapi)
     "careforall_common",
 ]
 
@@ -159,8 +160,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Behind HTTPS, session and CSRF cookies travel over HTTPS only.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
-# Behind HTTPS, session and CSRF cookies travel over HTTPS only.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -171,8 +170,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "careforall_common.pagination.CursorPagination",
     "EXCEPTION_HANDLER": "careforall_common.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "careforall_common.openapi.PlatformAutoSchema",
     "UNAUTHENTICATED_USER": None,
     "PAGE_SIZE": 20,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CareForAll API",
+    "DESCRIPTION": "The public API behind the gateway (SPEC §3). Errors are problem details.",
+    "VERSION": "1",
+    "PREPROCESSING_HOOKS": ["careforall_common.openapi.public_paths_only"],
+    "SCHEMA_PATH_PREFIX": r"/api/",  # operation ids and tags from what follows it
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 KEYS_DIR = Path(env.str("CAREFORALL_KEYS_DIR", default=str(REPO_DIR / ".keys")))
