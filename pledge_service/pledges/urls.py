@@ -12,7 +12,5 @@ urlpatterns = [
     path("internal/pledges/campaigns", apis.InternalPledgeCampaignsApi.as_view()),
     path("internal/pledges/<int:pledge_id>", apis.InternalPledgeDetailApi.as_view()),
     path("internal/campaigns/<int:campaign_id>/hold", apis.InternalCampaignHoldApi.as_view()),
-    path(
-        "internal/campaigns/<int:campaign_id>/release", apis.InternalCampaignReleaseApi.as_view()
-    ),
+    path("internal/campaigns/<int:campaign_id>/release", apis.InternalCampaignReleaseApi.as_view()),
 ]
