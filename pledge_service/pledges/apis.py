@@ -133,6 +133,10 @@ class InternalPledgeDetailApi(APIView):
         pledge = selectors.pledge_get(pledge_id=pledge_id)
         if pledge is None:
             raise Problem(404, "No pledge with this id.")
+        if holds.campaign_gone(campaign_id=pledge.campaign_id):
+            # SPEC §3: a payment for a campaign that is gone is refused (a pledge made before
+            # deletions were decided here, when the read model had not yet seen it).
+            raise Problem(404, "The pledge's campaign is gone.")
         return Response(pledge_internal_output(pledge))
 
 

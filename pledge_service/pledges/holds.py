@@ -27,7 +27,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from pledges.campaign_facts import DELETED, campaign_facts_apply
-from pledges.models import CampaignHold, Pledge
+from pledges.models import CampaignFacts, CampaignHold, Pledge
 
 
 def _from_now(seconds: float) -> ExpressionWrapper:
@@ -68,3 +68,8 @@ def campaign_held(*, campaign_id: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_HELD.format(table=CampaignHold._meta.db_table), [campaign_id])
         return cursor.fetchone() is not None
+
+
+def campaign_gone(*, campaign_id: int) -> bool:
+    """Whether the campaign is deleted, as its last ``CAMPAIGN_CHANGED`` or its release said."""
+    return CampaignFacts.objects.filter(campaign_id=campaign_id, status=DELETED).exists()

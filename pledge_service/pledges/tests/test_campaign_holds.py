@@ -12,7 +12,14 @@ from careforall_common import signing
 from careforall_common.testing.concurrency import race
 from pledges.campaign_facts import campaign_facts_cache_clear
 from pledges.models import CampaignFacts, CampaignHold, Pledge
-from pledges.tests.factories import SIGNED_IN_BODY, pledge_post, sign, signed_get, written
+from pledges.tests.factories import (
+    SIGNED_IN_BODY,
+    campaign_changed,
+    pledge_post,
+    sign,
+    signed_get,
+    written,
+)
 
 
 def signed_post(client: Any, path: str, body: dict[str, Any]) -> Any:
@@ -112,8 +119,6 @@ def test_a_hold_racing_pledges_never_misses_one(
     settings.CAMPAIGN_FACTS_CACHE_SECONDS = 60  # facts from memory: no pledge waits on a read
     for round_ in range(5):
         campaign_id = 100 + round_
-        from pledges.tests.factories import campaign_changed
-
         campaign_changed(APIClient(), campaign_id=campaign_id)
 
         def pledge(n: int, campaign_id: int = campaign_id) -> int:
@@ -143,3 +148,18 @@ def test_reconciliation_lists_every_campaign_with_pledges(
     response = signed_get(client, "/internal/pledges/campaigns")
 
     assert response.json() == {"campaign_ids": [7]}
+
+
+@pytest.mark.django_db
+def test_a_pledge_of_a_campaign_that_is_gone_cannot_be_paid(
+    client: Any, donor_client: Any, active_campaign: int
+) -> None:
+    """A pledge made before deletions were decided here: payment_service's read is refused."""
+    pledge_id = pledge_post(donor_client, SIGNED_IN_BODY).json()["id"]
+    assert signed_get(client, f"/internal/pledges/{pledge_id}").status_code == 200
+
+    campaign_changed(client, campaign_id=active_campaign, status="deleted")
+    gone = signed_get(client, f"/internal/pledges/{pledge_id}")
+
+    assert gone.status_code == 404
+    assert gone["Content-Type"] == "application/problem+json"
