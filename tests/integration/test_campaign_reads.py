@@ -43,19 +43,39 @@ def test_a_guest_read_is_served_by_the_gateway_with_the_service_paused(
 ) -> None:
     campaign_id = int(str(create_campaign(gateway, staff_token)["id"]))
     from_service = requests.get(f"{gateway}/api/campaigns/{campaign_id}", timeout=10)
-    page = f"{gateway}/api/campaigns?status=active&page_size=20"
-    requests.get(page, timeout=10)
 
     with campaign_service_paused(platform):
         cached = requests.get(f"{gateway}/api/campaigns/{campaign_id}", timeout=3)
-        listed = requests.get(page, timeout=3)
 
     assert cached.status_code == 200
     assert cached.content == from_service.content  # byte for byte what the service answers
-    assert cached.headers["Content-Type"] == "application/json"
     assert cached.headers["X-Request-Id"]
-    assert listed.status_code == 200
-    assert campaign_id in [c["id"] for c in listed.json()["results"]]
+    for header in (
+        "Content-Type",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "X-Frame-Options",
+        "Cross-Origin-Opener-Policy",
+    ):
+        assert cached.headers.get(header) == from_service.headers.get(header), header
+
+
+def test_the_first_list_page_is_served_by_the_gateway_with_the_service_paused(
+    platform: object, gateway: str, staff_token: str
+) -> None:
+    campaign_id = int(str(create_campaign(gateway, staff_token)["id"]))
+    page = f"{gateway}/api/campaigns?status=active&page_size=20"
+    served = []
+    for _ in range(5):  # a page lives 1 s at most: fill it, then read it at once
+        requests.get(page, timeout=10)
+        with campaign_service_paused(platform), contextlib.suppress(requests.Timeout):
+            served.append(requests.get(page, timeout=0.5))
+        if served:
+            break
+
+    assert served, "the list page was never answered while campaign_service was paused"
+    assert served[0].status_code == 200
+    assert campaign_id in [c["id"] for c in served[0].json()["results"]]
 
 
 def test_a_pledge_and_an_edit_show_at_once_in_the_cached_reads(
