@@ -211,7 +211,7 @@ def main() -> None:
     parser.add_argument("--commit", required=True)
     parser.add_argument("--setting", action="append", default=[])
     parser.add_argument("scenarios", nargs="*")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
     url, reference = args.url.rstrip("/"), args.reference.rstrip("/")
     chosen = args.scenarios or SCENARIOS
     lines: list[str] = []
