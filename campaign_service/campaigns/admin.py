@@ -1,22 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from campaigns.clients.pledges import campaign_hold, campaign_release
 from campaigns.events import PUBLISHED_FIELDS, campaign_changed
 from campaigns.models import (
     MAX_DESCRIPTION_LENGTH,
-    READ_MODEL_FIELDS,
     Campaign,
     CampaignStatus,
     PaymentEvent,
@@ -27,19 +30,36 @@ from campaigns.services import (
     EDITABLE_FIELDS,
     campaign_change_refusal,
     campaign_delete,
+    campaign_update,
 )
-from careforall_common.admin import ReadOnlyAdmin
+from careforall_common.admin import ReadOnlyAdmin, admin_link, csv_response
+from careforall_common.money import MajorUnitsField, MoneyFormMixin, money_format, money_plain
 from careforall_common.problems import Problem
+from careforall_common.timestamps import timestamp
 
-LATEST_DONATIONS = 10  # shown on a campaign's page; the rest are a click away
+DONATIONS_PER_PAGE = 20  # on a campaign's page, newest first
+EXPORT_CHUNK = 500  # donations read per query while a CSV export streams
 
 
-class CampaignForm(forms.ModelForm):
+def _money(field: str, description: str) -> Any:
+    """A read-only column or field showing ``field`` in the campaign's currency, sortable."""
+
+    @admin.display(description=description, ordering=field)
+    def show(self: Any, obj: Campaign) -> str:
+        return money_format(getattr(obj, field), obj.currency)
+
+    return show
+
+
+class CampaignForm(MoneyFormMixin, forms.ModelForm):
     # Strings are kept verbatim (SPEC §2), here as in the API.
     title = forms.CharField(max_length=200, strip=False)
     description = forms.CharField(
         max_length=MAX_DESCRIPTION_LENGTH, required=False, strip=False, widget=forms.Textarea
     )
+    # Typed in major units (50,000.00), stored as exact integer minor units (SPEC §2).
+    goal_amount = MajorUnitsField(label="Goal")
+    money_fields = {"goal_amount": "currency"}
 
     class Meta:
         model = Campaign
@@ -86,42 +106,147 @@ class CampaignAdmin(admin.ModelAdmin):
         "id",
         "title",
         "status",
-        "currency",
-        "goal_amount",
-        "captured_amount",
+        "goal",
+        "raised",
+        "pending",
+        "progress",
         "total_pledges",
+        "total_payments",
         "created_at",
     ]
     list_filter = ["status", "currency"]
-    search_fields = ["title"]
+    search_fields = ["title", "=id", "=pledges__pledge_id"]
+    search_help_text = "Title, campaign id or pledge id."
     ordering = ["-id"]
-    fields = [*EDITABLE_FIELDS, *READ_MODEL_FIELDS, "donations", "created_at", "updated_at"]
+    actions = ["activate_campaigns", "close_campaigns"]
+    money_read_only = ["raised", "pending", "authorized", "captured", "failed"]
+    fields = [
+        *EDITABLE_FIELDS,
+        *money_read_only,
+        "progress",
+        "total_pledges",
+        "total_payments",
+        "donations",
+        "created_at",
+        "updated_at",
+    ]
     # The buckets and counters belong to the event projector (SPEC §4).
-    readonly_fields = [*READ_MODEL_FIELDS, "donations", "created_at", "updated_at"]
+    readonly_fields = [
+        *money_read_only,
+        "progress",
+        "total_pledges",
+        "total_payments",
+        "donations",
+        "created_at",
+        "updated_at",
+    ]
+
+    goal = _money("goal_amount", "Goal")
+    raised = _money("captured_amount", "Raised")  # current_amount (SPEC §3)
+    pending = _money("pending_amount", "Pending")
+    authorized = _money("authorized_amount", "Authorized")
+    captured = _money("captured_amount", "Captured")
+    failed = _money("failed_amount", "Failed")
+
+    @admin.display(
+        description="Progress", ordering=F("captured_amount") * 10_000 / F("goal_amount")
+    )
+    def progress(self, obj: Campaign) -> str:
+        """Raised as a share of the goal, in whole percent rounded down (integers only)."""
+        if not obj.goal_amount:
+            return "-"
+        return f"{obj.current_amount * 100 // obj.goal_amount}%"
 
     @admin.display(description="Donations")
     def donations(self, obj: Campaign) -> SafeString | str:
-        """The newest donations of the campaign, and links to all of them and its payments."""
+        """Links to all the campaign's donations, its payment events, and their export."""
         if obj.pk is None:
             return "-"
-        latest = obj.pledges.order_by("-pledge_id")[:LATEST_DONATIONS]
-        rows = format_html_join(
-            "",
-            "<li>#{} {} {} {} ({})</li>",
-            ((d.pledge_id, d.amount, d.currency, d.status, d.donor_name or "-") for d in latest),
-        )
-        pledges = reverse("admin:campaigns_pledgeprojection_changelist")
-        payments = reverse("admin:campaigns_paymentevent_changelist")
         return format_html(
-            '<ul>{}</ul><a href="{}?campaign__id__exact={}">All {} donation(s)</a> · '
-            '<a href="{}?campaign__id__exact={}">Payment events</a>',
-            rows,
-            pledges,
+            '<a href="{}?campaign__id__exact={}">All {} donation(s)</a> · '
+            '<a href="{}?campaign__id__exact={}">Payment events</a> · '
+            '<a href="{}">Export as CSV</a>',
+            reverse("admin:campaigns_pledgeprojection_changelist"),
             obj.pk,
             obj.total_pledges,
-            payments,
+            reverse("admin:campaigns_paymentevent_changelist"),
             obj.pk,
+            reverse("admin:campaigns_campaign_donations_csv", args=[obj.pk]),
         )
+
+    def get_urls(self) -> list[Any]:
+        export = path(
+            "<int:object_id>/donations.csv",
+            self.admin_site.admin_view(self.donations_csv),
+            name="campaigns_campaign_donations_csv",
+        )
+        return [export, *super().get_urls()]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        context = {**(extra_context or {}), **donation_history(request, object_id)}
+        return super().change_view(request, object_id, form_url, context)
+
+    def donations_csv(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
+        """The campaign's donations as CSV, streamed in chunks: flat memory at any size."""
+        campaign = Campaign.objects.filter(pk=object_id).first()
+        if campaign is None:
+            raise Http404("No campaign with this id.")
+        if not self.has_view_permission(request, campaign):
+            raise PermissionDenied
+        return csv_response(donation_rows(campaign.pk), f"campaign-{campaign.pk}-donations.csv")
+
+    @admin.action(description="Activate the selected campaigns", permissions=["change"])
+    def activate_campaigns(
+        self, request: HttpRequest, queryset: QuerySet[Campaign]
+    ) -> HttpResponse | None:
+        return self._status_action(request, queryset, CampaignStatus.ACTIVE, "activate")
+
+    @admin.action(description="Close the selected campaigns", permissions=["change"])
+    def close_campaigns(
+        self, request: HttpRequest, queryset: QuerySet[Campaign]
+    ) -> HttpResponse | None:
+        return self._status_action(request, queryset, CampaignStatus.CLOSED, "close")
+
+    def _status_action(
+        self, request: HttpRequest, queryset: QuerySet[Campaign], status: str, verb: str
+    ) -> HttpResponse | None:
+        """Ask for confirmation, then move each campaign through the API's service (SPEC §3)."""
+        campaigns = list(queryset.order_by("pk"))
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Are you sure you want to {verb} these campaigns?",
+                "opts": self.model._meta,
+                "campaigns": campaigns,
+                "status": status,
+                "verb": verb,
+                "action": request.POST.get("action", ""),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/campaigns/campaign/status_confirmation.html", context
+            )
+        moved = 0
+        for campaign in campaigns:
+            if campaign.status == status:
+                continue
+            try:
+                changed = campaign_update(campaign_id=campaign.pk, status=status)
+            except Problem as problem:
+                self.message_user(
+                    request, f"#{campaign.pk} {campaign}: {problem.detail}", messages.ERROR
+                )
+                continue
+            self.log_change(request, changed, f"Status changed to {status}.")
+            moved += 1
+        self.message_user(request, f"{moved} campaign(s) now {status}.", messages.SUCCESS)
+        return None
 
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
         # The admin saves inside its own transaction: the event joins it (SPEC §4).
@@ -160,23 +285,115 @@ class CampaignAdmin(admin.ModelAdmin):
                 raise PermissionDenied(str(problem.detail)) from None
 
 
+def _payment_ids(pledge_ids: list[int]) -> dict[int, int]:
+    """The newest payment campaign_service heard of for each pledge (its audit trail)."""
+    found: dict[int, int] = {}
+    rows = PaymentEvent.objects.filter(pledge_id__in=pledge_ids).values_list(
+        "pledge_id", "payment_id"
+    )
+    for pledge_id, payment_id in rows:
+        found[pledge_id] = max(payment_id, found.get(pledge_id, 0))
+    return found
+
+
+def donation_history(request: HttpRequest, object_id: str) -> dict[str, Any]:
+    """One page of a campaign's donations, newest first, linked to their pledge and payment."""
+    if not object_id.isdigit():
+        return {}
+    donations = PledgeProjection.objects.filter(campaign_id=int(object_id)).order_by(
+        "-occurred_at", "-pledge_id"
+    )
+    page = Paginator(donations, DONATIONS_PER_PAGE).get_page(request.GET.get("donations_page"))
+    payments = _payment_ids([d.pledge_id for d in page])
+    rows = [
+        {
+            "pledge": admin_link("pledge", d.pledge_id),
+            "payment": admin_link("payment", payments.get(d.pledge_id)),
+            "occurred_at": d.occurred_at,
+            "donor": d.donor_name or "-",
+            "anonymous": d.anonymous,
+            "amount": money_format(d.amount, d.currency),
+            "status": d.status,
+        }
+        for d in page
+    ]
+    return {"donation_page": page, "donation_rows": rows}
+
+
+CSV_HEADER = ["pledge_id", "date", "donor", "amount", "currency", "status", "payment_id"]
+
+
+def donation_rows(campaign_id: int) -> Iterator[list[Any]]:
+    """The campaign's donations, newest first, a chunk at a time (keyset on the pledge id).
+
+    Amounts are exact decimal strings in major units. Donor emails stay in pledge_service (no
+    service reads another's tables); the refunded amount is not in the read model.
+    """
+    yield CSV_HEADER
+    before: int | None = None
+    while True:
+        chunk = PledgeProjection.objects.filter(campaign_id=campaign_id)
+        if before is not None:
+            chunk = chunk.filter(pledge_id__lt=before)
+        rows = list(
+            chunk.order_by("-pledge_id").values_list(
+                "pledge_id",
+                "occurred_at",
+                "donor_name",
+                "anonymous",
+                "amount",
+                "currency",
+                "status",
+            )[:EXPORT_CHUNK]
+        )
+        if not rows:
+            return
+        payments = _payment_ids([row[0] for row in rows])
+        for pledge_id, occurred_at, name, anonymous, amount, currency, status in rows:
+            yield [
+                pledge_id,
+                timestamp(occurred_at),
+                "Anonymous" if anonymous or not name else name,
+                money_plain(amount, currency),
+                currency,
+                status,
+                payments.get(pledge_id, ""),
+            ]
+        before = rows[-1][0]
+
+
+@admin.display(description="Amount", ordering="amount")
+def _row_amount(obj: PledgeProjection | PaymentEvent) -> str:
+    return money_format(obj.amount, obj.currency)
+
+
+@admin.display(description="Pledge", ordering="pledge_id")
+def _pledge_link(obj: PledgeProjection | PaymentEvent) -> str:
+    return admin_link("pledge", obj.pledge_id)
+
+
 @admin.register(PledgeProjection)
 class PledgeProjectionAdmin(ReadOnlyAdmin):
     list_display = [
         "pledge_id",
         "campaign",
-        "amount",
-        "currency",
+        _row_amount,
         "status",
         "donor_name",
         "anonymous",
         "occurred_at",
-        "updated_at",
+        _pledge_link,
+        "payments",
     ]
     list_filter = ["status", "anonymous"]
     list_select_related = ["campaign"]
     search_fields = ["=pledge_id", "donor_name"]
+    search_help_text = "Pledge id or donor name (donor emails are in the pledges admin)."
     ordering = ["-pledge_id"]
+
+    @admin.display(description="Payments")
+    def payments(self, obj: PledgeProjection) -> str:
+        return admin_link("payment", None, "in payments", pledge_id=obj.pledge_id)
 
 
 @admin.register(PaymentEvent)
@@ -186,11 +403,10 @@ class PaymentEventAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "event_type",
-        "payment_id",
-        "pledge_id",
+        "payment",
+        _pledge_link,
         "campaign",
-        "amount",
-        "currency",
+        _row_amount,
         "error",
         "occurred_at",
         "received_at",
@@ -198,4 +414,9 @@ class PaymentEventAdmin(ReadOnlyAdmin):
     list_filter = ["event_type"]
     list_select_related = ["campaign"]
     search_fields = ["=payment_id", "=pledge_id", "event_id"]
+    search_help_text = "Payment id, pledge id or event id."
     ordering = ["-id"]
+
+    @admin.display(description="Payment", ordering="payment_id")
+    def payment(self, obj: PaymentEvent) -> str:
+        return admin_link("payment", obj.payment_id)

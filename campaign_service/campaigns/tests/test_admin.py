@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import tracemalloc
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.db.models import Count, Sum
 
 from campaigns.models import Campaign, PledgeProjection
 from campaigns.tests.factories import campaign_make, campaign_row, payment_event, pledge_created
+from careforall_common.money import money_parse, money_plain
+from careforall_common.outbox.models import OutboxEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pledge_holds")]
 
@@ -27,7 +35,7 @@ def form(campaign: Campaign, **changes: Any) -> dict[str, Any]:
     return {
         "title": campaign.title,
         "description": campaign.description,
-        "goal_amount": campaign.goal_amount,
+        "goal_amount": money_plain(campaign.goal_amount, campaign.currency),
         "currency": campaign.currency,
         "status": campaign.status,
         **changes,
@@ -198,7 +206,9 @@ def test_the_campaign_page_shows_its_donations(admin_client: Any, deliver: Any) 
     response = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/")
 
     content = response.content.decode()
-    assert "#31 1500 usd PENDING (Grace)" in content
+    assert '<a href="/admin/pledges/pledges/pledge/31/change/">#31</a>' in content
+    assert "<td>Grace</td>" in content
+    assert "<td>$15.00</td>" in content
     assert "Someone else" not in content
     assert f'href="{DONATIONS}?campaign__id__exact={campaign.pk}"' in content
 
@@ -244,3 +254,285 @@ def test_payment_events_are_listed_read_only(admin_client: Any, deliver: Any) ->
 def test_outbox_and_inbox_admins_are_there(admin_client: Any) -> None:
     assert admin_client.get("/admin/outbox/outboxevent/").status_code == 200
     assert admin_client.get("/admin/inbox/processedevent/").status_code == 200
+
+
+# Money as people read it (issue 15): typed in major units, stored as exact minor units.
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "stored"),
+    [("50,000.00", "usd", 5_000_000), ("50000", "usd", 5_000_000), ("5000", "jpy", 5_000)],
+)
+def test_a_goal_is_typed_in_major_units(
+    admin_client: Any, typed: str, currency: str, stored: int
+) -> None:
+    body = {"title": "New", "description": "", "currency": currency, "status": "draft"}
+
+    response = admin_client.post(f"{CHANGELIST}add/", {**body, "goal_amount": typed})
+
+    assert response.status_code == 302
+    assert list(Campaign.objects.values_list("goal_amount", "currency")) == [(stored, currency)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "error"),
+    [
+        ("12.345", "usd", "USD has 2 decimals at most, such as 12,345.00."),
+        ("12.5", "jpy", "JPY has no minor units: enter a whole number."),
+        ("-5", "usd", "Enter an amount in USD, such as 12,345.00."),
+        ("1e6", "usd", "Enter an amount in USD, such as 12,345.00."),
+        ("0", "usd", "Ensure this value is greater than or equal to 1."),
+        ("1,000,001", "usd", "Ensure this value is less than or equal to 100000000."),
+    ],
+)
+def test_an_invalid_goal_is_refused_with_a_form_error(
+    admin_client: Any, typed: str, currency: str, error: str
+) -> None:
+    body = {"title": "New", "description": "", "currency": currency, "status": "draft"}
+
+    response = admin_client.post(f"{CHANGELIST}add/", {**body, "goal_amount": typed})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["goal_amount"] == [error]
+    assert not Campaign.objects.exists()
+
+
+def test_the_edit_form_shows_the_goal_in_major_units(admin_client: Any) -> None:
+    campaign = campaign_make(goal_amount=5_000_000)
+    yen = campaign_make(goal_amount=5_000, currency="jpy")
+
+    usd_page = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/").content.decode()
+    jpy_page = admin_client.get(f"{CHANGELIST}{yen.pk}/change/").content.decode()
+
+    assert 'name="goal_amount" value="50000.00"' in usd_page
+    assert 'name="goal_amount" value="5000"' in jpy_page
+
+
+def test_the_list_shows_money_progress_and_counts_and_sorts_them(admin_client: Any) -> None:
+    big = campaign_make(
+        title="Big",
+        goal_amount=5_000_000,
+        captured_amount=2_000_000,
+        pending_amount=12_345,
+        total_pledges=41,
+        total_payments=40,
+    )
+    small = campaign_make(title="Small", goal_amount=10_000, captured_amount=9_999, currency="jpy")
+
+    listing = admin_client.get(CHANGELIST)
+    raised_up = admin_client.get(CHANGELIST, {"o": "5"})  # 0 is the checkbox, 5 is "raised"
+    progress_down = admin_client.get(CHANGELIST, {"o": "-7"})
+
+    content = listing.content.decode()
+    for shown in ["$50,000.00", "$20,000.00", "$123.45", "40%", "¥10,000", "¥9,999", "99%"]:
+        assert f">{shown}<" in content
+    assert '<td class="field-total_pledges">41</td>' in content
+    assert '<td class="field-total_payments">40</td>' in content
+    assert [c.pk for c in raised_up.context["cl"].result_list] == [small.pk, big.pk]
+    assert [c.pk for c in progress_down.context["cl"].result_list] == [small.pk, big.pk]
+
+
+def test_the_campaign_page_shows_its_totals_in_its_currency(admin_client: Any) -> None:
+    campaign = campaign_make(captured_amount=123_456_78, failed_amount=5)
+
+    content = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/").content.decode()
+
+    assert "$123,456.78" in content
+    assert "$0.05" in content
+    assert 'name="captured_amount"' not in content
+
+
+def test_the_donation_history_is_paginated_newest_first(admin_client: Any, deliver: Any) -> None:
+    campaign = campaign_make()
+    deliver(
+        *(
+            pledge_created(campaign, pledge_id=100 + n, created_at=f"2025-03-01T12:{n:02d}:00Z")
+            for n in range(25)
+        )
+    )
+
+    first = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/")
+    second = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/", {"donations_page": 2})
+
+    assert first.context["donation_page"].paginator.count == 25
+    assert [r["pledge"] for r in first.context["donation_rows"]][:2] == [
+        '<a href="/admin/pledges/pledges/pledge/124/change/">#124</a>',
+        '<a href="/admin/pledges/pledges/pledge/123/change/">#123</a>',
+    ]
+    assert len(first.context["donation_rows"]) == 20
+    assert [r["pledge"] for r in second.context["donation_rows"]][-1] == (
+        '<a href="/admin/pledges/pledges/pledge/100/change/">#100</a>'
+    )
+    assert len(second.context["donation_rows"]) == 5
+
+
+def test_a_donation_links_to_its_pledge_and_payment(admin_client: Any, deliver: Any) -> None:
+    campaign = campaign_make()
+    deliver(
+        pledge_created(campaign, pledge_id=31),
+        payment_event("PAYMENT_CAPTURED", campaign, payment_id=7, pledge_id=31),
+    )
+
+    content = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/").content.decode()
+    donations = admin_client.get(DONATIONS).content.decode()
+    events = admin_client.get("/admin/campaigns/paymentevent/").content.decode()
+
+    assert '<a href="/admin/payments/payments/payment/7/change/">#7</a>' in content
+    assert '<a href="/admin/pledges/pledges/pledge/31/change/">#31</a>' in donations
+    assert '<a href="/admin/payments/payments/payment/?pledge_id=31">in payments</a>' in donations
+    assert '<a href="/admin/payments/payments/payment/7/change/">#7</a>' in events
+
+
+def test_campaigns_are_found_by_a_pledge_id(admin_client: Any, deliver: Any) -> None:
+    campaign = campaign_make(title="Found")
+    campaign_make(title="Other")
+    deliver(pledge_created(campaign, pledge_id=77))
+
+    searched = admin_client.get(CHANGELIST, {"q": "77"})
+
+    assert [c.title for c in searched.context["cl"].result_list] == ["Found"]
+
+
+# Status actions (issue 15): several campaigns at once, each through the API's service.
+
+
+def test_activate_asks_for_confirmation_then_moves_each_through_the_service(
+    admin_client: Any,
+) -> None:
+    drafts = [campaign_make(status="draft"), campaign_make(status="draft")]
+    closed = campaign_make(status="closed")
+    selection = {
+        "action": "activate_campaigns",
+        "_selected_action": [c.pk for c in [*drafts, closed]],
+    }
+
+    confirmation = admin_client.post(CHANGELIST, selection)
+    unchanged = sorted(Campaign.objects.values_list("status", flat=True))
+    confirmed = admin_client.post(CHANGELIST, {**selection, "post": "yes"}, follow=True)
+
+    assert confirmation.status_code == 200
+    assert confirmation.templates[0].name == "admin/campaigns/campaign/status_confirmation.html"
+    assert unchanged == ["closed", "draft", "draft"]
+    statuses = dict(Campaign.objects.values_list("pk", "status"))
+    assert statuses == {drafts[0].pk: "active", drafts[1].pk: "active", closed.pk: "closed"}
+    messages = [str(m) for m in confirmed.context["messages"]]
+    assert f"#{closed.pk} {closed.title}: A campaign cannot move from closed to active." in messages
+    assert "2 campaign(s) now active." in messages
+    logged = LogEntry.objects.filter(change_message="Status changed to active.")
+    assert sorted(int(str(e.object_id)) for e in logged) == sorted(c.pk for c in drafts)
+    assert {e.user.email for e in logged} == {"staff@example.org"}
+
+
+def test_close_from_the_admin_emits_the_same_event_as_the_api(
+    admin_client: Any, staff_client: Any
+) -> None:
+    by_admin = campaign_make(status="active")
+    by_api = campaign_make(status="active")
+    selection = {"action": "close_campaigns", "_selected_action": [by_admin.pk], "post": "yes"}
+
+    admin_client.post(CHANGELIST, selection)
+    staff_client.patch(f"/api/campaigns/{by_api.pk}", {"status": "closed"}, format="json")
+
+    rows = list(OutboxEvent.objects.order_by("id"))
+    assert [(r.event_type, r.aggregate_id, r.destination) for r in rows] == [
+        ("CAMPAIGN_CHANGED", by_admin.pk, "pledge"),
+        ("CAMPAIGN_CHANGED", by_api.pk, "pledge"),
+    ]
+    assert rows[0].payload == {**rows[1].payload, "campaign_id": by_admin.pk}
+    assert rows[0].payload["status"] == "closed"
+    assert Campaign.objects.get(pk=by_admin.pk).status == "closed"
+
+
+# Export (issue 15): a campaign's donations as CSV, streamed.
+
+
+def export(admin_client: Any, campaign: Campaign) -> list[list[str]]:
+    response = admin_client.get(f"{CHANGELIST}{campaign.pk}/donations.csv")
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_the_export_lists_donations_with_their_payment(admin_client: Any, deliver: Any) -> None:
+    campaign = campaign_make()
+    deliver(
+        pledge_created(campaign, pledge_id=1, amount=1_250, donor_name="Grace"),
+        pledge_created(campaign, pledge_id=2, amount=500, donor_name="Hidden", anonymous=True),
+        pledge_created(campaign, pledge_id=3, amount=100, donor_name="=HYPERLINK(1)"),
+        payment_event("PAYMENT_CAPTURED", campaign, payment_id=9, pledge_id=1, amount=1_250),
+    )
+
+    rows = export(admin_client, campaign)
+
+    assert rows == [
+        ["pledge_id", "date", "donor", "amount", "currency", "status", "payment_id"],
+        ["3", "2025-03-01T12:00:00Z", "'=HYPERLINK(1)", "1.00", "usd", "PENDING", ""],
+        ["2", "2025-03-01T12:00:00Z", "Anonymous", "5.00", "usd", "PENDING", ""],
+        ["1", "2025-03-01T12:00:00Z", "Grace", "12.50", "usd", "PENDING", "9"],
+    ]
+
+
+def test_the_export_needs_staff(client: Any) -> None:
+    campaign = campaign_make()
+
+    response = client.get(f"{CHANGELIST}{campaign.pk}/donations.csv")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def _export_peak(admin_client: Any, campaign: Campaign) -> tuple[int, list[int]]:
+    """Consume the export line by line; return the peak of traced memory and the amounts."""
+    response = admin_client.get(f"{CHANGELIST}{campaign.pk}/donations.csv")
+    amounts: list[int] = []
+    tracemalloc.start()
+    try:
+        for line in response.streaming_content:
+            row = next(csv.reader([line.decode()]))
+            if row[0] != "pledge_id":
+                amounts.append(money_parse(row[3], row[4]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, amounts
+
+
+def _donations(campaign: Campaign, count: int) -> None:
+    start = PledgeProjection.objects.count() + 1
+    PledgeProjection.objects.bulk_create(
+        PledgeProjection(
+            pledge_id=start + n,
+            campaign=campaign,
+            amount=100 + n % 900,
+            currency="usd",
+            status="CAPTURED",
+            donor_name=f"Donor {n}",
+            anonymous=n % 3 == 0,
+            occurred_at=datetime(2025, 3, 1, tzinfo=UTC),
+        )
+        for n in range(count)
+    )
+    totals = PledgeProjection.objects.filter(campaign=campaign).aggregate(
+        amount=Sum("amount"), count=Count("pk")
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(
+        captured_amount=totals["amount"], total_pledges=totals["count"]
+    )
+
+
+def test_the_export_of_10000_donations_streams_in_flat_memory(admin_client: Any) -> None:
+    small, large = campaign_make(), campaign_make()
+    _donations(small, 1_000)
+    _donations(large, 10_000)
+
+    small_peak, small_amounts = _export_peak(admin_client, small)
+    large_peak, large_amounts = _export_peak(admin_client, large)
+
+    large.refresh_from_db()
+    assert len(large_amounts) == large.total_pledges == 10_000
+    assert sum(large_amounts) == large.captured_amount
+    assert len(small_amounts) == 1_000
+    # Ten times the rows, not ten times the memory: one chunk is held at a time.
+    assert large_peak < 2 * small_peak, (small_peak, large_peak)

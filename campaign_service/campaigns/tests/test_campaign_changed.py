@@ -114,7 +114,8 @@ def admin_client(client: Any) -> Any:
 
 
 def test_admin_add_edit_and_delete_publish(admin_client: Any) -> None:
-    form = {"title": "New", "description": "", "goal_amount": 1_000, "currency": "usd"}
+    # The admin takes the goal in major units: 10.00 dollars are 1,000 cents.
+    form = {"title": "New", "description": "", "goal_amount": "10.00", "currency": "usd"}
 
     admin_client.post(f"{CHANGELIST}add/", {**form, "status": "draft"})
     campaign = Campaign.objects.get()
