@@ -32,6 +32,7 @@ from rest_framework.renderers import JSONRenderer
 
 from campaigns.models import Campaign
 from campaigns.selectors import PUBLIC_STATUSES
+from careforall_common.redis_client import redis_client as _redis
 
 logger = logging.getLogger(__name__)
 
@@ -180,17 +181,3 @@ def list_pages_forget() -> None:
             client.delete_many(keys, noreply=False)
     except Exception as error:
         _failed("forgetting list pages", error)
-
-
-_redis_client: Any = None
-
-
-def _redis() -> Any:
-    global _redis_client
-    if _redis_client is None:
-        import redis
-
-        _redis_client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=0.25, socket_connect_timeout=0.25
-        )
-    return _redis_client

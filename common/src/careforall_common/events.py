@@ -15,7 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
@@ -168,7 +168,8 @@ class Event:
         raise NotImplementedError
 
     def to_payload(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Every field, as JSON takes it (an event whose fields need more says so itself)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}  # type: ignore[arg-type]
 
     @property
     def aggregate_id(self) -> int:
@@ -209,17 +210,9 @@ class PledgeCreated(Event):
         )
 
     def to_payload(self) -> dict[str, Any]:
-        return {
-            "pledge_id": self.pledge_id,
-            "campaign_id": self.campaign_id,
-            "user_id": self.user_id,
-            "donor_name": self.donor_name,
-            "anonymous": self.anonymous,
-            "amount": self.amount,
-            "currency": self.currency,
-            "status": self.status,
-            "created_at": timestamp(self.created_at) if self.created_at else None,
-        }
+        payload = Event.to_payload(self)
+        payload["created_at"] = timestamp(self.created_at) if self.created_at else None
+        return payload
 
     @property
     def aggregate_id(self) -> int:
@@ -249,16 +242,6 @@ class PledgeStatusChanged(Event):
             amount=_positive_int(data, "amount", maximum=MAX_AMOUNT),
             currency=_currency(data),
         )
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "pledge_id": self.pledge_id,
-            "campaign_id": self.campaign_id,
-            "previous_status": self.previous_status,
-            "new_status": self.new_status,
-            "amount": self.amount,
-            "currency": self.currency,
-        }
 
     @property
     def aggregate_id(self) -> int:
@@ -295,15 +278,9 @@ class PaymentReported(Event):
         )
 
     def to_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "payment_id": self.payment_id,
-            "pledge_id": self.pledge_id,
-            "campaign_id": self.campaign_id,
-            "amount": self.amount,
-            "currency": self.currency,
-        }
-        if self.EVENT_TYPE == PaymentFailed.EVENT_TYPE:
-            payload["error"] = self.error
+        payload = Event.to_payload(self)
+        if self.EVENT_TYPE != PaymentFailed.EVENT_TYPE:
+            del payload["error"]  # PAYMENT_FAILED only
         return payload
 
     @property
@@ -348,14 +325,6 @@ class CampaignChanged(Event):
             currency=_currency(data),
             goal_amount=_positive_int(data, "goal_amount", maximum=MAX_AMOUNT),
         )
-
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "campaign_id": self.campaign_id,
-            "status": self.status,
-            "currency": self.currency,
-            "goal_amount": self.goal_amount,
-        }
 
     @property
     def aggregate_id(self) -> int:

@@ -15,6 +15,7 @@ from django.db import transaction
 from careforall_common.conf import careforall_settings
 from careforall_common.events import Event
 from careforall_common.outbox.models import OutboxEvent
+from careforall_common.redis_client import redis_client as _redis
 from careforall_common.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -131,16 +132,3 @@ def clear_wake() -> None:
 def _wake_key() -> str:
     return f"careforall:outbox-wake:{settings.SERVICE_NAME}"
 
-
-_client: Any = None
-
-
-def _redis() -> Any:
-    global _client
-    if _client is None:
-        import redis
-
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=0.25, socket_connect_timeout=0.25
-        )
-    return _client
