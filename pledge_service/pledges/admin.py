@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from careforall_common.admin import ReadOnlyAdmin
+from careforall_common.admin import ReadOnlyAdmin, admin_link
+from careforall_common.money import money_format
 from pledges.models import CampaignFacts, IdempotencyRecord, Pledge
 
 # The receipt nonce, with the secret, makes the guest's token: never displayed.
 PLEDGE_FIELDS = (
     "id",
-    "campaign_id",
-    "user_id",
+    "campaign",
+    "user",
+    "payment",
     "donor_name",
     "donor_email",
     "anonymous",
-    "amount",
+    "money",
     "currency",
     "status",
     "receipt_token_hash",
@@ -43,21 +45,40 @@ RECORD_FIELDS = (
 class PledgeAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
-        "campaign_id",
-        "user_id",
+        "campaign",
+        "user",
         "donor_name",
+        "donor_email",
         "anonymous",
-        "amount",
-        "currency",
+        "money",
         "status",
+        "payment",
         "created_at",
     ]
     list_filter = ["status", "currency", "anonymous"]
     search_fields = ["=id", "=campaign_id", "=user_id", "donor_name", "donor_email"]
+    search_help_text = "Pledge id, campaign id, user id, donor name or email."
     ordering = ["-id"]
     fields = PLEDGE_FIELDS
     readonly_fields = PLEDGE_FIELDS
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
+
+    @admin.display(description="Amount", ordering="amount")
+    def money(self, pledge: Pledge) -> str:
+        return money_format(pledge.amount, pledge.currency)
+
+    # The other services' admins, through the gateway (one payment per pledge, SPEC §3).
+    @admin.display(description="Campaign", ordering="campaign_id")
+    def campaign(self, pledge: Pledge) -> str:
+        return admin_link("campaign", pledge.campaign_id)
+
+    @admin.display(description="Donor account", ordering="user_id")
+    def user(self, pledge: Pledge) -> str:
+        return admin_link("user", pledge.user_id) if pledge.user_id else "guest"
+
+    @admin.display(description="Payment")
+    def payment(self, pledge: Pledge) -> str:
+        return admin_link("payment", None, "payment", pledge_id=pledge.pk)
 
 
 @admin.register(IdempotencyRecord)
@@ -73,7 +94,11 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(CampaignFacts)
 class CampaignFactsAdmin(ReadOnlyAdmin):
-    list_display = ["campaign_id", "status", "currency", "refreshed_at"]
+    list_display = ["campaign_id", "campaign", "status", "currency", "refreshed_at"]
     list_filter = ["status", "currency"]
     search_fields = ["=campaign_id"]
     ordering = ["campaign_id"]
+
+    @admin.display(description="In the campaigns admin")
+    def campaign(self, facts: CampaignFacts) -> str:
+        return admin_link("campaign", facts.campaign_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -100,3 +102,91 @@ def test_a_record_s_client_secret_is_not_shown(
     assert body["client_secret"] not in page.content.decode()
     assert "(hidden)" in page.content.decode()
     assert body["provider_payment_id"] in page.content.decode()
+
+
+def _payment(pledge_id: int, **fields: Any) -> Payment:
+    values: dict[str, Any] = {
+        "pledge_id": pledge_id,
+        "campaign_id": 3,
+        "user_id": 8,
+        "amount": 2_500,
+        "currency": "usd",
+        "status": PaymentStatus.CAPTURED,
+        "provider_payment_id": f"pi_{pledge_id}",
+        "reconcile_after": timezone.now(),
+        **fields,
+    }
+    return Payment.objects.create(**values)
+
+
+def test_a_payment_shows_its_money_and_links_to_the_other_admins(admin_client: Any) -> None:
+    made = _payment(41, amount=5_000_000)
+    guest = _payment(42, user_id=None, amount=5_000, currency="jpy")
+
+    listing = admin_client.get(PAYMENTS).content.decode()
+    page = admin_client.get(f"{PAYMENTS}{made.pk}/change/").content.decode()
+    by_pledge = admin_client.get(PAYMENTS, {"pledge_id": 42})
+    by_provider_id = admin_client.get(PAYMENTS, {"q": "pi_41"})
+
+    assert ">$50,000.00<" in listing
+    assert ">¥5,000<" in listing
+    assert '<a href="/admin/pledges/pledges/pledge/41/change/">#41</a>' in page
+    assert '<a href="/admin/campaigns/campaign/3/change/">#3</a>' in page
+    assert '<a href="/admin/users/accounts/user/8/change/">#8</a>' in page
+    assert [p.pk for p in by_pledge.context["cl"].result_list] == [guest.pk]
+    assert [p.pk for p in by_provider_id.context["cl"].result_list] == [made.pk]
+
+
+def _export(admin_client: Any, **filters: Any) -> list[list[str]]:
+    response = admin_client.get(f"{PAYMENTS}export.csv", filters)
+    assert response.status_code == 200
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_payments_export_as_streamed_csv_with_the_list_filters(admin_client: Any) -> None:
+    captured = [_payment(n) for n in range(1, 1_203)]  # more than two chunks
+    failed = _payment(2_000, status=PaymentStatus.FAILED, failure_reason="card_declined")
+    Payment.objects.filter(pk=failed.pk).update(provider_payment_id=None, amount=1_234)
+
+    everything = _export(admin_client)
+    only_failed = _export(admin_client, status__exact="FAILED")
+
+    assert everything[0] == [
+        "payment_id",
+        "created_at",
+        "pledge_id",
+        "campaign_id",
+        "amount",
+        "currency",
+        "status",
+        "provider_payment_id",
+        "failure_reason",
+    ]
+    assert len(everything) == 1 + len(captured) + 1
+    assert [int(row[0]) for row in everything[1:]] == sorted(
+        [p.pk for p in [*captured, failed]], reverse=True
+    )
+    assert only_failed[1:] == [
+        [
+            str(failed.pk),
+            everything[1][1],
+            "2000",
+            "3",
+            "12.34",
+            "usd",
+            "FAILED",
+            "",
+            "card_declined",
+        ]
+    ]
+    assert everything[2][4:8] == ["25.00", "usd", "CAPTURED", "pi_1202"]
+    assert "export.csv" in admin_client.get(PAYMENTS).content.decode()
+
+
+def test_the_payments_export_needs_staff(client: Any) -> None:
+    response = client.get(f"{PAYMENTS}export.csv")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/payments/login/")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
+from careforall_common.money import money_format
 from pledges.models import IdempotencyRecord, Pledge
 from pledges.tests.factories import GUEST_BODY, SIGNED_IN_BODY, pledge_post
 
@@ -102,3 +103,24 @@ def test_anonymous_is_sent_to_the_login_page(client: Any) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/pledges/login/")
+
+
+def test_a_pledge_shows_its_money_and_links_to_the_other_admins(
+    admin_client: Any, two_pledges: list[Pledge]
+) -> None:
+    donor, guest = two_pledges
+
+    listing = admin_client.get(PLEDGES).content.decode()
+    page = admin_client.get(f"{PLEDGES}{donor.pk}/change/").content.decode()
+    by_email = admin_client.get(PLEDGES, {"q": donor.donor_email})
+    by_id = admin_client.get(PLEDGES, {"q": str(guest.pk)})
+
+    assert f">{money_format(guest.amount, guest.currency)}<" in listing
+    assert money_format(guest.amount, guest.currency) == "$25.00"
+    campaign = f'<a href="/admin/campaigns/campaign/{donor.campaign_id}/change/">'
+    assert campaign in page
+    assert f'<a href="/admin/users/accounts/user/{donor.user_id}/change/">' in page
+    assert f'<a href="/admin/payments/payments/payment/?pledge_id={donor.pk}">' in page
+    assert "guest" in listing  # the guest's pledge has no account to link to
+    assert [p.pk for p in by_email.context["cl"].result_list] == [donor.pk]
+    assert [p.pk for p in by_id.context["cl"].result_list] == [guest.pk]
