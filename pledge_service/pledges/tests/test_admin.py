@@ -114,6 +114,7 @@ def test_a_pledge_shows_its_money_and_links_to_the_other_admins(
     page = admin_client.get(f"{PLEDGES}{donor.pk}/change/").content.decode()
     by_email = admin_client.get(PLEDGES, {"q": donor.donor_email})
     by_id = admin_client.get(PLEDGES, {"q": str(guest.pk)})
+    by_account = admin_client.get(PLEDGES, {"user_id": donor.user_id})  # the accounts admin's link
 
     assert f">{money_format(guest.amount, guest.currency)}<" in listing
     assert money_format(guest.amount, guest.currency) == "$25.00"
@@ -124,3 +125,4 @@ def test_a_pledge_shows_its_money_and_links_to_the_other_admins(
     assert "guest" in listing  # the guest's pledge has no account to link to
     assert [p.pk for p in by_email.context["cl"].result_list] == [donor.pk]
     assert [p.pk for p in by_id.context["cl"].result_list] == [guest.pk]
+    assert [p.pk for p in by_account.context["cl"].result_list] == [donor.pk]
