@@ -4,12 +4,14 @@ from django.urls import include, path
 from campaigns.apis import CampaignFactsInternalApi
 from careforall_common.health import health
 from careforall_common.inbox.apis import EventIngestApi
+from careforall_common.metrics import metrics
 
 admin.site.site_header = "CareForAll"
 admin.site.site_title = "CareForAll admin"
 
 urlpatterns = [
     path("api/health/campaign", health),
+    path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("api/", include("campaigns.urls")),
     # Signed service-to-service calls; the gateway does not route /internal/ (SPEC §4).
     path("internal/events", EventIngestApi.as_view()),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from careforall_common.events import Envelope
 from careforall_common.inbox.handlers import RejectEvent
 
+logger = logging.getLogger(__name__)
 applied: list[dict[str, Any]] = []
 
 
@@ -15,4 +17,5 @@ def thing_happened(envelope: Envelope) -> None:
         raise RejectEvent("poison")
     if envelope.payload.get("explode"):
         raise RuntimeError("the consumer broke")
+    logger.info("thing %s applied", envelope.aggregate_id)
     applied.append(envelope.to_dict())

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.db import transaction
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -16,6 +17,8 @@ from careforall_common.fields import (
 )
 from careforall_common.health import health
 from careforall_common.inbox.apis import EventIngestApi
+from careforall_common.metrics import metrics
+from careforall_common.outbox.services import outbox_write
 from careforall_common.problems import Problem
 
 
@@ -50,6 +53,17 @@ class ConflictApi(APIView):
         raise Problem(409, "Already paid.", payment_id=7)
 
 
+class ThingCreateApi(APIView):
+    """A state change with its event, as a pledge create writes one (tests of the trail)."""
+
+    def post(self, request: Request) -> Response:
+        with transaction.atomic():
+            outbox_write(
+                event_type="THING_HAPPENED", aggregate_type="thing", aggregate_id=1, payload={}
+            )
+        return Response({"ok": True}, status=201)
+
+
 class CrashApi(APIView):
     def get(self, request: Request) -> Response:
         raise RuntimeError("SELECT secret FROM somewhere")
@@ -61,6 +75,8 @@ urlpatterns = [
     path("staff", StaffOnlyApi.as_view()),
     path("conflict", ConflictApi.as_view()),
     path("crash", CrashApi.as_view()),
+    path("things", ThingCreateApi.as_view()),
     path("api/health/common", health),
+    path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("internal/events", EventIngestApi.as_view()),
 ]

@@ -16,6 +16,7 @@ from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.problems import Problem
 from payments import selectors, services, webhooks
 from payments.idempotency import Payer, payment_idempotency
+from payments.metrics import webhook_counted
 from payments.outputs import payment_output
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
@@ -103,8 +104,13 @@ class PaymentWebhookApi(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request: Request) -> Response:
-        event = webhooks.webhook_event_verify(
-            payload=request.body, signature=request.headers.get("Stripe-Signature")
-        )
+        try:
+            event = webhooks.webhook_event_verify(
+                payload=request.body, signature=request.headers.get("Stripe-Signature")
+            )
+        except Problem as refusal:
+            webhook_counted("not_an_event" if "not an event" in str(refusal) else "bad_signature")
+            raise
         result = webhooks.webhook_event_handle(event)
+        webhook_counted(result)
         return Response({"received": True, "result": result})

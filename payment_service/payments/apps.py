@@ -6,7 +6,11 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
+        from careforall_common.metrics import collector_add
         from payments import checks
+        from payments.metrics import PaymentsCollector
+
+        collector_add(PaymentsCollector())
 
         # gunicorn and Celery run no system checks: refuse to start here instead.
         errors = checks.provider_errors()

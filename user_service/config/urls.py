@@ -3,11 +3,13 @@ from django.urls import include, path
 
 from accounts.apis import FlowerAccessApi, InternalStaffStatusApi
 from careforall_common.health import health
+from careforall_common.metrics import metrics
 
 admin.site.site_header = "CareForAll accounts"
 
 urlpatterns = [
     path("api/health/user", health),
+    path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("api/auth/", include("accounts.urls")),
     path("admin/users/", admin.site.urls),
     path("internal/auth/staff", FlowerAccessApi.as_view()),

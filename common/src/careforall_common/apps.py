@@ -13,6 +13,12 @@ class CareForAllCommonConfig(AppConfig):
 
         admin_auth.connect()
 
+        from django.conf import settings
+
+        from careforall_common.tracing import tracing_setup
+
+        tracing_setup(getattr(settings, "SERVICE_NAME", ""))  # only when OTEL_* asks for it
+
         # gunicorn and Celery run no system checks: refuse to start here instead.
         errors = checks.secret_errors()
         if errors:

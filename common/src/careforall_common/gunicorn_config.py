@@ -45,3 +45,13 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
 
 
 util.write_error = write_problem
+
+
+def child_exit(server: object, worker: object) -> None:
+    """Forget a stopped worker's live gauges in the metrics directory (prometheus_client)."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined,no-untyped-call]

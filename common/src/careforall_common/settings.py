@@ -86,6 +86,8 @@ SHARED_APPS = [
 # Outermost first: every response, the problem documents included, carries the request id.
 # No CommonMiddleware: routes are exact (no slash redirects) and the hot paths skip its work.
 MIDDLEWARE = [
+    # Request counts and latency for /internal/metrics; METRICS_ENABLED=false leaves it out.
+    *(["careforall_common.metrics.MetricsMiddleware"] if env.bool("METRICS_ENABLED", True) else []),
     "careforall_common.request_id.RequestIdMiddleware",
     "careforall_common.problems.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",

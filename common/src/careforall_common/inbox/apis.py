@@ -21,7 +21,9 @@ from careforall_common.events import ContractError, Envelope
 from careforall_common.inbox.handlers import RejectEvent, batch_handler, handler_for
 from careforall_common.inbox.models import ProcessedEvent
 from careforall_common.internal import IsSignedInternalCall
+from careforall_common.metrics import event_counted
 from careforall_common.problems import Problem
+from careforall_common.tracing import event_context
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +76,8 @@ def apply_events(events: list[Any]) -> list[Result]:
     handler = batch_handler()
     if handler is not None and envelopes:
         try:
-            applied = _apply_batch(envelopes, handler)
+            with event_context(envelopes):  # request id and trace of the events
+                applied = _apply_batch(envelopes, handler)
         except Exception:  # one event at a time isolates the cause; nothing was kept
             logger.warning("inbox: batch of %d failed, applying one by one", len(envelopes))
     results: list[Result] = []
@@ -86,10 +89,17 @@ def apply_events(events: list[Any]) -> list[Result]:
             result = applied[item.event_id]
             results.append(result if item.event_id not in seen else _duplicate(item))
         else:
-            results.append(_apply_one(item))
+            with event_context([item]):  # request id and trace of the event
+                results.append(_apply_one(item))
         if isinstance(item, Envelope):
             seen.add(item.event_id)
+        event_counted(_event_type(item), results[-1]["status"])
     return results
+
+
+def _event_type(item: Envelope | Result) -> str:
+    """The type label of a received event; one that broke its envelope is ``invalid``."""
+    return item.event_type if isinstance(item, Envelope) else "invalid"
 
 
 def _duplicate(envelope: Envelope) -> Result:

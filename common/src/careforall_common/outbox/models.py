@@ -33,6 +33,8 @@ class OutboxEvent(models.Model):
     aggregate_id = models.BigIntegerField()
     occurred_at = models.DateTimeField(default=timezone.now)
     request_id = models.CharField(max_length=128, blank=True)
+    # The W3C trace context of the request that wrote the row, when tracing is on.
+    traceparent = models.CharField(max_length=55, null=True, blank=True)
     payload = models.JSONField()
     status = models.CharField(
         max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
@@ -73,4 +75,5 @@ class OutboxEvent(models.Model):
             aggregate_id=self.aggregate_id,
             request_id=self.request_id,
             payload=self.payload,
+            traceparent=self.traceparent,
         ).to_dict()

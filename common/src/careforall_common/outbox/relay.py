@@ -33,6 +33,7 @@ from careforall_common import signing
 from careforall_common.conf import careforall_settings
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
 from careforall_common.outbox.services import clear_wake, wake_relay
+from careforall_common.tracing import delivery_span
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,8 @@ def deliver(token: uuid.UUID, batch: list[OutboxEvent]) -> int:
     sent = 0
     for destination, group in groupby(batch, key=lambda row: row.destination):
         rows = list(group)
-        results, error = _post(destination, rows)
+        with delivery_span(destination, rows):  # in the trace of the rows' requests
+            results, error = _post(destination, rows)
         sent += record(token, rows, results, error)
     return sent
 

@@ -17,6 +17,7 @@ from careforall_common.events import Event
 from careforall_common.outbox.models import OutboxEvent
 from careforall_common.redis_client import redis_client as _redis
 from careforall_common.request_id import current_request_id
+from careforall_common.tracing import current_traceparent
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def outbox_write(
         "aggregate_id": aggregate_id,
         "request_id": current_request_id.get(),
         "payload": payload,
+        "traceparent": current_traceparent(),
     }
     OutboxEvent.objects.bulk_create(
         [OutboxEvent(destination=destination, **common) for destination in destinations]
@@ -131,4 +133,3 @@ def clear_wake() -> None:
 
 def _wake_key() -> str:
     return f"careforall:outbox-wake:{settings.SERVICE_NAME}"
-

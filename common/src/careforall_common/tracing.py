@@ -1,0 +1,183 @@
+"""OpenTelemetry traces: one donation, one trace, across the services and the outbox.
+
+Off unless ``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``OTEL_TRACES_EXPORTER`` (not ``none``) is set: then
+``tracing_setup`` (from the shared app's ``ready``) instruments Django, requests, Celery and
+mysqlclient, and exports with the standard ``OTEL_*`` variables (``otlp`` over HTTP, or
+``console``). When off, nothing of OpenTelemetry is imported and the helpers below cost a flag
+test.
+
+The trail through the outbox: ``outbox_write`` stores the W3C ``traceparent`` of the request's
+span on each row (``current_traceparent``); the relay delivers each group of rows under a span
+whose parent is that context (``delivery_span``), and requests carries it to the consumer in its
+``traceparent`` header; the consumer applies each event under a span whose parent is the event's
+own ``traceparent``, with the event's request id bound for every log line (``event_context``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from careforall_common.request_id import current_request_id
+
+if TYPE_CHECKING:
+    from careforall_common.events import Envelope
+    from careforall_common.outbox.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+_tracer: Any = None  # set when tracing is on
+
+
+def tracing_wanted() -> bool:
+    """Whether the environment asks for traces (the standard variables)."""
+    exporter = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if exporter == "none":
+        return False
+    return bool(exporter or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+
+
+def tracing_setup(service: str) -> bool:
+    """Start tracing in this process if the environment asks for it; return whether it is on."""
+    if _tracer is not None or not tracing_wanted():
+        return _tracer is not None
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        ConsoleSpanExporter,
+        SpanExporter,
+    )
+
+    name = os.environ.get("OTEL_SERVICE_NAME") or f"careforall-{service}"
+    provider = TracerProvider(resource=Resource.create({"service.name": name}))
+    exporter: SpanExporter
+    if os.environ.get("OTEL_TRACES_EXPORTER", "otlp").strip().lower() == "console":
+        exporter = ConsoleSpanExporter()
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter()
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    tracing_start(provider)
+    return True
+
+
+def tracing_start(provider: Any, *, instrument: bool = True) -> None:
+    """Trace with ``provider`` (tests pass one with an in-memory exporter)."""
+    global _tracer
+    from opentelemetry import trace
+
+    trace.set_tracer_provider(provider)
+    _tracer = provider.get_tracer("careforall")
+    if instrument:
+        _instrument(provider)
+
+
+def tracing_stop() -> None:
+    """Stop making spans here (tests); the instrumentations are left as they are."""
+    global _tracer
+    _tracer = None
+
+
+def _instrument(provider: Any) -> None:
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+    from opentelemetry.instrumentation.django import DjangoInstrumentor
+    from opentelemetry.instrumentation.mysqlclient import MySQLClientInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+    for instrumentor in (
+        DjangoInstrumentor(),
+        RequestsInstrumentor(),
+        CeleryInstrumentor(),  # type: ignore[no-untyped-call]
+        MySQLClientInstrumentor(),
+    ):
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=provider)
+
+
+def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the current span, or None (tracing off, or no span)."""
+    if _tracer is None:
+        return None
+    from opentelemetry.propagate import inject
+
+    carrier: dict[str, str] = {}
+    inject(carrier)
+    return carrier.get("traceparent")
+
+
+def _context_of(traceparent: str | None) -> Any:
+    """The context ``traceparent`` names; None (the current one) when there is none."""
+    if not traceparent:
+        return None
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    return TraceContextTextMapPropagator().extract({"traceparent": traceparent})
+
+
+def _links(traceparents: Sequence[str | None]) -> list[Any]:
+    from opentelemetry import trace
+
+    links = []
+    for traceparent in traceparents:
+        if not traceparent:
+            continue
+        context = trace.get_current_span(_context_of(traceparent)).get_span_context()
+        if context.is_valid:
+            links.append(trace.Link(context))
+    return links
+
+
+@contextmanager
+def delivery_span(destination: str, rows: Sequence[OutboxEvent]) -> Iterator[None]:
+    """The relay's delivery of ``rows`` to ``destination``, in the trace of the first row.
+
+    A batch mixes events of many requests: the span is a child of the first row's context and
+    links every row's, so each donation's trace shows the delivery that carried it.
+    """
+    if _tracer is None or not rows:
+        yield
+        return
+    parents = [row.traceparent for row in rows]
+    with _tracer.start_as_current_span(
+        f"outbox deliver {destination}",
+        context=_context_of(parents[0]),
+        links=_links(parents[1:]) if len(parents) > 1 else None,
+        attributes={"careforall.destination": destination, "careforall.events": len(rows)},
+    ):
+        yield
+
+
+@contextmanager
+def event_context(envelopes: Sequence[Envelope]) -> Iterator[None]:
+    """Apply ``envelopes`` with their request id bound and, when tracing, under their trace.
+
+    One event: its request id and its ``traceparent``. A batch: the request id when every event
+    carries the same one, and a span in the first event's trace linking the others.
+    """
+    request_ids = {envelope.request_id for envelope in envelopes}
+    token = current_request_id.set(request_ids.pop() if len(request_ids) == 1 else "")
+    try:
+        if _tracer is None or not envelopes:
+            yield
+            return
+        parents = [envelope.traceparent for envelope in envelopes]
+        first = envelopes[0]
+        name = f"event {first.event_type} apply" if len(envelopes) == 1 else "events apply batch"
+        with _tracer.start_as_current_span(
+            name,
+            context=_context_of(parents[0]),
+            links=_links(parents[1:]) if len(parents) > 1 else None,
+            attributes={
+                "careforall.event_id": first.event_id,
+                "careforall.event_type": first.event_type,
+                "careforall.events": len(envelopes),
+            },
+        ):
+            yield
+    finally:
+        current_request_id.reset(token)
