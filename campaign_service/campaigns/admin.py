@@ -8,16 +8,14 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from rest_framework import serializers
 
-from campaigns.clients.pledges import campaign_hold, campaign_release
-from campaigns.events import PUBLISHED_FIELDS, campaign_changed
 from campaigns.models import (
     MAX_DESCRIPTION_LENGTH,
     Campaign,
@@ -26,9 +24,8 @@ from campaigns.models import (
     PledgeProjection,
 )
 from campaigns.services import (
-    CURRENCY_REFUSAL,
     EDITABLE_FIELDS,
-    campaign_change_refusal,
+    campaign_create,
     campaign_delete,
     campaign_update,
 )
@@ -65,38 +62,30 @@ class CampaignForm(MoneyFormMixin, forms.ModelForm):
         model = Campaign
         fields = EDITABLE_FIELDS
 
-    def clean(self) -> dict[str, Any]:
-        """Apply the API's rules to status and currency edits (SPEC §3).
+    def full_clean(self) -> None:
+        """Write through the API's services once the form is valid (SPEC §3).
 
-        The admin validates and saves inside one transaction, so the row lock taken here holds
-        until the save commits.
+        One code path with the API: the status rules, the currency change decided on
+        pledge_service's pledges, and ``CAMPAIGN_CHANGED`` all live in the service; its refusal
+        is shown as the form's error. The admin's view runs outside a transaction for this
+        (``CampaignAdmin.changeform_view``): the service calls pledge_service before it commits.
         """
-        cleaned = super().clean() or {}
-        if self.instance.pk is None:
-            if cleaned.get("status") == CampaignStatus.CLOSED:
-                self.add_error("status", "A campaign starts as a draft or active.")
-            return cleaned
-        current = Campaign.objects.select_for_update().filter(pk=self.instance.pk).first()
-        if current is None:
-            raise forms.ValidationError("This campaign no longer exists.")
-        refusal = campaign_change_refusal(
-            campaign=current, status=cleaned.get("status"), currency=cleaned.get("currency")
-        )
-        if refusal is not None:
-            raise forms.ValidationError(refusal)
-        currency = cleaned.get("currency")
-        if currency is not None and currency != current.currency:
-            # Decided on pledge_service's pledges, as in the API (SPEC §3); released with the
-            # new facts once the admin's transaction commits (or ends by itself after 30 s).
-            try:
-                campaign_hold(campaign_id=current.pk, refusal=CURRENCY_REFUSAL)
-            except Problem as problem:
-                raise forms.ValidationError(str(problem.detail)) from None
-            status = cleaned.get("status") or current.status
-            transaction.on_commit(
-                lambda: campaign_release(campaign_id=current.pk, status=status, currency=currency)
-            )
-        return cleaned
+        super().full_clean()
+        if not self.is_bound or self.errors:
+            return
+        data: dict[str, Any] = {field: self.cleaned_data.get(field) for field in EDITABLE_FIELDS}
+        try:
+            if self.instance.pk is None:
+                self.instance = campaign_create(**data)
+            else:
+                self.instance = campaign_update(campaign_id=self.instance.pk, **data)
+        except Problem as problem:
+            self.add_error(None, str(problem.detail))
+        except serializers.ValidationError as error:
+            detail: Any = error.detail
+            for field, refusals in detail.items() if isinstance(detail, dict) else []:
+                for refusal in refusals:
+                    self.add_error(field if field in self.fields else None, str(refusal))
 
 
 @admin.register(Campaign)
@@ -248,17 +237,23 @@ class CampaignAdmin(admin.ModelAdmin):
         self.message_user(request, f"{moved} campaign(s) now {status}.", messages.SUCCESS)
         return None
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Not inside one transaction, as Django's own is: the form writes through the services
+        # (CampaignForm.full_clean), which call pledge_service and commit on their own.
+        return self._changeform_view(  # type: ignore[attr-defined]
+            request, object_id, form_url, extra_context
+        )
+
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
-        # The admin saves inside its own transaction: the event joins it (SPEC §4).
-        if change:
-            # Write only what the form edits: the read-model values loaded with the page may be
-            # stale, and a full save would undo the projector's concurrent updates.
-            obj.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
-            if any(field in PUBLISHED_FIELDS for field in form.changed_data):
-                campaign_changed(campaign=obj)
-        else:
-            obj.save()
-            campaign_changed(campaign=obj)
+        # Already written by the service when the form was validated; only the read-model
+        # fields' projector writes otherwise, so nothing is saved here.
+        return
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # A campaign with pledges stays (SPEC §3); the bulk action asks per object too.

@@ -536,3 +536,39 @@ def test_the_export_of_10000_donations_streams_in_flat_memory(admin_client: Any)
     assert len(small_amounts) == 1_000
     # Ten times the rows, not ten times the memory: one chunk is held at a time.
     assert large_peak < 2 * small_peak, (small_peak, large_peak)
+
+
+# Create and edit (issue 15): the form writes through campaign_create / campaign_update.
+
+
+def test_the_add_form_goes_through_the_service_and_shows_its_refusal(admin_client: Any) -> None:
+    body = {"title": "New", "description": "", "goal_amount": "10", "currency": "usd"}
+
+    refused = admin_client.post(f"{CHANGELIST}add/", {**body, "status": "closed"})
+
+    assert refused.context["adminform"].form.errors["status"] == ["A campaign cannot start closed."]
+    assert not Campaign.objects.exists()
+    assert not OutboxEvent.objects.exists()
+
+
+def test_showing_the_forms_writes_nothing(admin_client: Any) -> None:
+    campaign = campaign_make(status="draft")
+    row = campaign_row(campaign)
+
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 200
+    assert admin_client.get(f"{CHANGELIST}{campaign.pk}/change/").status_code == 200
+
+    assert list(Campaign.objects.values_list("pk", flat=True)) == [campaign.pk]
+    assert campaign_row(campaign) == row
+    assert not OutboxEvent.objects.exists()
+
+
+def test_an_edit_is_logged_with_who_and_what(admin_client: Any) -> None:
+    campaign = campaign_make(status="draft", goal_amount=100)
+
+    admin_client.post(f"{CHANGELIST}{campaign.pk}/change/", form(campaign, goal_amount="2,500.00"))
+
+    entry = LogEntry.objects.get(object_id=str(campaign.pk))
+    assert entry.user.email == "staff@example.org"
+    assert entry.get_change_message() == "Changed Goal."
+    assert Campaign.objects.get(pk=campaign.pk).goal_amount == 250_000
