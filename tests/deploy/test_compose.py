@@ -152,7 +152,7 @@ def test_flower_listens_on_the_operators_network_only() -> None:
     assert "getent hosts flower-operators" in command
     assert set(flower["networks"]) == {"default", "operators"}
     on_operators = {name for name, s in config.items() if "operators" in s.get("networks", {})}
-    assert on_operators == {"flower", "gateway"}
+    assert on_operators == {"flower", "gateway", "prometheus"}  # Prometheus scrapes Flower
     assert compose_config(*PRODUCTION)["networks"]["operators"]["internal"] is True
 
 

@@ -63,7 +63,7 @@ def test_a_body_over_64_kib_is_refused_with_413_and_writes_nothing(gateway: str)
 
 
 def test_internal_paths_are_not_routed(gateway: str) -> None:
-    for path in ("/internal/events", "/internal/auth/staff", "/_auth/staff"):
+    for path in ("/internal/events", "/internal/metrics", "/internal/auth/staff", "/_auth/staff"):
         assert_problem(requests.post(f"{gateway}{path}", json={}, timeout=5), 404)
         assert_problem(requests.get(f"{gateway}{path}", timeout=5), 404)
 
