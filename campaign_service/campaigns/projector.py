@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
@@ -304,7 +303,3 @@ def pledge_facts(event: PledgeCreated | PledgeStatusChanged) -> PledgeFacts:
         currency=event.currency,
         status=PledgeStatus(status),
     )
-
-
-def envelope_time(envelope: Envelope) -> datetime:
-    return envelope.occurred_at
