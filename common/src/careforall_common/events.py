@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -157,23 +158,25 @@ class Envelope:
         return data
 
 
-class Event:
+class Event(ABC):
     """The payload of one event type; subclasses are frozen dataclasses."""
 
     EVENT_TYPE: ClassVar[str]
     AGGREGATE_TYPE: ClassVar[str]
 
     @classmethod
+    @abstractmethod
     def parse(cls, payload: Any) -> Self:
-        raise NotImplementedError
+        """The event of ``payload``; ``ContractError`` when it breaks the contract."""
 
     def to_payload(self) -> dict[str, Any]:
         """Every field, as JSON takes it (an event whose fields need more says so itself)."""
         return {field.name: getattr(self, field.name) for field in fields(self)}  # type: ignore[arg-type]
 
     @property
+    @abstractmethod
     def aggregate_id(self) -> int:
-        raise NotImplementedError
+        """The id of the thing the event is about (its order is kept per aggregate)."""
 
 
 @dataclass(frozen=True, slots=True)
