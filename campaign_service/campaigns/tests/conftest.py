@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -84,7 +85,16 @@ def pledge_holds(settings: Any) -> Iterator[PledgeHoldsStandIn]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serving_as_pledge_service(settings, Handler):
+        yield stand_in
+
+
+@contextlib.contextmanager
+def serving_as_pledge_service(
+    settings: Any, handler: type[BaseHTTPRequestHandler]
+) -> Iterator[None]:
+    """Serve ``handler`` over real HTTP where the settings say pledge_service is."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     urls = {
@@ -92,6 +102,9 @@ def pledge_holds(settings: Any) -> Iterator[PledgeHoldsStandIn]:
         "pledge": f"http://127.0.0.1:{server.server_port}",
     }
     settings.CAREFORALL = {**settings.CAREFORALL, "SERVICE_URLS": urls}
-    yield stand_in
-    server.shutdown()
-    server.server_close()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

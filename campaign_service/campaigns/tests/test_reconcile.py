@@ -7,10 +7,9 @@ not signed with the internal secret, as pledge_service does.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import StringIO
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from campaigns import reconcile
 from campaigns.models import Campaign, PledgeProjection
+from campaigns.tests.conftest import serving_as_pledge_service
 from campaigns.tests.factories import (
     campaign_make,
     campaign_row,
@@ -92,18 +92,8 @@ def pledge_service(settings: Any) -> Iterator[PledgeServiceStandIn]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    urls = {
-        **settings.CAREFORALL["SERVICE_URLS"],
-        "pledge": f"http://127.0.0.1:{server.server_port}",
-    }
-    settings.CAREFORALL = {**settings.CAREFORALL, "SERVICE_URLS": urls}
-    yield stand_in
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving_as_pledge_service(settings, Handler):
+        yield stand_in
 
 
 def run(*args: str) -> tuple[int, list[str]]:
