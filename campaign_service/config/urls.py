@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from campaigns.apis import CampaignFactsInternalApi
-from careforall_common.health import health
+from careforall_common.health import health, live, workers
 from careforall_common.inbox.apis import EventIngestApi
 from careforall_common.metrics import metrics
 
@@ -10,7 +10,9 @@ admin.site.site_header = "CareForAll"
 admin.site.site_title = "CareForAll admin"
 
 urlpatterns = [
-    path("api/health/campaign", health),
+    path("api/health/campaign", health),  # readiness, public
+    path("internal/health/live", live),  # liveness; the gateway never routes /internal/
+    path("internal/health/workers", workers),  # the heartbeats of its Celery workers and beat
     path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("api/", include("campaigns.urls")),
     # Signed service-to-service calls; the gateway does not route /internal/ (SPEC §4).

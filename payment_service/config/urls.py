@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from careforall_common.health import health
+from careforall_common.health import health, live, workers
 from careforall_common.metrics import metrics
 
 admin.site.site_header = "CareForAll payments"
 
 urlpatterns = [
-    path("api/health/payment", health),
+    path("api/health/payment", health),  # readiness, public
+    path("internal/health/live", live),  # liveness; the gateway never routes /internal/
+    path("internal/health/workers", workers),  # the heartbeats of its Celery workers and beat
     path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("", include("payments.urls")),
     path("admin/payments/", admin.site.urls),

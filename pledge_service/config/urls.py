@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from careforall_common.health import health
+from careforall_common.health import health, live, workers
 from careforall_common.metrics import metrics
 
 admin.site.site_header = "CareForAll pledges"
 
 urlpatterns = [
-    path("api/health/pledge", health),
+    path("api/health/pledge", health),  # readiness, public
+    path("internal/health/live", live),  # liveness; the gateway never routes /internal/
+    path("internal/health/workers", workers),  # the heartbeats of its Celery workers and beat
     path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("", include("pledges.urls")),
     path("admin/pledges/", admin.site.urls),

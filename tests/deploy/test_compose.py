@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from careforall_common.heartbeat import heartbeat_file
 
 from .conftest import ROOT, SERVICES, compose_config
 
@@ -124,12 +131,21 @@ def test_the_stop_grace_outlasts_the_longest_task() -> None:
     assert seconds(services()["gateway"]["stop_grace_period"]) > 30  # proxy_read_timeout
 
 
-def test_workers_and_beat_check_themselves() -> None:
+def test_workers_and_beat_check_their_own_heartbeat(tmp_path: Path) -> None:
+    """Each healthcheck, run against a heartbeat file as the process writes it: fresh, then old."""
     config = services()
     for service in ("campaign", "pledge", "payment"):
-        worker = " ".join(config[f"{service}_worker"]["healthcheck"]["test"])
-        assert f"inspect ping --timeout 10 -d {service}@$$HOSTNAME" in worker
-        assert "celerybeat-schedule" in " ".join(config[f"{service}_beat"]["healthcheck"]["test"])
+        for role in ("worker", "beat"):
+            test = config[f"{service}_{role}"]["healthcheck"]["test"]
+            assert test[:3] == ["CMD", "python", "-c"], (service, role)
+            code = test[3].replace("/tmp/", f"{tmp_path}/")  # noqa: S108 (the path replaced)
+            beat = tmp_path / heartbeat_file(service, role).name
+            assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 1
+            beat.touch()
+            assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+            os.utime(beat, (time.time() - 120, time.time() - 120))
+            assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 1
+            beat.unlink()
 
 
 def test_scaling_and_name_resolution() -> None:

@@ -103,11 +103,24 @@ def test_probes_ask_the_health_views(overlay: str) -> None:
     deployments = by_kind(overlay, "Deployment")
     for service in SERVICES:
         (web,) = deployments[f"{service}-service"]["spec"]["template"]["spec"]["containers"]
-        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        # Readiness asks the database and migrations; liveness only that the process answers
+        # (a restart cannot cure a database outage).
+        for probe, path in (
+            ("startupProbe", f"/api/health/{service}"),
+            ("readinessProbe", f"/api/health/{service}"),
+            ("livenessProbe", "/internal/health/live"),
+        ):
             check = web[probe]["httpGet"]
-            assert check["path"] == f"/api/health/{service}", (service, probe)
+            assert check["path"] == path, (service, probe)
             # Django refuses a pod address as Host; localhost is in ALLOWED_HOSTS
             assert check["httpHeaders"] == [{"name": "Host", "value": "localhost"}]
+    for service in WORKERS:
+        for role in ("worker", "beat"):
+            (main,) = deployments[f"{service}-{role}"]["spec"]["template"]["spec"]["containers"]
+            command = main["livenessProbe"]["exec"]["command"]
+            assert command[:2] == ["python", "-c"], (service, role)
+            heartbeat = f"/tmp/careforall-*-{role}.heartbeat"  # noqa: S108 (the pod's emptyDir)
+            assert heartbeat in command[2], (service, role)
     for name, deployment in deployments.items():
         main = deployment["spec"]["template"]["spec"]["containers"][0]
         assert "livenessProbe" in main, name

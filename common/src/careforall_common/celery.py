@@ -19,6 +19,9 @@ def make_celery(service: str) -> Celery:
     app.conf.worker_send_task_events = True  # for Flower
     app.conf.task_send_sent_event = True
     app.autodiscover_tasks()
+    from careforall_common.heartbeat import WorkerHeartbeat
+
+    app.steps["worker"].add(WorkerHeartbeat)  # read by /internal/health/workers
     return app
 
 

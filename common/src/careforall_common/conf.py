@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_WAKE_PAUSE": 5.0,
     "OUTBOX_DRAIN_SECONDS": 20.0,
     "INBOX_RETENTION_DAYS": 30,
+    # workers and beat write a heartbeat this often; it expires unless renewed (heartbeat.py)
+    "HEARTBEAT_SECONDS": 15.0,
+    "HEARTBEAT_TTL_SECONDS": 60,
 }
 
 

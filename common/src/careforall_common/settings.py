@@ -229,6 +229,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_TIMEZONE = "UTC"
+# Celery's default scheduler, writing beat's heartbeat from its tick (careforall_common.heartbeat).
+CELERY_BEAT_SCHEDULER = "careforall_common.heartbeat:BeatScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log JSON lines like the web processes
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
