@@ -1,20 +1,28 @@
-"""`/_sandbox/*`: health, chaos config, reset, events with their deliveries, stats, flush.
+"""`/_sandbox/*`: health, chaos config, reset, events with their deliveries, stats, flush, and
+the cardholder's bank opening and closing disputes.
 
 Development only: no API key, and the sandbox listens on loopback unless told otherwise.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from . import params as allowed
 from .api import Request, Response, json_bytes
+from .disputes import OUTCOMES, dispute_close, dispute_open
+from .errors import ApiError
 from .settings import ConfigError
 
 if TYPE_CHECKING:
     from .server import Sandbox
+
+_DISPUTE_CLOSE = re.compile(r"/_sandbox/disputes/([^/]+)/close")
 
 
 class AdminError(Exception):
@@ -37,11 +45,17 @@ class Admin:
             ("GET", "/_sandbox/events"): self._events,
             ("GET", "/_sandbox/stats"): lambda _: sandbox.stats(),
             ("POST", "/_sandbox/flush"): self._flush,
+            ("POST", "/_sandbox/disputes"): self._dispute_open,
         }
 
     def handle(self, request: Request) -> Response:
         route = f"{request.method} {request.path}"
-        handler = self._routes.get((request.method, request.path.rstrip("/") or "/"))
+        path = request.path.rstrip("/") or "/"
+        handler = self._routes.get((request.method, path))
+        close = _DISPUTE_CLOSE.fullmatch(path) if request.method == "POST" else None
+        if close is not None:
+            route = "POST /_sandbox/disputes/{id}/close"
+            handler = functools.partial(self._dispute_close, close.group(1))
         try:
             if handler is None:
                 raise AdminError(
@@ -50,6 +64,8 @@ class Admin:
             return Response(200, json_bytes(handler(request)), route)
         except AdminError as error:
             return Response(error.status, json_bytes({"error": error.error}), route)
+        except ApiError as error:  # the dispute rules answer like the API
+            return Response(error.status, json_bytes(error.body()), route)
 
     def _config_update(self, request: Request) -> dict[str, Any]:
         changes = _json_object(request.body)
@@ -78,14 +94,40 @@ class Admin:
         wait_ms = _int(query.get("wait_ms", "0"), "wait_ms")
         return self._sandbox.webhooks.flush(min(wait_ms, 60_000) / 1000)
 
+    def _dispute_open(self, request: Request) -> dict[str, Any]:
+        body = _json_object(request.body, frozenset({"payment_intent", "amount", "reason"}))
+        intent_id = body.get("payment_intent")
+        if not isinstance(intent_id, str) or not intent_id:
+            raise AdminError(400, "payment_intent must be a PaymentIntent id", "payment_intent")
+        amount = body.get("amount")
+        if amount is not None and (type(amount) is not int or amount < 1):
+            raise AdminError(400, "amount must be a positive integer", "amount")
+        reason = body.get("reason", "fraudulent")
+        if reason not in allowed.DISPUTE_REASONS:
+            choices = ", ".join(allowed.DISPUTE_REASONS)
+            raise AdminError(400, f"reason must be one of {choices}", "reason")
+        return dispute_open(
+            self._sandbox.payments, intent_id=intent_id, amount=amount, reason=reason
+        )
 
-def _json_object(body: bytes) -> dict[str, Any]:
+    def _dispute_close(self, dispute_id: str, request: Request) -> dict[str, Any]:
+        body = _json_object(request.body, frozenset({"outcome"}))
+        outcome = body.get("outcome")
+        if outcome not in OUTCOMES:
+            raise AdminError(400, "outcome must be won or lost", "outcome")
+        return dispute_close(self._sandbox.payments, dispute_id, outcome=outcome)
+
+
+def _json_object(body: bytes, fields: frozenset[str] | None = None) -> dict[str, Any]:
     try:
         value = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise AdminError(400, "The body is not valid JSON.") from None
     if not isinstance(value, dict):
         raise AdminError(400, "The body must be a JSON object.")
+    for name in value:
+        if fields is not None and name not in fields:
+            raise AdminError(400, f"Unknown field: {name}", name)
     return value
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from .disputes import dispute_get, dispute_list
 from .errors import (
     ApiError,
     invalid_api_key,
@@ -23,7 +24,7 @@ from .forms import parse_form
 from .idempotency import IdempotencyStore, Saved
 from .objects import new_id
 from .payments import Payments, RequestRef
-from .refunds import refund_create
+from .refunds import refund_create, refund_list
 from .settings import Settings
 from .webhooks import Webhooks
 
@@ -215,7 +216,10 @@ def _routes(p: Payments, event_get: Callable[[str], dict[str, Any]]) -> list[_Ro
         ("POST", "/v1/payment_intents/{id}/capture", p.intent_capture),
         ("POST", "/v1/payment_intents/{id}/cancel", p.intent_cancel),
         ("POST", "/v1/refunds", lambda _, d, r: refund_create(p, d, r)),
+        ("GET", "/v1/refunds", lambda _i, d, _r: refund_list(p, d)),
         ("GET", "/v1/refunds/{id}", lambda i, d, _: p.object_get("refund", i, d)),
+        ("GET", "/v1/disputes", lambda _i, d, _r: dispute_list(p, d)),
+        ("GET", "/v1/disputes/{id}", lambda i, d, _: dispute_get(p, i, d)),
         ("GET", "/v1/charges/{id}", lambda i, d, _: p.object_get("charge", i, d)),
         ("GET", "/v1/payment_methods/{id}", lambda i, d, _: p.object_get("PaymentMethod", i, d)),
         ("GET", "/v1/events/{id}", lambda i, _d, _r: event_get(i)),

@@ -74,6 +74,7 @@ class Charge:
     amount_captured: int = 0
     amount_refunded: int = 0
     balance_transaction: str | None = None
+    dispute: str | None = None  # the id of its dispute: a charge is disputed at most once
 
     def render(self) -> dict[str, Any]:
         card = self.payment_method.card
@@ -96,7 +97,7 @@ class Charge:
             "currency": self.currency,
             "customer": None,
             "description": self.description,
-            "disputed": False,
+            "disputed": self.dispute is not None,
             "failure_balance_transaction": None,
             "failure_code": decline.code if decline else None,
             "failure_message": decline.message if decline else None,
@@ -171,6 +172,108 @@ class Refund:
             "status": "succeeded",
             "transfer_reversal": None,
         }
+
+
+@dataclass(slots=True, eq=False)
+class Dispute:
+    """A chargeback the cardholder's bank opened on a captured charge (`/_sandbox/disputes`)."""
+
+    id: str
+    amount: int
+    currency: str
+    created: int
+    charge: str
+    payment_intent: str
+    reason: str
+    brand: str
+    status: str = "needs_response"  # needs_response, then won or lost
+    balance_transactions: list[dict[str, Any]] = field(default_factory=list)
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "dispute",
+            "amount": self.amount,
+            "balance_transactions": [dict(t) for t in self.balance_transactions],
+            "charge": self.charge,
+            "created": self.created,
+            "currency": self.currency,
+            "enhanced_eligibility_types": [],
+            "evidence": {**dict.fromkeys(_EVIDENCE_FIELDS), "enhanced_evidence": {}},
+            "evidence_details": {
+                "due_by": self.created + 7 * 86_400,
+                "enhanced_eligibility": {},
+                "has_evidence": False,
+                "past_due": False,
+                "submission_count": 0,
+                "submission_method": "not_submitted",
+            },
+            "intended_submission_method": None,
+            # The funds left with the chargeback: a refund is refused unless the dispute was won.
+            "is_charge_refundable": self.status == "won",
+            "livemode": False,
+            "metadata": {},
+            "network_reason_code": None,
+            "payment_intent": self.payment_intent,
+            "payment_method_details": {
+                "card": {
+                    "brand": self.brand,
+                    "case_type": "chargeback",
+                    "network_reason_code": None,
+                },
+                "type": "card",
+            },
+            "reason": self.reason,
+            "status": self.status,
+        }
+
+
+_EVIDENCE_FIELDS = _words(
+    "access_activity_log appeal billing_address cancellation_policy "
+    "cancellation_policy_disclosure cancellation_rebuttal customer_communication "
+    "customer_email_address customer_name customer_purchase_ip customer_signature "
+    "duplicate_charge_documentation duplicate_charge_explanation duplicate_charge_id "
+    "product_description receipt refund_policy refund_policy_disclosure "
+    "refund_refusal_explanation service_date service_documentation shipping_address "
+    "shipping_carrier shipping_date shipping_documentation shipping_tracking_number "
+    "uncategorized_file uncategorized_text"
+)
+DISPUTE_FEE = 1500  # Stripe's dispute fee in the US: $15.00, in the charge's currency here
+
+
+def dispute_balance_transaction(
+    dispute: Dispute, *, reinstated: bool, created: int
+) -> dict[str, Any]:
+    """The funds a dispute withdraws from the balance (with the fee), or reinstates if won."""
+    amount = dispute.amount if reinstated else -dispute.amount
+    fee = 0 if reinstated else DISPUTE_FEE
+    fee_details = [
+        {
+            "amount": fee,
+            "application": None,
+            "currency": dispute.currency,
+            "description": "Dispute fee",
+            "type": "stripe_fee",
+        }
+    ]
+    return {
+        "id": new_id("txn_3"),
+        "object": "balance_transaction",
+        "amount": amount,
+        "available_on": created,
+        "created": created,
+        "currency": dispute.currency,
+        "description": f"Chargeback {'reversal' if reinstated else 'withdrawal'} for "
+        f"{dispute.charge}",
+        "exchange_rate": None,
+        "fee": fee,
+        "fee_details": fee_details if fee else [],
+        "net": amount - fee,
+        "reporting_category": "dispute_reversal" if reinstated else "dispute",
+        "source": dispute.id,
+        "status": "available",
+        "type": "adjustment",
+    }
 
 
 @dataclass(slots=True, eq=False)

@@ -39,10 +39,33 @@ REFUND_CREATE = _names(
     "amount charge currency customer expand instructions_email metadata origin payment_intent "
     "reason refund_application_fee reverse_transfer"
 )
+REFUND_LIST = _names("charge created ending_before expand limit payment_intent starting_after")
+DISPUTE_LIST = _names("charge created ending_before expand limit payment_intent starting_after")
+DISPUTE_RETRIEVE = _names("expand")
+LIST_CREATED = _names("gt gte lt lte")
 
 INTENT_EXPANDABLE = _names("latest_charge payment_method")
 REFUND_EXPANDABLE = _names("charge payment_intent")
+DISPUTE_EXPANDABLE = _names("charge payment_intent")
 
 CAPTURE_METHODS = ("automatic", "automatic_async", "manual")
 CANCELLATION_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+# What a cardholder's bank may give as the reason of a dispute (stripe.Dispute.reason).
+DISPUTE_REASONS = (
+    "bank_cannot_process",
+    "check_returned",
+    "credit_not_processed",
+    "customer_initiated",
+    "debit_not_authorized",
+    "duplicate",
+    "fraudulent",
+    "general",
+    "incorrect_account_details",
+    "insufficient_funds",
+    "noncompliant",
+    "product_not_received",
+    "product_unacceptable",
+    "subscription_canceled",
+    "unrecognized",
+)

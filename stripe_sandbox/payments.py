@@ -30,6 +30,7 @@ from .errors import (
 from .forms import Params
 from .objects import (
     Charge,
+    Dispute,
     PaymentIntent,
     PaymentMethod,
     Refund,
@@ -72,6 +73,7 @@ class Payments:
         self.charges: dict[str, Charge] = {}
         self.methods: dict[str, PaymentMethod] = {}
         self.refunds: dict[str, Refund] = {}
+        self.disputes: dict[str, Dispute] = {}
         self.challenges: dict[str, PaymentIntent] = {}  # open 3-D Secure challenges
 
     def reset(self) -> None:
@@ -81,6 +83,7 @@ class Payments:
             self.charges.clear()
             self.methods.clear()
             self.refunds.clear()
+            self.disputes.clear()
 
     def counts(self) -> dict[str, int]:
         with self.lock:
@@ -89,6 +92,7 @@ class Payments:
                 "charges": len(self.charges),
                 "payment_methods": len(self.methods),
                 "refunds": len(self.refunds),
+                "disputes": len(self.disputes),
             }
 
     # --- PaymentIntents ---------------------------------------------------------------------

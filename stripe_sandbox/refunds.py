@@ -1,4 +1,5 @@
-"""Refunds of captured PaymentIntents (or charges), on the Payments store and under its lock."""
+"""Refunds of captured PaymentIntents (or charges), and their list; on the Payments store and
+under its lock."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from . import params as allowed
 from .catalog import format_amount
 from .errors import invalid_request, resource_missing
 from .forms import Params
+from .lists import list_body, list_expand, list_expandable, list_page, list_query
 from .objects import Charge, Refund, new_id
 from .payments import Payments, RequestRef
 
@@ -29,6 +31,14 @@ def refund_create(payments: Payments, data: dict[str, Any], request: RequestRef)
         )
     with payments.lock:
         charge = _refundable_charge(payments, intent_ref, charge_ref)
+        dispute = payments.disputes.get(charge.dispute or "")
+        if dispute is not None and dispute.status != "won":
+            # The chargeback already returned the money; a refund would pay the cardholder twice.
+            raise invalid_request(
+                f"Charge {charge.id} has been charged back.",
+                code="charge_disputed",
+                executed=True,
+            )
         remaining = charge.amount_captured - charge.amount_refunded
         if remaining <= 0:
             raise invalid_request(
@@ -59,12 +69,38 @@ def refund_create(payments: Payments, data: dict[str, Any], request: RequestRef)
         charge.amount_refunded += amount
         payments.publish("charge.refunded", charge.render(), request)
         payments.publish("refund.created", refund.render(), request)
-        body = refund.render()
-        if "charge" in expand:
-            body["charge"] = charge.render()
-        if "payment_intent" in expand:
-            body["payment_intent"] = payments.intents[charge.payment_intent].render()
-        return body
+        return _render(payments, refund, expand)
+
+
+def refund_list(payments: Payments, data: dict[str, Any]) -> dict[str, Any]:
+    """GET /v1/refunds: newest first, by `payment_intent`, `charge` and `created`."""
+    p = Params(data, allowed.REFUND_LIST)
+    query = list_query(p)
+    intent_ref = p.string("payment_intent")
+    charge_ref = p.string("charge")
+    expand = list_expand(p.expand(list_expandable(allowed.REFUND_EXPANDABLE)))
+    with payments.lock:
+        if intent_ref is not None and intent_ref not in payments.intents:
+            raise resource_missing("payment_intent", intent_ref, param="payment_intent", status=400)
+        if charge_ref is not None and charge_ref not in payments.charges:
+            raise resource_missing("charge", charge_ref, param="charge", status=400)
+        page, has_more = list_page(
+            query,
+            payments.refunds.values(),
+            lambda r: intent_ref in (None, r.payment_intent) and charge_ref in (None, r.charge),
+            kind="refund",
+        )
+        rendered = [_render(payments, refund, expand) for refund in page]
+    return list_body("/v1/refunds", rendered, has_more)
+
+
+def _render(payments: Payments, refund: Refund, expand: list[str]) -> dict[str, Any]:
+    body = refund.render()
+    if "charge" in expand:
+        body["charge"] = payments.charges[refund.charge].render()
+    if "payment_intent" in expand:
+        body["payment_intent"] = payments.intents[refund.payment_intent].render()
+    return body
 
 
 def _refundable_charge(

@@ -151,7 +151,8 @@ class Webhooks:
             "data": {"object": obj},
             "livemode": False,
             "pending_webhooks": 1 if delivered else 0,
-            "request": {"id": request.id, "idempotency_key": request.idempotency_key},
+            # An empty id: no API request caused it (the bank opened a dispute), null as on Stripe.
+            "request": {"id": request.id or None, "idempotency_key": request.idempotency_key},
             "type": event_type,
         }
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -200,7 +201,10 @@ class Webhooks:
                     "type": e.type,
                     "created": e.created,
                     "object_id": e.object_id,
-                    "request": {"id": e.request.id, "idempotency_key": e.request.idempotency_key},
+                    "request": {
+                        "id": e.request.id or None,
+                        "idempotency_key": e.request.idempotency_key,
+                    },
                     "deliveries": [d.as_json() for d in e.deliveries],
                     **({"payload": json.loads(e.payload)} if payload else {}),
                 }

@@ -211,3 +211,13 @@ class Admin:
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
+
+    def dispute_open(self, payment_intent: str, **fields: Any) -> requests.Response:
+        """The cardholder's bank opens a dispute (the raw answer: tests look at refusals too)."""
+        body = {"payment_intent": payment_intent, **fields}
+        return requests.post(f"{self.url}/_sandbox/disputes", json=body, timeout=5)
+
+    def dispute_close(self, dispute_id: str, outcome: str) -> requests.Response:
+        return requests.post(
+            f"{self.url}/_sandbox/disputes/{dispute_id}/close", json={"outcome": outcome}, timeout=5
+        )
