@@ -199,6 +199,28 @@ def test_refund_of_a_captured_intent(contract_client: stripe.StripeClient) -> No
     assert refund.payment_intent == intent.id
 
 
+def test_refunds_list_by_payment_intent(contract_client: stripe.StripeClient) -> None:
+    intent = _authorize(contract_client)
+    contract_client.v1.payment_intents.capture(intent.id, options=_key())
+    first = contract_client.v1.refunds.create(
+        {"payment_intent": intent.id, "amount": 100, "metadata": {"refund_id": "1"}}, _key()
+    )
+    second = contract_client.v1.refunds.create(
+        {"payment_intent": intent.id, "amount": 200, "metadata": {"refund_id": "2"}}, _key()
+    )
+
+    page = contract_client.v1.refunds.list({"payment_intent": intent.id, "limit": 1})
+    walked = list(page.auto_paging_iter())
+
+    assert (page.url, page.has_more) == ("/v1/refunds", True)
+    # Both may share a `created` second; Stripe's order within one second is not the contract.
+    assert {r.id: r.to_dict()["metadata"] for r in walked} == {
+        first.id: {"refund_id": "1"},
+        second.id: {"refund_id": "2"},
+    }
+    assert len(walked) == 2
+
+
 def test_an_invalid_api_key_is_401(request: pytest.FixtureRequest) -> None:
     base = {} if REAL_KEY else {"api": request.getfixturevalue("sandbox").url}
     invalid = stripe.StripeClient("sk_invalid_contract_key", base_addresses=base)  # type: ignore[arg-type]
