@@ -24,6 +24,7 @@ class Card:
     country: str = "US"
     decline: Decline | None = None
     three_d_secure: bool = False  # confirming asks for a 3-D Secure challenge first
+    dispute: str | None = None  # once captured, the bank disputes the charge for this reason
     exp_month: int = 12
     exp_year: int = 2034
 
@@ -80,6 +81,11 @@ TEST_CARDS: dict[str, Card] = {
 
 
 TEST_CARDS["pm_card_authenticationRequired"] = Card("visa", "3155", three_d_secure=True)
+# https://docs.stripe.com/testing#disputes: the charge succeeds, then is disputed.
+TEST_CARDS["pm_card_createDispute"] = Card("visa", "0259", dispute="fraudulent")
+TEST_CARDS["pm_card_createDisputeProductNotReceived"] = Card(
+    "visa", "2685", dispute="product_not_received"
+)
 
 # https://docs.stripe.com/testing: the card numbers a donor types into the Payment Element.
 TEST_CARD_NUMBERS: dict[str, Card] = {
@@ -97,6 +103,8 @@ TEST_CARD_NUMBERS: dict[str, Card] = {
     "4000000000000119": TEST_CARDS["pm_card_chargeDeclinedProcessingError"],
     "4000002500003155": TEST_CARDS["pm_card_authenticationRequired"],
     "4000002760003184": Card("visa", "3184", three_d_secure=True),
+    "4000000000000259": TEST_CARDS["pm_card_createDispute"],
+    "4000000000002685": TEST_CARDS["pm_card_createDisputeProductNotReceived"],
 }
 LIVE_CARD = Decline(
     "card_declined",
@@ -135,6 +143,7 @@ def card_for_number(number: str, exp_month: int, exp_year: int) -> Card:
             known.country,
             known.decline,
             known.three_d_secure,
+            known.dispute,
             exp_month,
             exp_year,
         )

@@ -15,8 +15,8 @@ from . import params as allowed
 from .errors import invalid_request, resource_missing
 from .forms import Params
 from .lists import list_body, list_expand, list_expandable, list_page, list_query
-from .objects import Dispute, dispute_balance_transaction, new_id
-from .payments import Payments, RequestRef
+from .objects import Dispute, dispute_balance_transaction
+from .payments import NO_REQUEST, Payments
 
 OUTCOMES = ("won", "lost")
 
@@ -25,7 +25,6 @@ def dispute_open(
     payments: Payments, *, intent_id: str, amount: int | None, reason: str
 ) -> dict[str, Any]:
     """The bank opens a dispute on the intent's charge: `needs_response`, funds withdrawn."""
-    request = _dashboard()
     with payments.lock:
         intent = payments.intents.get(intent_id)
         if intent is None:
@@ -56,30 +55,12 @@ def dispute_open(
                 f"amount must be from 1 to {disputable} (captured and not refunded).",
                 param="amount",
             )
-        now = int(time.time())
-        dispute = Dispute(
-            id=new_id("dp_1"),
-            amount=amount or disputable,
-            currency=charge.currency,
-            created=now,
-            charge=charge.id,
-            payment_intent=intent.id,
-            reason=reason,
-            brand=charge.payment_method.card.brand,
-        )
-        dispute.balance_transactions.append(
-            dispute_balance_transaction(dispute, reinstated=False, created=now)
-        )
-        payments.disputes[dispute.id] = dispute
-        charge.dispute = dispute.id
-        payments.publish("charge.dispute.created", dispute.render(), request)
-        payments.publish("charge.dispute.funds_withdrawn", dispute.render(), request)
+        dispute = payments.dispute_create(intent, charge, amount or disputable, reason)
         return dispute.render()
 
 
 def dispute_close(payments: Payments, dispute_id: str, *, outcome: str) -> dict[str, Any]:
     """The bank decides an open dispute: `won` reinstates the funds, `lost` keeps them gone."""
-    request = _dashboard()
     with payments.lock:
         dispute = payments.disputes.get(dispute_id)
         if dispute is None:
@@ -95,8 +76,8 @@ def dispute_close(payments: Payments, dispute_id: str, *, outcome: str) -> dict[
             dispute.balance_transactions.append(
                 dispute_balance_transaction(dispute, reinstated=True, created=int(time.time()))
             )
-            payments.publish("charge.dispute.funds_reinstated", dispute.render(), request)
-        payments.publish("charge.dispute.closed", dispute.render(), request)
+            payments.publish("charge.dispute.funds_reinstated", dispute.render(), NO_REQUEST)
+        payments.publish("charge.dispute.closed", dispute.render(), NO_REQUEST)
         return dispute.render()
 
 
@@ -140,8 +121,3 @@ def _render(payments: Payments, dispute: Dispute, expand: list[str]) -> dict[str
     if "payment_intent" in expand:
         body["payment_intent"] = payments.intents[dispute.payment_intent].render()
     return body
-
-
-def _dashboard() -> RequestRef:
-    """No API request opens or closes a dispute: Stripe's events then carry `request.id` null."""
-    return RequestRef("", None)

@@ -34,6 +34,7 @@ from .objects import (
     PaymentIntent,
     PaymentMethod,
     Refund,
+    dispute_balance_transaction,
     new_id,
     payment_error,
 )
@@ -49,6 +50,8 @@ class RequestRef:
 
 
 Publish = Callable[[str, dict[str, Any], RequestRef], None]
+# What no API request caused (the bank opening a dispute): events carry `request.id` null.
+NO_REQUEST = RequestRef("", None)
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 CANCELABLE = (
@@ -218,6 +221,7 @@ class Payments:
             self._settle(intent, charge, amount)
             self.publish("charge.captured", charge.render(), request)
             self.publish("payment_intent.succeeded", intent.render(), request)
+            self._test_card_dispute(intent, charge)
             return self._intent_render(intent, expand)
 
     def intent_cancel(
@@ -386,6 +390,38 @@ class Payments:
             self._settle(intent, charge, intent.amount)
             self.publish("charge.succeeded", charge.render(), request)
             self.publish("payment_intent.succeeded", intent.render(), request)
+            self._test_card_dispute(intent, charge)
+
+    def dispute_create(
+        self, intent: PaymentIntent, charge: Charge, amount: int, reason: str
+    ) -> Dispute:
+        """Open a dispute on a captured charge and publish it; caller holds the lock and checked
+        that the charge is not disputed and that `amount` is not more than is left on it."""
+        now = int(time.time())
+        dispute = Dispute(
+            id=new_id("dp_1"),
+            amount=amount,
+            currency=charge.currency,
+            created=now,
+            charge=charge.id,
+            payment_intent=intent.id,
+            reason=reason,
+            brand=charge.payment_method.card.brand,
+        )
+        dispute.balance_transactions.append(
+            dispute_balance_transaction(dispute, reinstated=False, created=now)
+        )
+        self.disputes[dispute.id] = dispute
+        charge.dispute = dispute.id
+        self.publish("charge.dispute.created", dispute.render(), NO_REQUEST)
+        self.publish("charge.dispute.funds_withdrawn", dispute.render(), NO_REQUEST)
+        return dispute
+
+    def _test_card_dispute(self, intent: PaymentIntent, charge: Charge) -> None:
+        """A dispute test card (`pm_card_createDispute`): the bank disputes the captured charge."""
+        reason = charge.payment_method.card.dispute
+        if reason is not None:
+            self.dispute_create(intent, charge, charge.amount_captured, reason)
 
     def _settle(self, intent: PaymentIntent, charge: Charge, amount: int) -> None:
         intent.status = "succeeded"

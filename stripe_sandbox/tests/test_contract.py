@@ -19,6 +19,7 @@ SDK's own verifier. Only test mode is ever used: nothing here can move real mone
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -219,6 +220,31 @@ def test_refunds_list_by_payment_intent(contract_client: stripe.StripeClient) ->
         second.id: {"refund_id": "2"},
     }
     assert len(walked) == 2
+
+
+def test_the_dispute_test_card_is_disputed_and_then_not_refundable(
+    contract_client: stripe.StripeClient,
+) -> None:
+    intent = _authorize(contract_client, payment_method="pm_card_createDispute")
+    contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    deadline = time.monotonic() + 60  # Stripe opens it a few seconds later; the sandbox at once
+    disputes = contract_client.v1.disputes.list({"payment_intent": intent.id}).data
+    while not disputes and time.monotonic() < deadline:
+        time.sleep(2)
+        disputes = contract_client.v1.disputes.list({"payment_intent": intent.id}).data
+
+    [dispute] = disputes
+    assert (dispute.object, dispute.status, dispute.reason) == (
+        "dispute",
+        "needs_response",
+        "fraudulent",
+    )
+    assert (dispute.amount, dispute.charge, dispute.livemode) == (1000, intent.latest_charge, False)
+    assert contract_client.v1.disputes.retrieve(dispute.id).id == dispute.id
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        contract_client.v1.refunds.create({"payment_intent": intent.id}, _key())
+    assert caught.value.code == "charge_disputed"
 
 
 def test_an_invalid_api_key_is_401(request: pytest.FixtureRequest) -> None:

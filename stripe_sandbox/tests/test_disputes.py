@@ -11,7 +11,7 @@ import stripe
 
 from stripe_sandbox import Sandbox
 
-from .conftest import WEBHOOK_SECRET, Admin, Receiver, authorize
+from .conftest import API_KEY, WEBHOOK_SECRET, Admin, Receiver, authorize
 
 
 def _captured(client: stripe.StripeClient, amount: int = 1000) -> stripe.PaymentIntent:
@@ -269,3 +269,42 @@ def test_reset_forgets_disputes_and_stats_count_them(
     assert client.v1.disputes.list().data == []
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.disputes.retrieve(dispute["id"])
+
+
+def test_the_dispute_test_card_is_disputed_once_captured(
+    client: stripe.StripeClient, admin: Admin
+) -> None:
+    intent = client.v1.payment_intents.create(authorize(payment_method="pm_card_createDispute"))
+    assert client.v1.disputes.list().data == []  # an authorization cannot be disputed
+
+    client.v1.payment_intents.capture(intent.id, {"amount_to_capture": 800})
+
+    [dispute] = client.v1.disputes.list({"payment_intent": intent.id}).data
+    assert (dispute.amount, dispute.reason, dispute.status) == (800, "fraudulent", "needs_response")
+    assert dispute.charge == intent.latest_charge
+    assert admin.event_types(dispute.id) == [
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+    ]
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.refunds.create({"payment_intent": intent.id})
+    assert caught.value.code == "charge_disputed"
+
+
+def test_the_typed_dispute_card_number_is_disputed_when_charged(
+    sandbox: Sandbox, client: stripe.StripeClient
+) -> None:
+    intent = client.v1.payment_intents.create(authorize(payment_method=None, confirm=None))
+    card = {"number": "4000000000002685", "exp_month": "12", "exp_year": "34", "cvc": "123"}
+    fields = {f"payment_method_data[card][{name}]": value for name, value in card.items()}
+
+    answer = requests.post(
+        f"{sandbox.url}/v1/payment_intents/{intent.id}/confirm",
+        data={"payment_method_data[type]": "card", "capture_method": "automatic", **fields},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=5,
+    )
+
+    assert answer.json()["status"] == "succeeded"
+    [dispute] = client.v1.disputes.list({"payment_intent": intent.id}).data
+    assert (dispute.amount, dispute.reason) == (1000, "product_not_received")
