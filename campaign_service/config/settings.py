@@ -31,6 +31,7 @@ CAREFORALL = {
         "PAYMENT_AUTHORIZED": "campaigns.projector.project_one",
         "PAYMENT_CAPTURED": "campaigns.projector.project_one",
         "PAYMENT_FAILED": "campaigns.projector.project_one",
+        "PAYMENT_REFUNDED": "campaigns.projector.project_one",
     },
     # A delivered batch is applied in one transaction, one update per campaign.
     "EVENT_BATCH_HANDLER": "campaigns.projector.project_batch",

@@ -18,6 +18,7 @@ from careforall_common.fields import (
 from careforall_common.health import health
 from careforall_common.inbox.apis import EventIngestApi
 from careforall_common.metrics import metrics
+from careforall_common.outbox.apis import OutboxWaitingInternalApi
 from careforall_common.outbox.services import outbox_write
 from careforall_common.problems import Problem
 
@@ -79,4 +80,5 @@ urlpatterns = [
     path("api/health/common", health),
     path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("internal/events", EventIngestApi.as_view()),
+    path("internal/outbox", OutboxWaitingInternalApi.as_view()),
 ]

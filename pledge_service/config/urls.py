@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from careforall_common.health import health, live, workers
 from careforall_common.metrics import metrics
+from careforall_common.outbox.apis import OutboxWaitingInternalApi
 
 admin.site.site_header = "CareForAll pledges"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("internal/health/live", live),  # liveness; the gateway never routes /internal/
     path("internal/health/workers", workers),  # the heartbeats of its Celery workers and beat
     path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
+    path("internal/outbox", OutboxWaitingInternalApi.as_view()),  # signed: the staff dashboard
     path("", include("pledges.urls")),
     path("admin/pledges/", admin.site.urls),
 ]

@@ -220,3 +220,33 @@ class InternalPledgeCampaignsApi(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"campaign_ids": selectors.pledge_campaign_ids()})
+
+
+class InternalPledgeDonorsApi(APIView):
+    """For campaign_service's admin export: the donor email of each pledge asked for.
+
+    Emails are never public (SPEC §3); this read is signed, the gateway never routes it, and
+    only staff's CSV export asks it, a chunk of ids at a time. POST, because a chunk of ids in
+    the query would outgrow gunicorn's 4 KiB request line.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [IsSignedInternalCall]
+
+    class InputSerializer(StrictSerializer):
+        pledge_ids = serializers.ListField(
+            child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+            max_length=INTERNAL_LIST_MAX,
+        )
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer.parse(request.data)
+        emails = selectors.pledge_donor_emails(pledge_ids=data["pledge_ids"])
+        return Response(
+            {
+                "results": [
+                    {"pledge_id": pledge_id, "donor_email": email}
+                    for pledge_id, email in sorted(emails.items())
+                ]
+            }
+        )

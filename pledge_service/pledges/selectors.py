@@ -57,3 +57,8 @@ def pledge_campaign_ids() -> list[int]:
     return list(
         Pledge.objects.order_by("campaign_id").values_list("campaign_id", flat=True).distinct()
     )
+
+
+def pledge_donor_emails(*, pledge_ids: list[int]) -> dict[int, str]:
+    """The donor email of each pledge of ``pledge_ids`` that exists (one primary-key query)."""
+    return dict(Pledge.objects.filter(pk__in=pledge_ids).values_list("pk", "donor_email"))

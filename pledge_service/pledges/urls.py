@@ -10,6 +10,7 @@ urlpatterns = [
     path("internal/events", EventIngestApi.as_view()),
     path("internal/pledges", apis.InternalPledgeListApi.as_view()),
     path("internal/pledges/campaigns", apis.InternalPledgeCampaignsApi.as_view()),
+    path("internal/pledges/donors", apis.InternalPledgeDonorsApi.as_view()),
     path("internal/pledges/<int:pledge_id>", apis.InternalPledgeDetailApi.as_view()),
     path("internal/campaigns/<int:campaign_id>/hold", apis.InternalCampaignHoldApi.as_view()),
     path("internal/campaigns/<int:campaign_id>/release", apis.InternalCampaignReleaseApi.as_view()),
