@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "careforall_common.outbox",
     "careforall_common.inbox",
     "campaigns",
+    "reconciliation",
 ]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)

@@ -1,7 +1,8 @@
 """deploy/observability/: Prometheus's scrape config, its alert rules and the Grafana dashboard.
 
 No Prometheus runs here: the files are parsed, and every series they name must be one the
-services export (careforall_common.metrics, payments.metrics) or Prometheus's own ``up``.
+services export (careforall_common.metrics, payments.metrics, reconciliation.metrics) or
+Prometheus's own ``up``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ OBSERVABILITY = ROOT / "deploy" / "observability"
 SOURCES = (
     ROOT / "common" / "src" / "careforall_common" / "metrics.py",
     ROOT / "payment_service" / "payments" / "metrics.py",
+    ROOT / "campaign_service" / "reconciliation" / "metrics.py",
 )
 SUFFIXES = ("_total", "_bucket", "_count", "_sum")
 
@@ -63,7 +65,13 @@ def test_every_alert_rule_is_complete_and_names_exported_series() -> None:
     names = exported()
     rules = [rule for group in load("alerts.yml")["groups"] for rule in group["rules"]]
     alerts = {rule["alert"] for rule in rules}
-    assert {"OutboxLagging", "DeadLetters", "WebhookSignatureFailures", "ServiceDown"} <= alerts
+    assert {
+        "OutboxLagging",
+        "DeadLetters",
+        "WebhookSignatureFailures",
+        "ServiceDown",
+        "ReconciliationDifferences",
+    } <= alerts
     for rule in rules:
         assert rule["expr"].strip(), rule["alert"]
         assert rule["annotations"]["summary"], rule["alert"]
