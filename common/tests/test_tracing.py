@@ -8,20 +8,24 @@ on the live server.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from careforall_common import tracing
+from careforall_common.events import Envelope
 from careforall_common.logging import ContextFilter
 from careforall_common.outbox import relay
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
+from careforall_common.request_id import current_request_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,3 +146,64 @@ def test_with_tracing_off_opentelemetry_is_never_imported() -> None:
         if k not in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER")
     }
     subprocess.run([sys.executable, "-c", code], check=True, env=env)  # noqa: S603
+
+
+def _envelope(request_id: str) -> Envelope:
+    return Envelope(
+        event_id=str(uuid.uuid4()),
+        event_type="THING_HAPPENED",
+        event_version=1,
+        occurred_at=timezone.now(),
+        source="common",
+        aggregate_id=1,
+        request_id=request_id,
+        payload={},
+    )
+
+
+def test_a_batch_of_several_requests_logs_every_id_and_writes_none(
+    consumer_log: Remember,
+) -> None:
+    log = logging.getLogger("tests.handlers")
+    with tracing.event_context([_envelope("donation-1"), _envelope("donation-2")]):
+        log.info("batch applied")
+        assert current_request_id.get() == ""  # what an event written here would carry
+    with tracing.event_context([_envelope("donation-3"), _envelope("donation-3")]):
+        log.info("one request's batch applied")
+        assert current_request_id.get() == "donation-3"
+    log.info("after")
+
+    ids = {r.getMessage(): r.request_id for r in consumer_log.records}  # type: ignore[attr-defined]
+    assert ids == {
+        "batch applied": "donation-1,donation-2",
+        "one request's batch applied": "donation-3",
+        "after": "",
+    }
+
+
+def test_console_spans_go_to_a_json_lines_file_per_process(tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup();"
+        "from opentelemetry import trace;"
+        "tracer = trace.get_tracer('test');"
+        "span = tracer.start_span('a span'); span.end();"
+        "trace.get_tracer_provider().shutdown()"
+    )
+    env = {
+        **os.environ,
+        "OTEL_TRACES_EXPORTER": "console",
+        "CAREFORALL_TRACES_DIR": str(tmp_path),
+        "OTEL_SERVICE_NAME": "careforall-test",
+    }
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)  # noqa: S603
+
+    [path] = tmp_path.glob("careforall-test-*.jsonl")
+    [span] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert span["name"] == "a span"
+    assert span["resource"]["attributes"]["service.name"] == "careforall-test"
+    assert span["context"]["trace_id"].startswith("0x")

@@ -6,6 +6,7 @@ Set CAREFORALL_E2E_URL to run against a platform that is already up instead.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,6 +49,11 @@ class Platform:
     var: Path = ROOT / "var" / "e2e"
     database_prefix: str = PREFIX
 
+    @property
+    def traces(self) -> Path:
+        """Where every process of this platform appends its spans (one JSON object a line)."""
+        return self.var / "traces"
+
     def pid(self, name: str) -> int:
         """The pid of a supervised child of scripts/up (web-campaign, worker-pledge, …)."""
         return int((self.var / "run" / f"{name}.pid").read_text())
@@ -61,6 +67,7 @@ def platform() -> Iterator[Platform]:
     busy = [port for port in PORTS if port_open(port)]
     assert not busy, f"ports {busy} are in use: stop the running platform first"
     drop_e2e_databases()
+    shutil.rmtree(ROOT / "var" / "e2e" / "traces", ignore_errors=True)
     env = {
         **os.environ,
         "DATABASE_PREFIX": PREFIX,
@@ -72,6 +79,11 @@ def platform() -> Iterator[Platform]:
         "PAYMENT_ABANDON_AFTER_SECONDS": "20",
         # Admin sessions recheck their account often here, so the demotion test is short.
         "ADMIN_STAFF_RECHECK_SECONDS": "2",
+        # Traces on, into files: each process appends its spans to
+        # var/e2e/traces/<service>-<pid>.jsonl within 200 ms (test_observability.py).
+        "OTEL_TRACES_EXPORTER": "console",
+        "CAREFORALL_TRACES_DIR": str(ROOT / "var" / "e2e" / "traces"),
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "up")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from careforall_common.request_id import current_request_id
+from careforall_common.request_id import current_log_request_id, current_request_id
 
 
 class ContextFilter(logging.Filter):
@@ -17,5 +17,5 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id.get()
+            record.request_id = current_request_id.get() or current_log_request_id.get()
         return True

@@ -13,6 +13,9 @@ HEADER = "X-Request-Id"
 VALID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="")
+# For log lines only, while no single request id is bound: the ids of a batch of events of
+# several requests applied together, comma-separated (careforall_common.tracing.event_context).
+current_log_request_id: ContextVar[str] = ContextVar("current_log_request_id", default="")
 
 
 def request_id_from(value: str | None) -> str:

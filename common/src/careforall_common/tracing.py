@@ -3,8 +3,10 @@
 Off unless ``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``OTEL_TRACES_EXPORTER`` (not ``none``) is set: then
 ``tracing_setup`` (from the shared app's ``ready``) instruments Django, requests, Celery and
 mysqlclient, and exports with the standard ``OTEL_*`` variables (``otlp`` over HTTP, or
-``console``). When off, nothing of OpenTelemetry is imported and the helpers below cost a flag
-test.
+``console``; ``OTEL_BSP_*`` tune the batching). With ``console`` and ``CAREFORALL_TRACES_DIR``
+set, each process appends its spans to ``<dir>/<service name>-<pid>.jsonl``, one JSON object a
+line (the end-to-end tests read them). When off, nothing of OpenTelemetry is imported and the
+helpers below cost a flag test.
 
 The trail through the outbox: ``outbox_write`` stores the W3C ``traceparent`` of the request's
 span on each row (``current_traceparent``); the relay delivers each group of rows under a span
@@ -21,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from careforall_common.request_id import current_request_id
+from careforall_common.request_id import current_log_request_id, current_request_id
 
 if TYPE_CHECKING:
     from careforall_common.events import Envelope
@@ -56,7 +58,8 @@ def tracing_setup(service: str) -> bool:
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
     exporter: SpanExporter
     if os.environ.get("OTEL_TRACES_EXPORTER", "otlp").strip().lower() == "console":
-        exporter = ConsoleSpanExporter()
+        directory = os.environ.get("CAREFORALL_TRACES_DIR")
+        exporter = _json_lines_exporter(directory, name) if directory else ConsoleSpanExporter()
     else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -64,6 +67,21 @@ def tracing_setup(service: str) -> bool:
     provider.add_span_processor(BatchSpanProcessor(exporter))
     tracing_start(provider)
     return True
+
+
+def _json_lines_exporter(directory: str, name: str) -> Any:
+    """Spans appended to a file of this process (its pid at export time: forks get their own)."""
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    class JsonLinesExporter(SpanExporter):
+        def export(self, spans: Sequence[Any]) -> SpanExportResult:
+            os.makedirs(directory, exist_ok=True)
+            path = os.path.join(directory, f"{name}-{os.getpid()}.jsonl")
+            with open(path, "a", encoding="utf-8") as out:
+                out.write("".join(span.to_json(indent=None) + "\n" for span in spans))
+            return SpanExportResult.SUCCESS
+
+    return JsonLinesExporter()
 
 
 def tracing_start(provider: Any, *, instrument: bool = True) -> None:
@@ -157,10 +175,15 @@ def event_context(envelopes: Sequence[Envelope]) -> Iterator[None]:
     """Apply ``envelopes`` with their request id bound and, when tracing, under their trace.
 
     One event: its request id and its ``traceparent``. A batch: the request id when every event
-    carries the same one, and a span in the first event's trace linking the others.
+    carries the same one, and a span in the first event's trace linking the others. The log
+    lines of a batch of several requests carry all their ids, comma-separated
+    (``current_log_request_id``): a grep for one finds them. Events a handler writes meanwhile
+    keep a single request id or none, never such a list.
     """
     request_ids = {envelope.request_id for envelope in envelopes}
-    token = current_request_id.set(request_ids.pop() if len(request_ids) == 1 else "")
+    one = len(request_ids) == 1
+    token = current_request_id.set(next(iter(request_ids)) if one else "")
+    log_token = current_log_request_id.set("" if one else ",".join(sorted(request_ids - {""})))
     try:
         if _tracer is None or not envelopes:
             yield
@@ -180,4 +203,5 @@ def event_context(envelopes: Sequence[Envelope]) -> Iterator[None]:
         ):
             yield
     finally:
+        current_log_request_id.reset(log_token)
         current_request_id.reset(token)
