@@ -47,7 +47,8 @@ def campaign_output(campaign: Campaign) -> dict[str, Any]:
         "authorized_amount": campaign.authorized_amount,
         "captured_amount": campaign.captured_amount,
         "failed_amount": campaign.failed_amount,
-        "current_amount": campaign.captured_amount,
+        "refunded_amount": campaign.refunded_amount,
+        "current_amount": campaign.current_amount,
         "total_pledges": campaign.total_pledges,
         "total_payments": campaign.total_payments,
     }

@@ -12,6 +12,7 @@ READ_MODEL_FIELDS = [
     "authorized_amount",
     "captured_amount",
     "failed_amount",
+    "refunded_amount",
     "total_pledges",
     "total_payments",
 ]
@@ -47,6 +48,9 @@ class Campaign(models.Model):
     authorized_amount = models.BigIntegerField(default=0)
     captured_amount = models.BigIntegerField(default=0)
     failed_amount = models.BigIntegerField(default=0)
+    # What came back of the captured pledges (refunds, lost disputes): they stay CAPTURED or
+    # REFUNDED, in ``captured_amount``; ``refunded_amount`` is the sum of their refunds.
+    refunded_amount = models.BigIntegerField(default=0)
     total_pledges = models.BigIntegerField(default=0)
     total_payments = models.BigIntegerField(default=0)  # captured payments
 
@@ -78,31 +82,40 @@ class Campaign(models.Model):
 
     @property
     def current_amount(self) -> int:
-        """What the campaign has raised: its captured pledges (SPEC §3)."""
-        return self.captured_amount
+        """What the campaign has raised and kept: captured less refunded (SPEC §3).
+
+        Never below zero: a refund can be projected a moment before its capture (two
+        publishers), and no donor should see a campaign owe money meanwhile.
+        """
+        return max(0, self.captured_amount - self.refunded_amount)
 
 
 class PledgeStatus(models.TextChoices):
     PENDING = "PENDING"
     AUTHORIZED = "AUTHORIZED"
     CAPTURED = "CAPTURED"
+    REFUNDED = "REFUNDED"
     FAILED = "FAILED"
 
 
-# SPEC §5.3: a pledge only moves up this rank. CAPTURED and FAILED are both terminal: equal rank,
-# so neither ever overrides the other.
+# SPEC §5.3: a pledge only moves up this rank. CAPTURED and FAILED have equal rank, so neither
+# ever overrides the other; REFUNDED follows CAPTURED only, and nothing leaves FAILED or REFUNDED.
 STATUS_RANK = {
     PledgeStatus.PENDING: 0,
     PledgeStatus.AUTHORIZED: 1,
     PledgeStatus.CAPTURED: 2,
     PledgeStatus.FAILED: 2,
+    PledgeStatus.REFUNDED: 3,
 }
+TERMINAL = {PledgeStatus.FAILED, PledgeStatus.REFUNDED}
 
-# The campaign bucket that holds the amount of a pledge in each status (SPEC §3).
+# The campaign bucket that holds the amount of a pledge in each status (SPEC §3). A refunded
+# pledge stays in the captured bucket; its refunds are counted in ``refunded_amount``.
 STATUS_BUCKET = {
     PledgeStatus.PENDING: "pending_amount",
     PledgeStatus.AUTHORIZED: "authorized_amount",
     PledgeStatus.CAPTURED: "captured_amount",
+    PledgeStatus.REFUNDED: "captured_amount",
     PledgeStatus.FAILED: "failed_amount",
 }
 
@@ -189,3 +202,34 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} payment {self.payment_id}"
+
+
+class RefundProjection(models.Model):
+    """One refund of a payment as the read model knows it: written only by the projector.
+
+    Keyed by payment_service's refund id, so a repeated ``PAYMENT_REFUNDED`` counts once; it
+    needs no pledge row, so it applies in any order with the pledge's events. The campaign's
+    ``refunded_amount`` is the sum of its rows (``reconcile`` proves it).
+    """
+
+    refund_id = models.BigIntegerField(primary_key=True)
+    payment_id = models.BigIntegerField()
+    pledge_id = models.BigIntegerField(db_index=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    occurred_at = models.DateTimeField()
+    event_id = models.UUIDField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "refund"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=1, amount__lte=MAX_GOAL_AMOUNT),
+                name="refund_projection_amount_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.refund_id} of payment {self.payment_id}"

@@ -6,7 +6,10 @@ which also records their ids. It is order-independent on top of that:
 - one ``PledgeProjection`` row per pledge; a pledge's amount moves between the campaign's
   buckets only when its status rank rises (``STATUS_RANK``), so a late or repeated event moves
   nothing;
-- payment events drive ``total_payments`` and the audit trail only, never the buckets.
+- payment events drive ``total_payments`` and the audit trail only, never the buckets;
+- ``PAYMENT_REFUNDED`` adds one ``RefundProjection`` row per refund id and its amount to the
+  campaign's ``refunded_amount``; it needs no pledge row, so it applies before or after the
+  pledge's own events.
 
 A batch locks its campaigns' rows first, in id order, then the projection rows of its pledges:
 one lock order for every batch, for a single event (a batch of one) and for ``reconcile --fix``,
@@ -30,16 +33,19 @@ from campaigns import cache
 from campaigns.models import (
     STATUS_BUCKET,
     STATUS_RANK,
+    TERMINAL,
     Campaign,
     PaymentEvent,
     PaymentEventType,
     PledgeProjection,
     PledgeStatus,
+    RefundProjection,
 )
 from careforall_common.events import (
     EVENT_TYPES,
     ContractError,
     Envelope,
+    PaymentRefunded,
     PaymentReported,
     PledgeCreated,
     PledgeStatusChanged,
@@ -48,7 +54,7 @@ from careforall_common.inbox.handlers import RejectEvent
 
 logger = logging.getLogger(__name__)
 
-PROJECTED = (PledgeCreated, PledgeStatusChanged, PaymentReported)
+PROJECTED = (PledgeCreated, PledgeStatusChanged, PaymentReported, PaymentRefunded)
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,10 @@ class _Batch:
     currencies: dict[int, str]
     pledges: dict[int, _Pledge]
     audited: set[tuple[int, str]]
+    refunded: set[int]
     deltas: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     audit_rows: list[PaymentEvent] = field(default_factory=list)
+    refund_rows: list[RefundProjection] = field(default_factory=list)
 
     def add(self, campaign_id: int, column: str, amount: int) -> None:
         totals = self.deltas[campaign_id]
@@ -108,8 +116,13 @@ def project_batch(envelopes: list[Envelope]) -> dict[str, str]:
     if not events:
         return rejected
     campaign_ids = sorted({event.campaign_id for _, event in events})
-    pledge_ids = {event.pledge_id for _, event in events if not isinstance(event, PaymentReported)}
+    pledge_ids = {
+        event.pledge_id
+        for _, event in events
+        if isinstance(event, (PledgeCreated, PledgeStatusChanged))
+    }
     payment_ids = {event.payment_id for _, event in events if isinstance(event, PaymentReported)}
+    refund_ids = {event.refund_id for _, event in events if isinstance(event, PaymentRefunded)}
     batch = _Batch(
         currencies=dict(
             Campaign.objects.select_for_update()
@@ -135,6 +148,11 @@ def project_batch(envelopes: list[Envelope]) -> dict[str, str]:
         )
         if payment_ids
         else set(),
+        refunded=set(
+            RefundProjection.objects.filter(pk__in=refund_ids).values_list("pk", flat=True)
+        )
+        if refund_ids
+        else set(),
     )
     for envelope, event in events:
         try:
@@ -144,6 +162,8 @@ def project_batch(envelopes: list[Envelope]) -> dict[str, str]:
                 raise RejectEvent(f"campaign {event.campaign_id} is unknown")
             if isinstance(event, PaymentReported):
                 _payment(batch, envelope, event)
+            elif isinstance(event, PaymentRefunded):
+                _refund(batch, envelope, event)
             else:
                 _pledge(batch, envelope, event)
         except RejectEvent as error:
@@ -206,8 +226,8 @@ def _advance(batch: _Batch, pledge: _Pledge, status: PledgeStatus) -> None:
     The stored amount moves, whatever a later event says, so a bucket only ever loses what it
     was given; a CHECK constraint turns any attempt to go below zero into an error.
     """
-    if STATUS_RANK[status] <= STATUS_RANK[pledge.status]:
-        return  # late, repeated, or the other terminal status: nothing moves (SPEC §5.3)
+    if pledge.status in TERMINAL or STATUS_RANK[status] <= STATUS_RANK[pledge.status]:
+        return  # late, repeated, or from a terminal status: nothing moves (SPEC §5.3)
     batch.add(pledge.campaign_id, STATUS_BUCKET[pledge.status], -pledge.amount)
     batch.add(pledge.campaign_id, STATUS_BUCKET[status], pledge.amount)
     pledge.status, pledge.changed = status, True
@@ -234,6 +254,26 @@ def _payment(batch: _Batch, envelope: Envelope, event: PaymentReported) -> None:
     )
     if event_type == PaymentEventType.CAPTURED:
         batch.add(event.campaign_id, "total_payments", 1)
+
+
+def _refund(batch: _Batch, envelope: Envelope, event: PaymentRefunded) -> None:
+    """Count a refund once, by its id, in the campaign's ``refunded_amount``."""
+    if event.refund_id in batch.refunded:
+        return  # on record already
+    batch.refunded.add(event.refund_id)
+    batch.refund_rows.append(
+        RefundProjection(
+            refund_id=event.refund_id,
+            payment_id=event.payment_id,
+            pledge_id=event.pledge_id,
+            campaign_id=event.campaign_id,
+            amount=event.amount,
+            currency=event.currency,
+            occurred_at=envelope.occurred_at,
+            event_id=envelope.event_id,
+        )
+    )
+    batch.add(event.campaign_id, "refunded_amount", event.amount)
 
 
 def _write(batch: _Batch) -> None:
@@ -264,6 +304,7 @@ def _write(batch: _Batch) -> None:
             changed, ["status", "donor_name", "anonymous", "occurred_at", "updated_at"]
         )
     PaymentEvent.objects.bulk_create(batch.audit_rows)
+    RefundProjection.objects.bulk_create(batch.refund_rows)
     deltas = {
         campaign_id: {column: amount for column, amount in totals.items() if amount}
         for campaign_id, totals in batch.deltas.items()

@@ -4,7 +4,10 @@ pledge_service is the truth; its signed internal read ``GET /internal/pledges`` 
 campaign's pledges. Per campaign, the buckets and ``total_pledges`` are derived from that list and
 the projection rows compared with it one by one. ``total_payments`` cannot be derived from
 pledges: it is compared with this service's own audit trail (``PaymentEvent`` rows of captured
-payments), which is what the projector counts.
+payments), which is what the projector counts. ``refunded_amount`` is compared with the sum of
+the pledges' ``refunded_amount`` in pledge_service, pledge by pledge with this service's refund
+rows; a repair sets it to the sum of those rows (one per refund id, so a refund event still on
+its way adds its amount once when it comes) and reports what the rows do not hold yet.
 
 A repair locks the campaign row (the projector's lock order), sets the projection rows to the
 truth and the counters to the sums of the rows. It never undoes what it may not have seen: a row
@@ -38,6 +41,7 @@ from campaigns.models import (
     PaymentEventType,
     PledgeProjection,
     PledgeStatus,
+    RefundProjection,
 )
 from campaigns.projector import PledgeFacts, pledge_facts
 from careforall_common.events import ContractError, PledgeCreated
@@ -57,6 +61,7 @@ class TruePledge:
     donor_name: str
     anonymous: bool
     occurred_at: datetime
+    refunded_amount: int = 0
 
     def row_values(self) -> dict[str, Any]:
         return {
@@ -157,11 +162,15 @@ def _true_pledge(item: Any) -> TruePledge:
     pledge = PledgeCreated.parse(item)
     if pledge.created_at is None:
         raise ContractError("created_at must be an ISO-8601 timestamp")
+    refunded = item.get("refunded_amount", 0)
+    if isinstance(refunded, bool) or not isinstance(refunded, int) or refunded < 0:
+        raise ContractError("refunded_amount must be a non-negative integer")
     return TruePledge(
         facts=pledge_facts(pledge),
         donor_name=pledge.donor_name,
         anonymous=pledge.anonymous,
         occurred_at=pledge.created_at,
+        refunded_amount=refunded,
     )
 
 
@@ -179,7 +188,7 @@ def campaign_compare(*, snapshot: Snapshot) -> list[Difference]:
         if getattr(campaign, name) != value
     ]
     rows = {row.pk: row for row in PledgeProjection.objects.filter(campaign_id=campaign_id)}
-    return differences + _row_differences(snapshot, rows)
+    return differences + _row_differences(snapshot, rows) + _refund_differences(snapshot)
 
 
 def expected_counters(snapshot: Snapshot) -> dict[str, int]:
@@ -189,7 +198,40 @@ def expected_counters(snapshot: Snapshot) -> dict[str, int]:
         counters[STATUS_BUCKET[pledge.facts.status]] += pledge.facts.amount
     counters["total_pledges"] = len(snapshot.pledges)
     counters["total_payments"] = _captured_payments(snapshot.campaign_id)
+    counters["refunded_amount"] = sum(
+        pledge.refunded_amount for pledge in snapshot.pledges.values()
+    )
     return counters
+
+
+def _refunds_by_pledge(campaign_id: int) -> dict[int, int]:
+    return dict(
+        RefundProjection.objects.filter(campaign_id=campaign_id)
+        .values("pledge_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("pledge_id", "total")
+    )
+
+
+def _refund_differences(snapshot: Snapshot) -> list[Difference]:
+    """Pledge by pledge, the refunds counted here against what pledge_service says came back."""
+    counted = _refunds_by_pledge(snapshot.campaign_id)
+    truth = {
+        pledge_id: pledge.refunded_amount
+        for pledge_id, pledge in snapshot.pledges.items()
+        if pledge.refunded_amount
+    }
+    return [
+        Difference(
+            snapshot.campaign_id,
+            f"pledge {pledge_id} refunded_amount",
+            counted.get(pledge_id, 0),
+            truth.get(pledge_id, 0),
+        )
+        for pledge_id in sorted(set(counted) | set(truth))
+        if counted.get(pledge_id, 0) != truth.get(pledge_id, 0)
+    ]
 
 
 def _captured_payments(campaign_id: int) -> int:
@@ -244,9 +286,11 @@ def campaign_repair(*, snapshot: Snapshot) -> list[Difference]:
             PledgeProjection.objects.update_or_create(
                 pk=pledge_id, defaults={"campaign_id": campaign_id, **pledge.row_values()}
             )
-    Campaign.objects.filter(pk=campaign_id).update(**_counters_from_rows(campaign_id))
+    counters = _counters_from_rows(campaign_id)
+    Campaign.objects.filter(pk=campaign_id).update(**counters)
     cache.campaigns_changed([campaign_id])
-    return kept
+    # Refund rows are never made up: what they lack is an event still on its way.
+    return kept + _refund_differences(snapshot)
 
 
 def _touched(row: PledgeProjection, snapshot: Snapshot) -> bool:
@@ -285,6 +329,7 @@ def _counters_from_rows(campaign_id: int) -> dict[str, int]:
         counters[STATUS_BUCKET[PledgeStatus(item["status"])]] = item["total"]
         counters["total_pledges"] += item["count"]
     counters["total_payments"] = _captured_payments(campaign_id)
+    counters["refunded_amount"] = sum(_refunds_by_pledge(campaign_id).values())
     return counters
 
 

@@ -32,6 +32,7 @@ CAREFORALL = {
         "PAYMENT_AUTHORIZED": ["pledge", "campaign"],
         "PAYMENT_CAPTURED": ["pledge", "campaign"],
         "PAYMENT_FAILED": ["pledge", "campaign"],
+        "PAYMENT_REFUNDED": ["pledge", "campaign"],
     },
 }
 
@@ -44,6 +45,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.reconcile",
         "schedule": env.float("PAYMENT_RECONCILE_EVERY_SECONDS", default=15.0),
         "options": {"expires": 15},
+    },
+    # Refunds no request, reply or webhook finished, and refunds and disputes whose webhook
+    # was lost (payments.refunds).
+    "refunds-reconcile": {
+        "task": "payments.refunds_reconcile",
+        "schedule": env.float("REFUND_RECONCILE_EVERY_SECONDS", default=300.0),
+        "options": {"expires": 60},
     },
 }
 
@@ -88,4 +96,9 @@ PROVIDER_EVENT_RETENTION_DAYS = env.int("PROVIDER_EVENT_RETENTION_DAYS", default
 PAYMENT_RECONCILE_AFTER_SECONDS = env.float("PAYMENT_RECONCILE_AFTER_SECONDS", default=30.0)
 # Past this age, a payment whose intent the provider never confirmed is given up as FAILED: the
 # provider keeps idempotency keys 24 h, so creating it again later could make a second intent.
+# A staff refund still pending this long (its request died, no repeat came) is sent again.
+REFUND_RETRY_AFTER_SECONDS = env.float("REFUND_RETRY_AFTER_SECONDS", default=60.0)
+# How far back the refund sweep reads the provider's refunds and disputes (Stripe redelivers a
+# webhook for 3 days).
+PROVIDER_SWEEP_HOURS = env.float("PROVIDER_SWEEP_HOURS", default=72.0)
 PAYMENT_CREATE_RETRY_HOURS = env.float("PAYMENT_CREATE_RETRY_HOURS", default=23.0)

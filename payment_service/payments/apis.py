@@ -12,11 +12,12 @@ from rest_framework.views import APIView
 
 from careforall_common.auth import platform_user
 from careforall_common.fields import StrictCharField, StrictIntegerField, StrictSerializer
-from careforall_common.idempotency import HEADER, idempotency_key_parse
+from careforall_common.idempotency import HEADER, idempotency_key_parse, idempotency_request
 from careforall_common.problems import Problem
-from payments import selectors, services, webhooks
+from payments import refunds, selectors, services, webhooks
 from payments.idempotency import Payer, payment_idempotency
 from payments.metrics import webhook_counted
+from payments.models import MAX_AMOUNT
 from payments.outputs import payment_output
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
@@ -62,19 +63,62 @@ class PaymentCreateApi(APIView):
 
 class PaymentDetailApi(APIView):
     def get(self, request: Request, payment_id: int) -> Response:
+        return Response(payment_output(_payment_for_reader(request, payment_id)))
+
+
+class PaymentRefundsApi(APIView):
+    """A payment's refunds: staff refund it (POST); its donor, staff or a receipt token read them.
+
+    POST ``{amount?, reason?}`` with ``Idempotency-Key`` → 201 ``Refund``; ``amount`` defaults
+    to what is left to refund; more than that → 409 with ``refundable_amount`` (SPEC §3).
+    """
+
+    class InputSerializer(StrictSerializer):
+        amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
+        reason = StrictCharField(max_length=500, required=False, allow_blank=True)
+
+    def post(self, request: Request, payment_id: int) -> Response:
         caller = platform_user(request)
-        token = request.query_params.get("receipt_token")
-        if caller is None and not token:
+        if caller is None:
             raise exceptions.NotAuthenticated()
-        payment = selectors.payment_get_for_reader(
+        if not caller.is_staff:
+            raise exceptions.PermissionDenied("Only staff refund payments.")
+        key = idempotency_key_parse(request.headers.get(HEADER))
+        data = self.InputSerializer.parse(request.data)
+        outcome = refunds.refund_request(
             payment_id=payment_id,
-            user_id=caller.id if caller else None,
-            is_staff=bool(caller and caller.is_staff),
-            receipt_token=token,
+            idempotency=idempotency_request(
+                key=key,
+                scope=f"staff-refund:{caller.id}",
+                body={"payment_id": payment_id, **data},
+            ),
+            amount=data.get("amount"),
+            reason=data.get("reason", ""),
+            staff_user_id=caller.id,
         )
-        if payment is None:
-            raise Problem(404, "No payment with this id.")
-        return Response(payment_output(payment))
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+        return Response(outcome.body, status=outcome.status, headers=headers)
+
+    def get(self, request: Request, payment_id: int) -> Response:
+        payment = _payment_for_reader(request, payment_id)
+        found = selectors.payment_refunds(payment=payment)
+        return Response({"results": [refunds.refund_output(refund) for refund in found]})
+
+
+def _payment_for_reader(request: Request, payment_id: int) -> Any:
+    caller = platform_user(request)
+    token = request.query_params.get("receipt_token")
+    if caller is None and not token:
+        raise exceptions.NotAuthenticated()
+    payment = selectors.payment_get_for_reader(
+        payment_id=payment_id,
+        user_id=caller.id if caller else None,
+        is_staff=bool(caller and caller.is_staff),
+        receipt_token=token,
+    )
+    if payment is None:
+        raise Problem(404, "No payment with this id.")
+    return payment
 
 
 class PaymentConfigApi(APIView):

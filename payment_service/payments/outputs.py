@@ -19,6 +19,7 @@ def payment_output(payment: Payment) -> dict[str, Any]:
         "status": payment.status,
         "provider_payment_id": payment.provider_payment_id,
         "failure_reason": payment.failure_reason or None,
+        "refunded_amount": payment.refunded_amount,
         "card_brand": payment.card_brand or None,
         "card_last4": payment.card_last4 or None,
         "created_at": timestamp(payment.created_at),

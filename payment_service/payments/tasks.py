@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from careforall_common.celery import careforall_task
 from careforall_common.idempotency import idempotency_prune as prune
-from payments import capture, reconciliation
-from payments.models import IdempotencyRecord, ProviderEvent
+from payments import capture, reconciliation, refunds
+from payments.models import IdempotencyRecord, ProviderEvent, RefundRequest
 from payments.provider import ProviderRefused, ProviderUnavailable
 
 
@@ -32,9 +32,14 @@ def payments_reconcile() -> int:
     return reconciliation.payments_reconcile()
 
 
+@careforall_task(name="payments.refunds_reconcile", expires=60)
+def refunds_reconcile() -> int:
+    return refunds.refunds_reconcile()
+
+
 @careforall_task(name="payments.idempotency_prune")
 def idempotency_prune() -> int:
-    return prune(IdempotencyRecord)
+    return prune(IdempotencyRecord) + prune(RefundRequest)
 
 
 @careforall_task(name="payments.provider_event_prune")

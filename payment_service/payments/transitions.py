@@ -1,7 +1,8 @@
 """The payment state machine (SPEC §5.3): forward only, one event per real move.
 
-PROCESSING < AUTHORIZED < CAPTURED; FAILED is terminal and reachable from PROCESSING or
-AUTHORIZED. A capture reported before the authorization moves PROCESSING → CAPTURED directly.
+PROCESSING < AUTHORIZED < CAPTURED < REFUNDED; FAILED is terminal and reachable from PROCESSING
+or AUTHORIZED. A capture reported before the authorization moves PROCESSING → CAPTURED directly.
+REFUNDED is reached by refunds only (``payments.refunds``), never by an intent's report.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
             amount=payment.amount,
             currency=payment.currency,
             error=str(changes.get("failure_reason", "")),
+            card_brand=str(changes.get("card_brand", payment.card_brand)),
+            card_last4=str(changes.get("card_last4", payment.card_last4)),
         )
     )
     if report.status == PaymentStatus.AUTHORIZED:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/payments/webhook", apis.PaymentWebhookApi.as_view()),
     path("api/payments/config", apis.PaymentConfigApi.as_view()),
     path("api/payments/<int:payment_id>", apis.PaymentDetailApi.as_view()),
+    path("api/payments/<int:payment_id>/refunds", apis.PaymentRefundsApi.as_view()),
 ]

@@ -11,10 +11,18 @@ Each event is stored before it is acted on and marked with its result in the tra
 the effect. A redelivery of an event marked with a result changes nothing; one of an event still
 ``received`` (a crash or error in between) is acted on again. The view answers 2xx only after
 the effect is committed, so the provider's retries cover every crash.
+
+Refund and dispute events are hints too: a refund event makes the intent's refunds be read from
+the provider (its list is the truth, whatever order the events come in), and a dispute event
+the dispute; a payment they name that is not captured here yet is brought forward first
+(``payments.refunds``). If the provider cannot be asked, a refund or dispute event's own signed
+object is applied; a ``charge.refunded`` (which names no refund) is answered 503, so that it is
+delivered again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any
@@ -30,9 +38,19 @@ from payments.provider import (
     IntentReport,
     ProviderRefused,
     ProviderUnavailable,
+    dispute_report,
+    dispute_retrieve,
     intent_cancel_abandoned,
     intent_report,
     intent_retrieve,
+    refund_report,
+    refunds_of_intent,
+)
+from payments.refunds import (
+    PaymentNotCaptured,
+    dispute_observe,
+    payment_bring_forward,
+    refunds_observe,
 )
 from payments.transitions import moves, payment_advance
 
@@ -46,6 +64,9 @@ HANDLED = {
     "payment_intent.payment_failed",
     "payment_intent.canceled",
 }
+REFUND_EVENTS = {"charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"}
+DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed"}
+UNAVAILABLE = "The provider cannot be reached; deliver the event again."
 
 
 def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
@@ -86,6 +107,8 @@ def webhook_event_handle(event: dict[str, Any]) -> str:
     stored = provider_event_store(event)
     if stored.result != ProviderEventResult.RECEIVED:
         return "duplicate"
+    if event["type"] in REFUND_EVENTS | DISPUTE_EVENTS:
+        return _money_back(stored, event["type"], event["data"]["object"])
     if event["type"] not in HANDLED or event["data"]["object"].get("object") != "payment_intent":
         return provider_event_close(stored, ProviderEventResult.IGNORED)
     try:
@@ -108,10 +131,61 @@ def webhook_event_handle(event: dict[str, Any]) -> str:
         return _close(stored, result, payment)
 
 
+def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -> str:
+    """A refund or dispute event: apply the provider's refunds or dispute of its intent now."""
+    intent_id = _intent_of(found)
+    payment = Payment.objects.filter(provider_payment_id=intent_id).first() if intent_id else None
+    if payment is None:
+        return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
+    with contextlib.suppress(ProviderUnavailable):  # then the event's object, or a redelivery
+        payment = payment_bring_forward(payment)
+    try:
+        if event_type in DISPUTE_EVENTS:
+            changed = _dispute(payment, found)
+        else:
+            changed = refunds_observe(payment, _refunds(found)) > 0
+    except (KeyError, TypeError, ValueError):
+        logger.error("webhook %s: not a %s object", stored.event_id, event_type)
+        return provider_event_close(stored, ProviderEventResult.IGNORED, payment)
+    except PaymentNotCaptured:
+        raise Problem(503, "The payment's capture is still on its way; deliver again.") from None
+    result = ProviderEventResult.PROCESSED if changed else ProviderEventResult.NO_CHANGE
+    return provider_event_close(stored, result, payment)
+
+
+def _refunds(found: dict[str, Any]) -> list[Any]:
+    intent_id = _intent_of(found)
+    try:
+        return refunds_of_intent(str(intent_id))
+    except (ProviderUnavailable, ProviderRefused):
+        if found.get("object") != "refund":
+            raise Problem(503, UNAVAILABLE) from None
+        return [refund_report(found)]
+
+
+def _dispute(payment: Payment, found: dict[str, Any]) -> bool:
+    try:
+        report = dispute_retrieve(str(found["id"]))
+    except (ProviderUnavailable, ProviderRefused):
+        report = dispute_report(found)
+    with transaction.atomic(durable=True):
+        return dispute_observe(payment_id=payment.pk, report=report)
+
+
+def _intent_of(found: dict[str, Any]) -> str | None:
+    """The intent an event's object is about: itself, or its ``payment_intent``."""
+    if found.get("object") == "payment_intent":
+        intent = found.get("id")
+    else:
+        intent = found.get("payment_intent")
+        if isinstance(intent, dict):
+            intent = intent.get("id")
+    return str(intent)[:255] if isinstance(intent, str) and intent else None
+
+
 def provider_event_store(event: dict[str, Any]) -> ProviderEvent:
     """Insert the event, or return the stored one with the same id."""
-    intent = event["data"]["object"]
-    intent_id = intent.get("id") if intent.get("object") == "payment_intent" else None
+    intent_id = _intent_of(event["data"]["object"])
     try:
         with transaction.atomic():
             return ProviderEvent.objects.create(

@@ -37,6 +37,7 @@ CAREFORALL = {
         "PAYMENT_AUTHORIZED": "pledges.events.payment_authorized",
         "PAYMENT_CAPTURED": "pledges.events.payment_captured",
         "PAYMENT_FAILED": "pledges.events.payment_failed",
+        "PAYMENT_REFUNDED": "pledges.events.payment_refunded",
         "CAMPAIGN_CHANGED": "pledges.events.campaign_changed",
     },
 }

@@ -163,7 +163,10 @@ class InternalPledgeListApi(APIView):
         page = pledges[:limit]
         return Response(
             {
-                "results": [pledge_created_payload(pledge) for pledge in page],
+                "results": [
+                    {**pledge_created_payload(pledge), "refunded_amount": pledge.refunded_amount}
+                    for pledge in page
+                ],
                 "next_after": page[-1].pk if len(pledges) > limit else None,
             }
         )

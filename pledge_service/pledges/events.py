@@ -14,12 +14,13 @@ from careforall_common.events import (
     PaymentAuthorized,
     PaymentCaptured,
     PaymentFailed,
+    PaymentRefunded,
     PaymentReported,
 )
 from careforall_common.inbox.handlers import RejectEvent
 from pledges.campaign_facts import campaign_facts_apply
 from pledges.models import Pledge, PledgeStatus
-from pledges.services import pledge_advance
+from pledges.services import pledge_advance, pledge_refund
 
 
 def payment_authorized(envelope: Envelope) -> None:
@@ -32,6 +33,21 @@ def payment_captured(envelope: Envelope) -> None:
 
 def payment_failed(envelope: Envelope) -> None:
     _payment_reported(PaymentFailed.parse(envelope.payload))
+
+
+def payment_refunded(envelope: Envelope) -> None:
+    event = PaymentRefunded.parse(envelope.payload)
+    try:
+        pledge_refund(
+            pledge_id=event.pledge_id,
+            campaign_id=event.campaign_id,
+            refunded_total=event.refunded_total,
+            currency=event.currency,
+        )
+    except Pledge.DoesNotExist as error:
+        raise RejectEvent(f"no pledge {event.pledge_id}") from error
+    except ValueError as error:  # money that does not match the pledge: for an operator
+        raise RejectEvent(str(error)) from error
 
 
 def campaign_changed(envelope: Envelope) -> None:

@@ -11,6 +11,7 @@ class PledgeStatus(models.TextChoices):
     PENDING = "PENDING"
     AUTHORIZED = "AUTHORIZED"
     CAPTURED = "CAPTURED"
+    REFUNDED = "REFUNDED"  # all of it came back (SPEC §3)
     FAILED = "FAILED"
 
 
@@ -32,6 +33,8 @@ class Pledge(models.Model):
     status = models.CharField(
         max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.PENDING
     )
+    # What the donor had back (refunds, lost disputes); only grows. REFUNDED when all of it.
+    refunded_amount = models.IntegerField(default=0)
     receipt_nonce = models.CharField(max_length=32, null=True, blank=True)
     receipt_token_hash = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -55,6 +58,15 @@ class Pledge(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(campaign_id__gte=1), name="pledge_campaign_id_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                name="pledge_refunded_amount_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=PledgeStatus.REFUNDED)
+                | models.Q(refunded_amount=models.F("amount")),
+                name="pledge_refunded_in_full",
             ),
         ]
 

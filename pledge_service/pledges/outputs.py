@@ -20,6 +20,7 @@ def pledge_output(pledge: Pledge) -> dict[str, Any]:
         "amount": pledge.amount,
         "currency": pledge.currency,
         "status": pledge.status,
+        "refunded_amount": pledge.refunded_amount,
         "created_at": timestamp(pledge.created_at),
         "updated_at": timestamp(pledge.updated_at),
     }

@@ -25,11 +25,13 @@ DEADLOCK = 1213
 
 CREATE_ATTEMPTS = 3
 
-# SPEC §5.3: PENDING < AUTHORIZED < CAPTURED; FAILED only from PENDING or AUTHORIZED. A capture
-# may be reported before the authorization, hence PENDING → CAPTURED.
+# SPEC §5.3: PENDING < AUTHORIZED < CAPTURED < REFUNDED; FAILED only from PENDING or AUTHORIZED.
+# A capture may be reported before the authorization, hence PENDING → CAPTURED, and a refund in
+# full before the capture, hence → REFUNDED from any of the first three.
 EARLIER = {
     PledgeStatus.AUTHORIZED: [PledgeStatus.PENDING],
     PledgeStatus.CAPTURED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED],
+    PledgeStatus.REFUNDED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED, PledgeStatus.CAPTURED],
     PledgeStatus.FAILED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED],
 }
 
@@ -178,6 +180,36 @@ def pledge_advance(
     pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
     if (pledge.campaign_id, pledge.amount, pledge.currency) != (campaign_id, amount, currency):
         raise ValueError(f"the payment does not match pledge {pledge_id}")
+    return _move(pledge, status)
+
+
+def pledge_refund(
+    *, pledge_id: int, campaign_id: int, refunded_total: int, currency: str
+) -> Pledge:
+    """Record that the pledge's payment has had ``refunded_total`` back; REFUNDED once all of it.
+
+    The caller holds the transaction. The total only grows (the larger of the stored and the
+    reported one), so refund events apply in any order and a repeat changes nothing. Raises
+    ``Pledge.DoesNotExist`` for an unknown pledge and ``ValueError`` for a refund that cannot be
+    this pledge's (another campaign or currency, more than its amount, a FAILED pledge).
+    """
+    pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
+    if (pledge.campaign_id, pledge.currency) != (campaign_id, currency):
+        raise ValueError(f"the refund does not match pledge {pledge_id}")
+    if refunded_total > pledge.amount:
+        raise ValueError(f"pledge {pledge_id} is {pledge.amount}, not {refunded_total}")
+    if pledge.status == PledgeStatus.FAILED:
+        raise ValueError(f"pledge {pledge_id} FAILED: nothing was captured to refund")
+    if refunded_total > pledge.refunded_amount:
+        pledge.refunded_amount = refunded_total
+        pledge.save(update_fields=["refunded_amount", "updated_at"])
+    if pledge.refunded_amount == pledge.amount:
+        _move(pledge, PledgeStatus.REFUNDED)
+    return pledge
+
+
+def _move(pledge: Pledge, status: PledgeStatus) -> bool:
+    """Move the locked ``pledge`` to ``status`` with its event, if that is forward."""
     previous = pledge.status
     if previous not in EARLIER[status]:
         return False

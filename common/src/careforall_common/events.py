@@ -25,12 +25,15 @@ from careforall_common.timestamps import timestamp
 MAX_AMOUNT = 100_000_000  # minor units (SPEC §2): pledge amounts and goals
 MAX_DONOR_NAME_LENGTH = 255
 MAX_ERROR_LENGTH = 2_000
+MAX_CARD_BRAND_LENGTH = 32
 
 # Pledge statuses in rank order (SPEC §5.3); FAILED is terminal, reachable from the first two.
-PLEDGE_STATUSES = ("PENDING", "AUTHORIZED", "CAPTURED", "FAILED")
+# REFUNDED (the whole amount came back) ranks above CAPTURED: nothing moves from it.
+PLEDGE_STATUSES = ("PENDING", "AUTHORIZED", "CAPTURED", "REFUNDED", "FAILED")
 CAMPAIGN_STATUSES = ("draft", "active", "closed", "deleted")  # "deleted": a campaign's last event
 
 _CURRENCY = re.compile(r"[a-z]{3}")
+_LAST4 = re.compile(r"([0-9]{4})?")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{0,128}")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
@@ -264,6 +267,10 @@ class PaymentReported(Event):
     amount: int
     currency: str
     error: str = ""  # PAYMENT_FAILED only
+    # PAYMENT_CAPTURED only, for the receipt; added after version 1, so optional. The last four
+    # digits are all of a card that ever reaches the platform (SPEC §5.9).
+    card_brand: str = ""
+    card_last4: str = ""
 
     @classmethod
     def parse(cls, payload: Any) -> Self:
@@ -271,6 +278,12 @@ class PaymentReported(Event):
         error = data.get("error")
         if error is not None and not isinstance(error, str):
             error = json.dumps(error, sort_keys=True)  # a provider's error object, as text
+        card_brand = data.get("card_brand") or ""
+        card_last4 = data.get("card_last4") or ""
+        if not isinstance(card_brand, str) or len(card_brand) > MAX_CARD_BRAND_LENGTH:
+            raise ContractError(f"card_brand must be a string of at most {MAX_CARD_BRAND_LENGTH}")
+        if not isinstance(card_last4, str) or not _LAST4.fullmatch(card_last4):
+            raise ContractError("card_last4 must be four digits")
         return cls(
             payment_id=_positive_int(data, "payment_id"),
             pledge_id=_positive_int(data, "pledge_id"),
@@ -278,12 +291,16 @@ class PaymentReported(Event):
             amount=_positive_int(data, "amount", maximum=MAX_AMOUNT),
             currency=_currency(data),
             error=(error or "")[:MAX_ERROR_LENGTH],
+            card_brand=card_brand,
+            card_last4=card_last4,
         )
 
     def to_payload(self) -> dict[str, Any]:
         payload = Event.to_payload(self)
         if self.EVENT_TYPE != PaymentFailed.EVENT_TYPE:
             del payload["error"]  # PAYMENT_FAILED only
+        if self.EVENT_TYPE != PaymentCaptured.EVENT_TYPE:
+            del payload["card_brand"], payload["card_last4"]  # PAYMENT_CAPTURED only
         return payload
 
     @property
@@ -307,6 +324,46 @@ class PaymentCaptured(PaymentReported):
 class PaymentFailed(PaymentReported):
     EVENT_TYPE: ClassVar[str] = "PAYMENT_FAILED"
     PLEDGE_STATUS: ClassVar[str] = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRefunded(Event):
+    """One refund of a captured payment, made here or at the provider (a lost dispute too).
+
+    ``amount`` is this refund's; ``refunded_total`` what the payment has had back with it, so
+    that a consumer can keep a per-payment total that only grows, whatever the order.
+    """
+
+    EVENT_TYPE: ClassVar[str] = "PAYMENT_REFUNDED"
+    AGGREGATE_TYPE: ClassVar[str] = "payment"
+
+    payment_id: int
+    pledge_id: int
+    campaign_id: int
+    refund_id: int
+    amount: int
+    refunded_total: int
+    currency: str
+
+    @classmethod
+    def parse(cls, payload: Any) -> Self:
+        data = _mapping(payload, "payload")
+        event = cls(
+            payment_id=_positive_int(data, "payment_id"),
+            pledge_id=_positive_int(data, "pledge_id"),
+            campaign_id=_positive_int(data, "campaign_id"),
+            refund_id=_positive_int(data, "refund_id"),
+            amount=_positive_int(data, "amount", maximum=MAX_AMOUNT),
+            refunded_total=_positive_int(data, "refunded_total", maximum=MAX_AMOUNT),
+            currency=_currency(data),
+        )
+        if event.refunded_total < event.amount:
+            raise ContractError("refunded_total must include the refund's amount")
+        return event
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.payment_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +399,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PaymentAuthorized,
         PaymentCaptured,
         PaymentFailed,
+        PaymentRefunded,
         CampaignChanged,
     )
 }

@@ -30,7 +30,7 @@ def outcome(samples: dict[Any, float], name: str) -> float:
 
 def test_each_webhook_delivery_is_counted_by_outcome(client: Any) -> None:
     before = scrape(client)
-    event = {"id": "evt_metrics_1", "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}
+    event = {"id": "evt_metrics_1", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}
 
     webhook_post(client, event)
     webhook_post(client, event)  # the provider delivers again

@@ -83,6 +83,7 @@ def test_the_reconciliation_list_pages_by_id(client: Any, pledges: list[int]) ->
         "currency": "usd",
         "status": "PENDING",
         "created_at": iso(third.created_at),
+        "refunded_amount": 0,
     }
 
 

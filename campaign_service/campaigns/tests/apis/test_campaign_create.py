@@ -32,6 +32,7 @@ def test_staff_creates_a_draft_in_usd_by_default(staff_client: Any) -> None:
         "authorized_amount": 0,
         "captured_amount": 0,
         "failed_amount": 0,
+        "refunded_amount": 0,
         "current_amount": 0,
         "total_pledges": 0,
         "total_payments": 0,

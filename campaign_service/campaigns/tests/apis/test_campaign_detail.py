@@ -42,6 +42,7 @@ def test_detail_is_the_campaign_with_integer_money(api_client: Any) -> None:
         "authorized_amount": 2_000,
         "captured_amount": 3_000,
         "failed_amount": 4_000,
+        "refunded_amount": 0,
         "current_amount": 3_000,
         "total_pledges": 4,
         "total_payments": 1,

@@ -48,6 +48,7 @@ def test_a_visa_payment_is_authorized_then_captured_by_the_task(
         "status": "AUTHORIZED",
         "provider_payment_id": made.provider_payment_id,
         "failure_reason": None,
+        "refunded_amount": 0,
         "card_brand": "visa",
         "card_last4": "4242",
         "created_at": body["created_at"],
