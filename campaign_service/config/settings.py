@@ -12,11 +12,16 @@ from careforall_common.settings import (
 
 SERVICE_NAME = "campaign"
 INSTALLED_APPS = [
-    *SHARED_APPS,
+    # The platform's main admin opens on the staff dashboard (dashboard.site).
+    *(
+        "dashboard.admin_config.CampaignAdminConfig" if app == "django.contrib.admin" else app
+        for app in SHARED_APPS
+    ),
     "careforall_common.outbox",
     "careforall_common.inbox",
     "campaigns",
     "reconciliation",
+    "dashboard",
 ]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)

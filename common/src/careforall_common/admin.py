@@ -52,6 +52,12 @@ def admin_url(kind: str, object_id: int | None = None, **filters: Any) -> str:
     return path
 
 
+def outbox_admin_url(kind: str, **filters: Any) -> str:
+    """The gateway path of a service's outbox admin (dead letters are replayed there)."""
+    path = f"{ADMIN_ROOTS[kind]}outbox/outboxevent/"
+    return f"{path}?{urlencode(filters)}" if filters else path
+
+
 def admin_link(kind: str, object_id: int | None, text: object = None, **filters: Any) -> str:
     """A link to another admin's page of ``kind`` (``-`` when there is no id)."""
     if object_id is None and not filters:
