@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from .disputes import dispute_get, dispute_list
+from .disputes import dispute_accept, dispute_get, dispute_list
 from .errors import (
     ApiError,
     invalid_api_key,
@@ -220,6 +220,7 @@ def _routes(p: Payments, event_get: Callable[[str], dict[str, Any]]) -> list[_Ro
         ("GET", "/v1/refunds/{id}", lambda i, d, _: p.object_get("refund", i, d)),
         ("GET", "/v1/disputes", lambda _i, d, _r: dispute_list(p, d)),
         ("GET", "/v1/disputes/{id}", lambda i, d, _: dispute_get(p, i, d)),
+        ("POST", "/v1/disputes/{id}/close", lambda i, d, r: dispute_accept(p, i, d, r)),
         ("GET", "/v1/charges/{id}", lambda i, d, _: p.object_get("charge", i, d)),
         ("GET", "/v1/payment_methods/{id}", lambda i, d, _: p.object_get("PaymentMethod", i, d)),
         ("GET", "/v1/events/{id}", lambda i, _d, _r: event_get(i)),

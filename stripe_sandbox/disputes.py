@@ -1,4 +1,5 @@
-"""Disputes (chargebacks): opened and closed as the cardholder's bank would, read through `/v1`.
+"""Disputes (chargebacks): opened and closed as the cardholder's bank would, read (and accepted
+as lost) through `/v1`.
 
 A dispute is opened on the captured charge of a succeeded PaymentIntent, for what is captured
 and not refunded unless told less. It withdraws the amount (and the fee) at once, as Stripe
@@ -16,7 +17,7 @@ from .errors import invalid_request, resource_missing
 from .forms import Params
 from .lists import list_body, list_expand, list_expandable, list_page, list_query
 from .objects import Dispute, dispute_balance_transaction
-from .payments import NO_REQUEST, Payments
+from .payments import NO_REQUEST, Payments, RequestRef
 
 OUTCOMES = ("won", "lost")
 
@@ -62,23 +63,21 @@ def dispute_open(
 def dispute_close(payments: Payments, dispute_id: str, *, outcome: str) -> dict[str, Any]:
     """The bank decides an open dispute: `won` reinstates the funds, `lost` keeps them gone."""
     with payments.lock:
-        dispute = payments.disputes.get(dispute_id)
-        if dispute is None:
-            raise resource_missing("dispute", dispute_id, param="dispute")
-        if dispute.status != "needs_response":
-            raise invalid_request(
-                f"Dispute {dispute_id} is already closed (status {dispute.status}).",
-                param="dispute",
-                status=409,
-            )
-        dispute.status = outcome
-        if outcome == "won":
-            dispute.balance_transactions.append(
-                dispute_balance_transaction(dispute, reinstated=True, created=int(time.time()))
-            )
-            payments.publish("charge.dispute.funds_reinstated", dispute.render(), NO_REQUEST)
-        payments.publish("charge.dispute.closed", dispute.render(), NO_REQUEST)
+        dispute = _open_dispute(payments, dispute_id, status=409)
+        _close(payments, dispute, outcome, NO_REQUEST)
         return dispute.render()
+
+
+def dispute_accept(
+    payments: Payments, dispute_id: str, data: dict[str, Any], request: RequestRef
+) -> dict[str, Any]:
+    """POST /v1/disputes/{id}/close: the merchant accepts the dispute, which is then lost."""
+    p = Params(data, allowed.DISPUTE_CLOSE)
+    expand = p.expand(allowed.DISPUTE_EXPANDABLE)
+    with payments.lock:
+        dispute = _open_dispute(payments, dispute_id, status=400)
+        _close(payments, dispute, "lost", request)
+        return _render(payments, dispute, expand)
 
 
 def dispute_get(payments: Payments, dispute_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +111,32 @@ def dispute_list(payments: Payments, data: dict[str, Any]) -> dict[str, Any]:
         )
         rendered = [_render(payments, dispute, expand) for dispute in page]
     return list_body("/v1/disputes", rendered, has_more)
+
+
+def _open_dispute(payments: Payments, dispute_id: str, *, status: int) -> Dispute:
+    """The dispute, still open; caller holds the lock."""
+    dispute = payments.disputes.get(dispute_id)
+    if dispute is None:
+        raise resource_missing("dispute", dispute_id, param="dispute")
+    if dispute.status != "needs_response":
+        raise invalid_request(
+            f"Dispute {dispute_id} is already closed (status {dispute.status}).",
+            param="dispute",
+            status=status,
+            executed=True,
+        )
+    return dispute
+
+
+def _close(payments: Payments, dispute: Dispute, outcome: str, request: RequestRef) -> None:
+    """Caller holds the lock and checked that the dispute is open."""
+    dispute.status = outcome
+    if outcome == "won":
+        dispute.balance_transactions.append(
+            dispute_balance_transaction(dispute, reinstated=True, created=int(time.time()))
+        )
+        payments.publish("charge.dispute.funds_reinstated", dispute.render(), request)
+    payments.publish("charge.dispute.closed", dispute.render(), request)
 
 
 def _render(payments: Payments, dispute: Dispute, expand: list[str]) -> dict[str, Any]:

@@ -176,7 +176,8 @@ class Refund:
 
 @dataclass(slots=True, eq=False)
 class Dispute:
-    """A chargeback the cardholder's bank opened on a captured charge (`/_sandbox/disputes`)."""
+    """A chargeback the cardholder's bank opened on a captured charge (`/_sandbox/disputes`, or
+    a dispute test card)."""
 
     id: str
     amount: int

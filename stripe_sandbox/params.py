@@ -42,6 +42,7 @@ REFUND_CREATE = _names(
 REFUND_LIST = _names("charge created ending_before expand limit payment_intent starting_after")
 DISPUTE_LIST = _names("charge created ending_before expand limit payment_intent starting_after")
 DISPUTE_RETRIEVE = _names("expand")
+DISPUTE_CLOSE = _names("expand")
 LIST_CREATED = _names("gt gte lt lte")
 
 INTENT_EXPANDABLE = _names("latest_charge payment_method")

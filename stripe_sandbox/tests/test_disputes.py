@@ -308,3 +308,20 @@ def test_the_typed_dispute_card_number_is_disputed_when_charged(
     assert answer.json()["status"] == "succeeded"
     [dispute] = client.v1.disputes.list({"payment_intent": intent.id}).data
     assert (dispute.amount, dispute.reason) == (1000, "product_not_received")
+
+
+def test_the_merchant_accepts_a_dispute_through_the_api(
+    client: stripe.StripeClient, admin: Admin
+) -> None:
+    dispute = _opened(admin, _captured(client).id)
+
+    accepted = client.v1.disputes.close(dispute["id"], options={"idempotency_key": "accept-1"})
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        client.v1.disputes.close(dispute["id"])
+
+    assert (accepted.status, accepted.is_charge_refundable) == ("lost", False)
+    assert again.value.http_status == 400
+    assert again.value.param == "dispute"
+    [closed] = admin.events(object_id=dispute["id"], type="charge.dispute.closed")
+    assert closed["request"]["idempotency_key"] == "accept-1"
+    assert closed["request"]["id"].startswith("req_")
