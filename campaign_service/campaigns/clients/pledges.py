@@ -110,3 +110,24 @@ def campaign_ids_with_pledges() -> list[int]:
     response = internal_get("pledge", "/internal/pledges/campaigns", timeout=TIMEOUT)
     response.raise_for_status()
     return [int(campaign_id) for campaign_id in response.json()["campaign_ids"]]
+
+
+DONORS_CHUNK = 500  # pledge ids per call; pledge_service takes up to 1,000
+
+
+def donor_emails(*, pledge_ids: list[int]) -> dict[int, str]:
+    """The donor email of each pledge, from pledge_service (staff's export only, SPEC §3).
+
+    Emails stay in pledge_service: never stored here, never in a public answer. Raises
+    ``requests`` errors when pledge_service does not answer.
+    """
+    emails: dict[int, str] = {}
+    for start in range(0, len(pledge_ids), DONORS_CHUNK):
+        chunk = pledge_ids[start : start + DONORS_CHUNK]
+        response = internal_post(
+            "pledge", "/internal/pledges/donors", {"pledge_ids": chunk}, timeout=TIMEOUT
+        )
+        response.raise_for_status()
+        for item in response.json()["results"]:
+            emails[int(item["pledge_id"])] = str(item["donor_email"])
+    return emails

@@ -49,12 +49,22 @@ def deliver(client: Any) -> Callable[..., list[str]]:
 
 
 class PledgeHoldsStandIn:
-    """pledge_service's campaign holds over real HTTP, signature checked (SPEC §3)."""
+    """pledge_service's campaign holds and donor emails over real HTTP, signature checked."""
 
     def __init__(self) -> None:
         self.with_pledges: set[int] = set()
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.answer: int | None = None  # force a status (e.g. 500)
+        # ``POST /internal/pledges/donors``: each pledge's email (default donor-<id>@example.org)
+        self.emails: dict[int, str] = {}
+
+    def donors(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "results": [
+                {"pledge_id": i, "donor_email": self.emails.get(i, f"donor-{i}@example.org")}
+                for i in sorted(body["pledge_ids"])
+            ]
+        }
 
 
 @pytest.fixture
@@ -77,6 +87,8 @@ def pledge_holds(settings: Any) -> Iterator[PledgeHoldsStandIn]:
                 status = 409
             status = stand_in.answer or status
             payload = json.dumps({"held": True}).encode() if status == 200 else b""
+            if signed and action == "donors" and stand_in.answer is None:
+                status, payload = 200, json.dumps(stand_in.donors(body)).encode()
             self.send_response(status)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

@@ -455,7 +455,12 @@ def export(admin_client: Any, campaign: Campaign) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_the_export_lists_donations_with_their_payment(admin_client: Any, deliver: Any) -> None:
+Z = "2025-03-01T12:00:00Z"
+
+
+def test_the_export_lists_donations_with_their_payment_and_email(
+    admin_client: Any, deliver: Any, pledge_holds: Any
+) -> None:
     campaign = campaign_make()
     deliver(
         pledge_created(campaign, pledge_id=1, amount=1_250, donor_name="Grace"),
@@ -464,13 +469,37 @@ def test_the_export_lists_donations_with_their_payment(admin_client: Any, delive
         payment_event("PAYMENT_CAPTURED", campaign, payment_id=9, pledge_id=1, amount=1_250),
     )
 
+    pledge_holds.emails = {1: "grace@example.org", 2: "hidden@example.org", 3: "-x@example.org"}
+
     rows = export(admin_client, campaign)
 
     assert rows == [
-        ["pledge_id", "date", "donor", "amount", "currency", "status", "payment_id"],
-        ["3", "2025-03-01T12:00:00Z", "'=HYPERLINK(1)", "1.00", "usd", "PENDING", ""],
-        ["2", "2025-03-01T12:00:00Z", "Anonymous", "5.00", "usd", "PENDING", ""],
-        ["1", "2025-03-01T12:00:00Z", "Grace", "12.50", "usd", "PENDING", "9"],
+        ["pledge_id", "date", "donor", "email", "amount", "currency", "status", "payment_id"],
+        ["3", Z, "'=HYPERLINK(1)", "'-x@example.org", "1.00", "usd", "PENDING", ""],
+        ["2", Z, "Anonymous", "hidden@example.org", "5.00", "usd", "PENDING", ""],
+        ["1", Z, "Grace", "grace@example.org", "12.50", "usd", "PENDING", "9"],
+    ]
+    assert [action for action, _ in pledge_holds.calls] == ["donors"]
+
+
+def test_the_export_says_when_pledge_service_gives_no_emails(
+    admin_client: Any, deliver: Any, pledge_holds: Any
+) -> None:
+    campaign = campaign_make()
+    deliver(pledge_created(campaign, pledge_id=1, amount=1_250, donor_name="Grace"))
+    pledge_holds.answer = 503
+
+    rows = export(admin_client, campaign)
+
+    assert rows[1] == [
+        "1",
+        Z,
+        "Grace",
+        "(pledge_service did not answer)",
+        "12.50",
+        "usd",
+        "PENDING",
+        "",
     ]
 
 
@@ -492,7 +521,8 @@ def _export_peak(admin_client: Any, campaign: Campaign) -> tuple[int, list[int]]
         for line in response.streaming_content:
             row = next(csv.reader([line.decode()]))
             if row[0] != "pledge_id":
-                amounts.append(money_parse(row[3], row[4]))
+                assert row[3] == f"donor-{row[0]}@example.org", row
+                amounts.append(money_parse(row[4], row[5]))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -522,20 +552,29 @@ def _donations(campaign: Campaign, count: int) -> None:
     )
 
 
-def test_the_export_of_10000_donations_streams_in_flat_memory(admin_client: Any) -> None:
+def test_the_export_of_10000_donations_streams_in_flat_memory(
+    admin_client: Any, pledge_holds: Any
+) -> None:
     small, large = campaign_make(), campaign_make()
     _donations(small, 1_000)
     _donations(large, 10_000)
 
     small_peak, small_amounts = _export_peak(admin_client, small)
+    pledge_holds.calls.clear()
     large_peak, large_amounts = _export_peak(admin_client, large)
 
     large.refresh_from_db()
     assert len(large_amounts) == large.total_pledges == 10_000
     assert sum(large_amounts) == large.captured_amount
     assert len(small_amounts) == 1_000
-    # Ten times the rows, not ten times the memory: one chunk is held at a time.
+    # The emails came a chunk at a time: 500 ids per call to pledge_service.
+    asked = [body["pledge_ids"] for action, body in pledge_holds.calls if action == "donors"]
+    assert [len(ids) for ids in asked] == [500] * 20
+    # Ten times the rows, not ten times the memory: one chunk is held at a time. Measured:
+    # 1.0 MB for 1,000 rows, 1.5 MB for 10,000 (the amounts this test keeps included); the
+    # same 10,000 rows built as a list first peak at 8.0 MB.
     assert large_peak < 2 * small_peak, (small_peak, large_peak)
+    assert large_peak < 3_000_000, large_peak
 
 
 # Create and edit (issue 15): the form writes through campaign_create / campaign_update.
