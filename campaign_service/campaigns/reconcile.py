@@ -326,7 +326,7 @@ def _counters_from_rows(campaign_id: int) -> dict[str, int]:
         .order_by()
     )
     for item in sums:
-        counters[STATUS_BUCKET[PledgeStatus(item["status"])]] = item["total"]
+        counters[STATUS_BUCKET[PledgeStatus(item["status"])]] += item["total"]
         counters["total_pledges"] += item["count"]
     counters["total_payments"] = _captured_payments(campaign_id)
     counters["refunded_amount"] = sum(_refunds_by_pledge(campaign_id).values())

@@ -126,6 +126,7 @@ PATHS = {
     "AUTHORIZED": ["AUTHORIZED"],
     "CAPTURED": ["AUTHORIZED", "CAPTURED"],
     "FAILED": ["FAILED"],
+    "REFUNDED": ["AUTHORIZED", "CAPTURED", "REFUNDED"],
 }
 
 
@@ -152,4 +153,5 @@ def pledge_events(pledge: dict[str, Any], *, path: list[str] | None = None) -> l
 
 
 def _fields(pledge: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in pledge.items() if key != "campaign_id"}
+    # The list's refunded_amount is no field of PLEDGE_CREATED.
+    return {k: v for k, v in pledge.items() if k not in ("campaign_id", "refunded_amount")}
