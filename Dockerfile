@@ -161,6 +161,7 @@ ENV NGINX_ENVSUBST_FILTER=^CFA_ \
     CFA_API_RATE=20000r/s \
     CFA_API_BURST=20000 \
     CFA_ACCESS_LOG=/dev/stdout \
+    CFA_STATUS_LISTEN=8081 \
     CFA_PAYMENT_SCRIPT_SRC=https://js.stripe.com \
     CFA_PAYMENT_FRAME_SRC="https://js.stripe.com https://hooks.stripe.com" \
     CFA_PAYMENT_CONNECT_SRC=https://api.stripe.com \

@@ -20,6 +20,9 @@ DEFAULTS = {
     "CFA_API_RATE": "20000r/s",
     "CFA_API_BURST": "20000",
     "CFA_ACCESS_LOG": "off",
+    # nginx's own counters (stub_status), for Prometheus through nginx-prometheus-exporter, on a
+    # listener of their own; scripts/up puts it on a unix socket of its var/ directory.
+    "CFA_STATUS_LISTEN": "127.0.0.1:8081",
     # The donor site's Content-Security-Policy admits Stripe.js (Stripe's documented origins);
     # scripts/up points them at the sandbox while it is the provider.
     "CFA_PAYMENT_SCRIPT_SRC": "https://js.stripe.com",

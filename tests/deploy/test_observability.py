@@ -99,3 +99,88 @@ def test_the_dashboard_is_provisioned_and_names_exported_series() -> None:
     [datasource] = load("grafana/provisioning/datasources/prometheus.yml")["datasources"]
     assert datasource["url"] == "http://prometheus:9090"
     assert all(p["datasource"]["uid"] == datasource["uid"] for p in dashboard["panels"])
+
+
+def network_names(service: dict[str, Any], network: str) -> set[str]:
+    """The names ``service`` answers to on ``network`` (its aliases), if it joins it."""
+    networks = service.get("networks") or {"default": None}
+    if network not in networks:
+        return set()
+    return set((networks[network] or {}).get("aliases") or [])
+
+
+def test_every_scrape_target_is_a_compose_service_on_a_network_prometheus_joins() -> None:
+    services = compose_config("compose.yaml")["services"]
+    prometheus_networks = set(services["prometheus"]["networks"])
+    for job in load("prometheus.yml")["scrape_configs"]:
+        for target in job["static_configs"][0]["targets"]:
+            host = target.split(":")[0]
+            reachable = {
+                name
+                for name, service in services.items()
+                for network in prometheus_networks
+                if host == name or host in network_names(service, network)
+            }
+            assert len(reachable) == 1, (job["job_name"], target)
+
+
+def test_every_distroless_container_is_scraped_and_pages_when_down() -> None:
+    from .test_compose import SCRAPED_INSTEAD
+
+    jobs = {job["job_name"] for job in load("prometheus.yml")["scrape_configs"]}
+    [down] = [
+        rule
+        for group in load("alerts.yml")["groups"]
+        for rule in group["rules"]
+        if rule["alert"] == "ServiceDown"
+    ]
+    watched = set(re.search(r'job=~"([^"]+)"', down["expr"])[1].split("|"))  # type: ignore[index]
+    assert set(SCRAPED_INSTEAD.values()) <= jobs & watched
+    assert watched <= jobs
+
+
+def test_the_collector_receives_the_services_otlp_and_exports_to_jaeger() -> None:
+    config = load("otel-collector.yaml")
+    services = compose_config("compose.yaml")["services"]
+    pipeline = config["service"]["pipelines"]["traces"]
+    for kind in ("receivers", "processors", "exporters"):
+        assert set(pipeline[kind]) <= set(config[kind]), kind
+    assert set(config["service"]["extensions"]) <= set(config["extensions"])
+    # The services send OTLP over HTTP to the collector's HTTP receiver, by its alias.
+    endpoint = services["pledge_service"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    host, port = endpoint.removeprefix("http://").split(":")
+    assert host in network_names(services["otel_collector"], "default")
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == f"0.0.0.0:{port}"
+    for name, service in services.items():
+        if "DJANGO_DEBUG" in (service.get("environment") or {}) and name != "database_users":
+            assert service["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == endpoint, name
+    # Jaeger takes OTLP over gRPC on 4317.
+    [exporter] = [config["exporters"][e] for e in pipeline["exporters"]]
+    assert exporter["endpoint"] == "jaeger:4317"
+    assert services["jaeger"]["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+    # The file compose mounts is the one the command names; the metrics port is the one scraped.
+    collector = services["otel_collector"]
+    mounts = {v["target"]: v["source"] for v in collector["volumes"]}
+    [flag] = collector["command"]
+    assert mounts[flag.removeprefix("--config=")].endswith(
+        "deploy/observability/otel-collector.yaml"
+    )
+    prometheus = config["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]
+    jobs = {job["job_name"]: job for job in load("prometheus.yml")["scrape_configs"]}
+    assert jobs["otel-collector"]["static_configs"][0]["targets"] == [
+        f"otel-collector:{prometheus['prometheus']['port']}"
+    ]
+
+
+def test_nginx_status_is_on_an_unpublished_listener_the_exporter_reads() -> None:
+    services = compose_config("compose.yaml")["services"]
+    gateway = services["gateway"]
+    port = gateway["environment"]["CFA_STATUS_LISTEN"]
+    assert [p["target"] for p in gateway["ports"]] == [8080]  # the status port is not published
+    [flag] = services["nginx_exporter"]["command"]
+    assert flag == f"--nginx.scrape-uri=http://gateway:{port}/stub_status"
+    assert set(services["nginx_exporter"]["networks"]) <= set(gateway["networks"])
+    template = (ROOT / "nginx" / "careforall.conf.template").read_text()
+    public, status = template.split("listen ${CFA_STATUS_LISTEN};")
+    assert "stub_status;" not in public  # the public server never serves it
+    assert "location = /stub_status { stub_status; }" in status

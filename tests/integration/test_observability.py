@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,3 +233,20 @@ def test_one_donation_is_one_trace_across_the_services_and_the_relay(
     spans = spans_in(platform.traces, trace_id)
     # The database client is traced too, inside the services.
     assert any(s["attributes"].get("db.system") == "mysql" for s in spans)
+
+
+def test_nginx_counts_on_its_own_socket_and_not_on_the_public_port(
+    platform: Platform, gateway: str
+) -> None:
+    if platform.process is None:
+        pytest.skip("the status socket is a file of the platform this suite starts")
+    socket = platform.var / "run" / "nginx-status.sock"
+    done = subprocess.run(
+        ["curl", "-fsS", "--unix-socket", str(socket), "http://localhost/stub_status"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Active connections: ")
+    assert "stub_status" not in requests.get(f"{gateway}/stub_status", timeout=10).text
