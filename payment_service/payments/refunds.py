@@ -249,10 +249,11 @@ def refund_settle(
     elif refusal:
         _fail(refund, refusal)
     refund = Refund.objects.get(pk=record.refund_id)
-    if refusal and refund.status == RefundStatus.FAILED:
+    if refund.status == RefundStatus.FAILED:
+        reason = refusal or refund.failure_reason or "failed"
         status, body = (
             409,
-            problem_body(409, f"The provider refused the refund: {refusal}", refund_id=refund.pk),
+            problem_body(409, f"The provider refused the refund: {reason}", refund_id=refund.pk),
         )
     else:
         status, body = 201, refund_output(refund)
@@ -524,6 +525,8 @@ def _sweep_refunds(since: int, deadline: float) -> int:
             continue
         try:
             counted += refunds_observe(payment_bring_forward(payment), [report])
+        except ProviderRefused:
+            continue  # logged by the provider module
         except PaymentNotCaptured:
             logger.warning(
                 "refund %s: its payment is not captured here yet", report.provider_refund_id
@@ -546,6 +549,8 @@ def _sweep_disputes(since: int, deadline: float) -> int:
             payment = payment_bring_forward(payment)
             with transaction.atomic(durable=True):
                 changed += dispute_observe(payment_id=payment.pk, report=report)
+        except ProviderRefused:
+            continue  # logged by the provider module
         except PaymentNotCaptured:
             logger.warning(
                 "dispute %s: its payment is not captured here yet", report.provider_dispute_id

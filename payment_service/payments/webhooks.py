@@ -137,7 +137,7 @@ def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -
     payment = Payment.objects.filter(provider_payment_id=intent_id).first() if intent_id else None
     if payment is None:
         return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
-    with contextlib.suppress(ProviderUnavailable):  # then the event's object, or a redelivery
+    with contextlib.suppress(ProviderUnavailable, ProviderRefused):  # then the event's object
         payment = payment_bring_forward(payment)
     try:
         if event_type in DISPUTE_EVENTS:

@@ -85,7 +85,7 @@ def test_a_full_refund_moves_the_payment_to_refunded_with_its_event(
     }
     made = payment(paid.pk)
     assert (made.status, made.refunded_amount) == (PaymentStatus.REFUNDED, 2_500)
-    assert refund.provider_refund_id and refund.provider_refund_id.startswith("re_")
+    assert (refund.provider_refund_id or "").startswith("re_")
     assert provider_refunded(sandbox, made) == 2_500
     assert refunded_events() == [
         {
@@ -194,7 +194,7 @@ def test_twenty_concurrent_refunds_never_refund_more_than_was_captured(
     for thread in threads:
         thread.join()
 
-    assert sorted(answers) == [201] * 8 + [409] * 12  # 8 × 300 ≤ 2,500 < 9 × 300
+    assert sorted(answers) == [201] * 8 + [409] * 12  # 8 * 300 <= 2,500 < 9 * 300
     # Refused here, under the payment's lock: the provider was never asked for a ninth.
     assert (sandbox.calls(REFUNDS), sandbox.calls(REFUNDS, 400)) == (8, 0)
     made.refresh_from_db()
@@ -232,8 +232,12 @@ def test_a_crash_between_the_providers_refund_and_our_commit_makes_one_refund(
 def test_a_refund_at_the_provider_counts_once_from_its_webhooks(
     client: Any, paid: Payment, sandbox: Sandbox
 ) -> None:
-    sandbox.client().v1.refunds.create({"payment_intent": paid.provider_payment_id, "amount": 800})
-    (dashboard,) = sandbox.client().v1.refunds.list({"payment_intent": paid.provider_payment_id})
+    sandbox.client().v1.refunds.create(
+        {"payment_intent": paid.provider_payment_id or "", "amount": 800}
+    )
+    (dashboard,) = sandbox.client().v1.refunds.list(
+        {"payment_intent": paid.provider_payment_id or ""}
+    )
     created = sandbox.event(dashboard.id, "refund.created")
     charge_refunded = sandbox.events(dashboard.charge, "charge.refunded")[0]["payload"]  # type: ignore[arg-type]
 
@@ -255,8 +259,8 @@ def test_a_refund_webhook_before_the_captures_brings_the_payment_forward(
     made = Payment.objects.get(pk=payment_post(donor_client, VISA).json()["id"])
     # Captured at the provider; our capture's reply and webhook are still on their way.
     sandbox.client().v1.payment_intents.capture(made.provider_payment_id or "")
-    sandbox.client().v1.refunds.create({"payment_intent": made.provider_payment_id})
-    (refund,) = sandbox.client().v1.refunds.list({"payment_intent": made.provider_payment_id})
+    sandbox.client().v1.refunds.create({"payment_intent": made.provider_payment_id or ""})
+    (refund,) = sandbox.client().v1.refunds.list({"payment_intent": made.provider_payment_id or ""})
 
     answer = webhook_post(client, sandbox.event(refund.id, "refund.created"))
 
@@ -270,7 +274,9 @@ def test_a_refund_webhook_before_the_captures_brings_the_payment_forward(
 
 
 def test_a_lost_refund_webhook_is_found_by_the_sweep(paid: Payment, sandbox: Sandbox) -> None:
-    sandbox.client().v1.refunds.create({"payment_intent": paid.provider_payment_id, "amount": 900})
+    sandbox.client().v1.refunds.create(
+        {"payment_intent": paid.provider_payment_id or "", "amount": 900}
+    )
 
     assert refunds.refunds_reconcile() == 1
     assert refunds.refunds_reconcile() == 0  # counted once
@@ -298,7 +304,7 @@ def test_a_refund_the_provider_refuses_fails_and_frees_its_amount(
     staff_client: Any, paid: Payment, sandbox: Sandbox
 ) -> None:
     sandbox.client().v1.refunds.create(
-        {"payment_intent": paid.provider_payment_id, "amount": 2_000}
+        {"payment_intent": paid.provider_payment_id or "", "amount": 2_000}
     )
     # Not counted here yet (its webhook is late): the reservation allows 2,500, the provider 500.
     response = refund_post(staff_client, paid.pk, {"amount": 1_000})
