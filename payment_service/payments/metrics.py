@@ -31,3 +31,16 @@ class PaymentsCollector(Collector):
         for state, n in counts.items():
             family.add_metric([state], n)
         yield family
+        yield self._refunds()
+
+    def _refunds(self) -> GaugeMetricFamily:
+        """Refunds by status (pending, succeeded, failed) and source (staff, provider, dispute)."""
+        from payments.models import Refund
+
+        family = GaugeMetricFamily(
+            "careforall_refunds", "Refunds by status and source.", labels=["status", "source"]
+        )
+        rows = Refund.objects.values("status", "source").annotate(n=Count("id")).order_by()
+        for row in rows:
+            family.add_metric([row["status"], row["source"]], row["n"])
+        return family

@@ -63,3 +63,24 @@ def test_payments_are_counted_by_state_at_scrape_time(client: Any) -> None:
     assert samples[("careforall_payments", (("state", "FAILED"),))] == 0
     assert samples[("careforall_metrics_collector_up", (("collector", "PaymentsCollector"),))] == 1
     assert samples[("careforall_outbox_dead", (("destination", "pledge"),))] == 0
+
+
+def test_refunds_are_counted_by_status_and_source(client: Any) -> None:
+    from payments.models import Refund, RefundSource, RefundStatus
+
+    made = payment_before_a_crash()
+    Payment.objects.filter(pk=made.pk).update(
+        status=PaymentStatus.CAPTURED, provider_payment_id="pi_metrics"
+    )
+    Refund.objects.create(
+        payment=made,
+        amount=100,
+        currency="usd",
+        source=RefundSource.STAFF,
+        status=RefundStatus.PENDING,
+    )
+
+    samples = scrape(client)
+
+    labels = (("source", "staff"), ("status", "pending"))
+    assert samples[("careforall_refunds", labels)] == 1.0
