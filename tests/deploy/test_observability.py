@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from .conftest import ROOT, SERVICES, compose_config
+from .conftest import ROOT, SERVICES, compose_config, run
 
 OBSERVABILITY = ROOT / "deploy" / "observability"
 SOURCES = (
@@ -184,3 +187,26 @@ def test_nginx_status_is_on_an_unpublished_listener_the_exporter_reads() -> None
     public, status = template.split("listen ${CFA_STATUS_LISTEN};")
     assert "stub_status;" not in public  # the public server never serves it
     assert "location = /stub_status { stub_status; }" in status
+
+
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool is not installed (Debian: apt-get install prometheus)"
+)
+
+
+@needs_promtool
+def test_promtool_accepts_the_rules_and_their_tests() -> None:
+    assert PROMTOOL
+    run(PROMTOOL, "check", "rules", str(OBSERVABILITY / "alerts.yml"))
+    run(PROMTOOL, "test", "rules", "alerts_test.yml", cwd=OBSERVABILITY)
+
+
+@needs_promtool
+def test_promtool_accepts_the_scrape_configuration(tmp_path: Path) -> None:
+    assert PROMTOOL
+    config = load("prometheus.yml")
+    shutil.copy(OBSERVABILITY / "alerts.yml", tmp_path / "alerts.yml")
+    config["rule_files"] = [str(tmp_path / "alerts.yml")]  # compose mounts it at /etc/prometheus
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    run(PROMTOOL, "check", "config", str(tmp_path / "prometheus.yml"))
