@@ -77,6 +77,10 @@ def platform() -> Iterator[Platform]:
         "PAYMENT_RECONCILE_EVERY_SECONDS": "1",
         # A card form left unconfirmed is abandoned after 20 s here (1 h by default).
         "PAYMENT_ABANDON_AFTER_SECONDS": "20",
+        # The refund sweep (lost refund webhooks, refunds whose request died) runs every 2 s
+        # here, every 5 min by default.
+        "REFUND_RECONCILE_EVERY_SECONDS": "2",
+        "REFUND_RETRY_AFTER_SECONDS": "3",
         # Admin sessions recheck their account often here, so the demotion test is short.
         "ADMIN_STAFF_RECHECK_SECONDS": "2",
         # Traces on, into files: each process appends its spans to

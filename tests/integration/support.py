@@ -136,11 +136,16 @@ def all_pledges(gateway: str, staff_token: str, campaign_id: int) -> list[dict[s
 
 
 def expected_totals(pledges: list[dict[str, object]]) -> dict[str, int]:
+    """The campaign totals the pledges make (SPEC §3): a REFUNDED pledge stays in the captured
+    bucket, and what came back is taken off ``current_amount``."""
     totals = {f"{s}_amount": 0 for s in ("pending", "authorized", "captured", "failed")}
+    refunded = 0
     for pledge in pledges:
-        totals[f"{str(pledge['status']).lower()}_amount"] += int(str(pledge["amount"]))
+        status = "CAPTURED" if pledge["status"] == "REFUNDED" else str(pledge["status"])
+        totals[f"{status.lower()}_amount"] += int(str(pledge["amount"]))
+        refunded += int(str(pledge.get("refunded_amount") or 0))
     totals["total_pledges"] = len(pledges)
-    totals["current_amount"] = totals["captured_amount"]
+    totals["current_amount"] = totals["captured_amount"] - refunded
     return totals
 
 
