@@ -120,6 +120,27 @@ def payment_event(
     return envelope(event_type, payload, aggregate_id=payment_id, source="payment")
 
 
+def payment_refunded(
+    campaign: Campaign,
+    *,
+    refund_id: int,
+    pledge_id: int,
+    amount: int,
+    total: int | None = None,
+    payment_id: int | None = None,
+) -> dict[str, Any]:
+    """``PAYMENT_REFUNDED`` of one refund; by default the payment's first (total = amount)."""
+    return payment_event(
+        "PAYMENT_REFUNDED",
+        campaign,
+        payment_id=pledge_id if payment_id is None else payment_id,
+        pledge_id=pledge_id,
+        amount=amount,
+        refund_id=refund_id,
+        refunded_total=amount if total is None else total,
+    )
+
+
 # The status changes that take a new pledge to each status, in order.
 PATHS = {
     "PENDING": [],

@@ -19,6 +19,7 @@ from campaigns.tests.factories import (
     campaign_make,
     campaign_row,
     payment_event,
+    payment_refunded,
     pledge_created,
     pledge_events,
     pledge_payload,
@@ -460,33 +461,21 @@ def test_one_batch_of_many_campaigns_gives_each_its_own_totals(deliver: Deliver)
     assert PledgeProjection.objects.get(pk=4).anonymous is False
 
 
-def refunded(
-    campaign: Campaign, *, refund_id: int, payment_id: int, pledge_id: int, amount: int, total: int
-) -> dict[str, Any]:
-    return payment_event(
-        "PAYMENT_REFUNDED",
-        campaign,
-        payment_id=payment_id,
-        pledge_id=pledge_id,
-        amount=amount,
-        refund_id=refund_id,
-        refunded_total=total,
-    )
-
-
 def test_refunds_count_once_each_and_the_pledge_stays_in_the_captured_bucket(
     deliver: Deliver, client: Any
 ) -> None:
     campaign = campaign_make()
     pledge = pledge_payload(campaign, pledge_id=1, amount=1_000, status="CAPTURED")
     deliver(*pledge_events(pledge))
-    first = refunded(campaign, refund_id=5, payment_id=9, pledge_id=1, amount=400, total=400)
+    first = payment_refunded(
+        campaign, refund_id=5, payment_id=9, pledge_id=1, amount=400, total=400
+    )
 
     outcome = deliver(
         first,
         first,  # the same event again
         {**first, "event_id": str(uuid.uuid4())},  # a repeat under another event id
-        refunded(campaign, refund_id=6, payment_id=9, pledge_id=1, amount=600, total=1_000),
+        payment_refunded(campaign, refund_id=6, payment_id=9, pledge_id=1, amount=600, total=1_000),
         status_changed(
             campaign, pledge_id=1, previous_status="CAPTURED", new_status="REFUNDED", amount=1_000
         ),
@@ -509,7 +498,9 @@ def test_a_refund_before_the_pledges_own_events_still_counts_once(deliver: Deliv
     campaign = campaign_make()
     pledge = pledge_payload(campaign, pledge_id=1, amount=1_000, status="CAPTURED")
 
-    deliver(refunded(campaign, refund_id=5, payment_id=9, pledge_id=1, amount=300, total=300))
+    deliver(
+        payment_refunded(campaign, refund_id=5, payment_id=9, pledge_id=1, amount=300, total=300)
+    )
     deliver(*reversed(pledge_events(pledge)))
 
     assert totals(campaign) == buckets(captured=1_000, refunded=300, pledges=1)
@@ -533,7 +524,9 @@ def test_nothing_leaves_failed_or_refunded(deliver: Deliver) -> None:
 
 def test_a_refund_of_an_unknown_campaign_is_rejected(deliver: Deliver) -> None:
     campaign = campaign_make()
-    event = refunded(campaign, refund_id=5, payment_id=9, pledge_id=1, amount=300, total=300)
+    event = payment_refunded(
+        campaign, refund_id=5, payment_id=9, pledge_id=1, amount=300, total=300
+    )
     event["payload"]["campaign_id"] = 999_999
 
     assert deliver(event) == ["rejected"]

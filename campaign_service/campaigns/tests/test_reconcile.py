@@ -25,6 +25,7 @@ from campaigns.tests.factories import (
     campaign_make,
     campaign_row,
     payment_event,
+    payment_refunded,
     pledge_events,
     pledge_payload,
     status_changed,
@@ -383,20 +384,6 @@ def test_pledge_service_unreachable_is_exit_2(settings: Any) -> None:
     assert run() == (2, [])
 
 
-def refund_event(
-    campaign: Campaign, *, refund_id: int, pledge_id: int, amount: int
-) -> dict[str, Any]:
-    return payment_event(
-        "PAYMENT_REFUNDED",
-        campaign,
-        payment_id=pledge_id,
-        pledge_id=pledge_id,
-        amount=amount,
-        refund_id=refund_id,
-        refunded_total=amount,
-    )
-
-
 def test_refunded_amount_is_proved_against_the_pledges_and_repaired_from_the_refund_rows(
     pledge_service: PledgeServiceStandIn, deliver: Deliver
 ) -> None:
@@ -413,8 +400,8 @@ def test_refunded_amount_is_proved_against_the_pledges_and_repaired_from_the_ref
     ]
     project(deliver, pledge_service.pledges)
     deliver(
-        refund_event(campaign, refund_id=1, pledge_id=1, amount=200),
-        refund_event(campaign, refund_id=2, pledge_id=2, amount=300),
+        payment_refunded(campaign, refund_id=1, pledge_id=1, amount=200),
+        payment_refunded(campaign, refund_id=2, pledge_id=2, amount=300),
     )
     assert run() == (0, ["1 campaign(s) checked, 0 difference(s) in 0 campaign(s)"])
     Campaign.objects.filter(pk=campaign.pk).update(refunded_amount=900)  # a planted error
@@ -449,5 +436,5 @@ def test_a_refund_whose_event_has_not_come_yet_is_reported_and_never_made_up(
     assert code == 1  # left for another run: the pipeline brings the refund
     assert f"campaign {c}: pledge 1 refunded_amount: read model 0, truth 200" in lines
     assert Campaign.objects.get(pk=c).refunded_amount == 0
-    deliver(refund_event(campaign, refund_id=1, pledge_id=1, amount=200))
+    deliver(payment_refunded(campaign, refund_id=1, pledge_id=1, amount=200))
     assert run() == (0, ["1 campaign(s) checked, 0 difference(s) in 0 campaign(s)"])
