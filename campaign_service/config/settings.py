@@ -42,7 +42,16 @@ CAREFORALL = {
     # A delivered batch is applied in one transaction, one update per campaign.
     "EVENT_BATCH_HANDLER": "campaigns.projector.project_batch",
 }
-CELERY_BEAT_SCHEDULE = {**OUTBOX_BEAT_SCHEDULE, **INBOX_BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE = {
+    **OUTBOX_BEAT_SCHEDULE,
+    **INBOX_BEAT_SCHEDULE,
+    # The read model against the pledges, compare only; each run is recorded (reconciliation).
+    "read-model-reconcile": {
+        "task": "reconciliation.run",
+        "schedule": env.float("CAMPAIGN_RECONCILE_EVERY_SECONDS", default=3600.0),
+        "options": {"expires": 600},
+    },
+}
 
 # The default AUTHENTICATION_BACKENDS stay: staff sign in to this admin with their platform
 # account, checked by user_service (SPEC §3).

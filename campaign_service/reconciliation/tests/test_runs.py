@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from campaigns.tests.factories import campaign_make, pledge_payload
 from reconciliation.models import ReconciliationRun
+from reconciliation.tasks import reconciliation_check
 from reconciliation.tests.conftest import Pledges
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,21 @@ def test_an_unreachable_pledge_service_is_recorded_as_a_failed_run(
     assert recorded.summary.startswith("not compared: pledge_service unreachable")
     assert (recorded.differences, recorded.differences_left, recorded.repaired) == (0, 0, False)
     assert scrape(client)["careforall_reconciliation_last_run_failed"] == 1
+
+
+def test_the_periodic_task_compares_and_records_without_repairing(
+    pledge_service: Pledges,
+) -> None:
+    campaign = campaign_make()
+    pledge_service.pledges = [pledge_payload(campaign, pledge_id=1, amount=500)]
+
+    reconciliation_check()
+
+    recorded = ReconciliationRun.objects.get()
+    assert (recorded.trigger, recorded.fix, recorded.differences_left) == (
+        "task",
+        False,
+        recorded.differences,
+    )
+    assert recorded.differences > 0
+    assert campaign.pledges.count() == 0  # nothing repaired
