@@ -1,5 +1,7 @@
 """pledge_service: pledges, idempotency records, the pledge state machine, its outbox."""
 
+import environ
+
 from careforall_common.settings import *
 from careforall_common.settings import (
     CAREFORALL,
@@ -11,6 +13,7 @@ from careforall_common.settings import (
     env,
     logging_config,
 )
+from notices.schedules import WhenNoticesDue
 
 SERVICE_NAME = "pledge"
 INSTALLED_APPS = [
@@ -18,6 +21,7 @@ INSTALLED_APPS = [
     "careforall_common.outbox",
     "careforall_common.inbox",
     "pledges",
+    "notices",
 ]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
@@ -46,6 +50,12 @@ CELERY_BEAT_SCHEDULE = {
     **OUTBOX_BEAT_SCHEDULE,
     **INBOX_BEAT_SCHEDULE,
     "idempotency-prune": {"task": "pledges.idempotency_prune", "schedule": 3600.0},
+    # Donor emails: a task only when one is due (notices/schedules.py); wake-ups do the rest.
+    "notices-send-sweep": {
+        "task": "notices.send",
+        "schedule": WhenNoticesDue(5.0),
+        "options": {"expires": 10},
+    },
 }
 
 # Guests' receipt tokens are HMACs under this secret (docs/pledges.md); changing it invalidates
@@ -60,3 +70,36 @@ CAMPAIGN_FACTS_CACHE_SECONDS = env.float("CAMPAIGN_FACTS_CACHE_SECONDS", default
 CAMPAIGN_FACTS_TIMEOUT = env.float("CAMPAIGN_FACTS_TIMEOUT", default=1.0)
 # The longest a campaign hold lasts unless released (pledges.holds).
 CAMPAIGN_HOLD_SECONDS = env.float("CAMPAIGN_HOLD_SECONDS", default=30.0)
+
+# Donor emails (docs/payments.md "Receipts"), sent with Django's email framework. EMAIL_URL is
+# django-environ's: smtp://host:port, smtp+tls://user:password@host:587, smtp+ssl://…:465.
+# Unset, mail goes to the development sink that scripts/up starts (SMTP_PORT, 1025); with
+# DJANGO_DEBUG=false a system check warns (notices/checks.py).
+DEV_EMAIL_URL = "smtp://127.0.0.1:1025"
+EMAIL_URL = env.str("EMAIL_URL", default="")
+_email = environ.Env.email_url_config(EMAIL_URL or DEV_EMAIL_URL)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", "")
+# Seconds per SMTP operation: a send stays well inside a task's time limit.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="CareForAll receipts <receipts@careforall.local>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The domain of the emails' Message-ID (the same for every copy of one notice).
+NOTICE_MESSAGE_ID_DOMAIN = env.str("NOTICE_MESSAGE_ID_DOMAIN", default="careforall.local")
+# The charity's name, as receipts sign them.
+CHARITY_NAME = env.str("CHARITY_NAME", default="CareForAll")
+# Where donors open the site: the receipt links in emails start with it.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8080")
+# Timeout of the campaign title read at send time; a failure sends the email later.
+NOTICE_CAMPAIGN_TIMEOUT = env.float("NOTICE_CAMPAIGN_TIMEOUT", default=2.0)
+# Retries of an email not sent: exponential from the base, capped, forever.
+NOTICE_BACKOFF_BASE = env.float("NOTICE_BACKOFF_BASE", default=2.0)
+NOTICE_BACKOFF_CAP = env.float("NOTICE_BACKOFF_CAP", default=300.0)

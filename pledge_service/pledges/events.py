@@ -18,6 +18,7 @@ from careforall_common.events import (
     PaymentReported,
 )
 from careforall_common.inbox.handlers import RejectEvent
+from notices.services import receipt_enqueue, refund_notice_enqueue
 from pledges.campaign_facts import campaign_facts_apply
 from pledges.models import Pledge, PledgeStatus
 from pledges.services import pledge_advance, pledge_refund
@@ -28,7 +29,9 @@ def payment_authorized(envelope: Envelope) -> None:
 
 
 def payment_captured(envelope: Envelope) -> None:
-    _payment_reported(PaymentCaptured.parse(envelope.payload))
+    event = PaymentCaptured.parse(envelope.payload)
+    _payment_reported(event)
+    receipt_enqueue(event=event, occurred_at=envelope.occurred_at)  # once per payment
 
 
 def payment_failed(envelope: Envelope) -> None:
@@ -48,6 +51,7 @@ def payment_refunded(envelope: Envelope) -> None:
         raise RejectEvent(f"no pledge {event.pledge_id}") from error
     except ValueError as error:  # money that does not match the pledge: for an operator
         raise RejectEvent(str(error)) from error
+    refund_notice_enqueue(event=event, occurred_at=envelope.occurred_at)  # once per refund
 
 
 def campaign_changed(envelope: Envelope) -> None:
