@@ -149,6 +149,7 @@ def test_payments_export_as_streamed_csv_with_the_list_filters(admin_client: Any
     captured = [_payment(n) for n in range(1, 1_203)]  # more than two chunks
     failed = _payment(2_000, status=PaymentStatus.FAILED, failure_reason="card_declined")
     Payment.objects.filter(pk=failed.pk).update(provider_payment_id=None, amount=1_234)
+    Payment.objects.filter(pk=captured[-1].pk).update(refunded_amount=1_000)
 
     everything = _export(admin_client)
     only_failed = _export(admin_client, status__exact="FAILED")
@@ -163,6 +164,7 @@ def test_payments_export_as_streamed_csv_with_the_list_filters(admin_client: Any
         "status",
         "provider_payment_id",
         "failure_reason",
+        "refunded_amount",
     ]
     assert len(everything) == 1 + len(captured) + 1
     assert [int(row[0]) for row in everything[1:]] == sorted(
@@ -179,9 +181,11 @@ def test_payments_export_as_streamed_csv_with_the_list_filters(admin_client: Any
             "FAILED",
             "",
             "card_declined",
+            "0.00",
         ]
     ]
     assert everything[2][4:8] == ["25.00", "usd", "CAPTURED", "pi_1202"]
+    assert everything[2][9] == "10.00"
     assert "export.csv" in admin_client.get(PAYMENTS).content.decode()
 
 
