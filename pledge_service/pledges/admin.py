@@ -24,6 +24,7 @@ PLEDGE_FIELDS = (
     "money",
     "currency",
     "status",
+    "refunded",
     "receipt_token_hash",
     "created_at",
     "updated_at",
@@ -52,6 +53,7 @@ class PledgeAdmin(ReadOnlyAdmin):
         "anonymous",
         "money",
         "status",
+        "refunded",
         "payment",
         "created_at",
     ]
@@ -66,6 +68,10 @@ class PledgeAdmin(ReadOnlyAdmin):
     @admin.display(description="Amount", ordering="amount")
     def money(self, pledge: Pledge) -> str:
         return money_format(pledge.amount, pledge.currency)
+
+    @admin.display(description="Refunded", ordering="refunded_amount")
+    def refunded(self, pledge: Pledge) -> str:
+        return money_format(pledge.refunded_amount, pledge.currency)
 
     # The other services' admins, through the gateway (one payment per pledge, SPEC §3).
     @admin.display(description="Campaign", ordering="campaign_id")

@@ -126,3 +126,19 @@ def test_a_pledge_shows_its_money_and_links_to_the_other_admins(
     assert [p.pk for p in by_email.context["cl"].result_list] == [donor.pk]
     assert [p.pk for p in by_id.context["cl"].result_list] == [guest.pk]
     assert [p.pk for p in by_account.context["cl"].result_list] == [donor.pk]
+
+
+def test_a_pledge_shows_its_refunded_amount(admin_client: Any, two_pledges: list[Pledge]) -> None:
+    donor, guest = two_pledges
+    Pledge.objects.filter(pk=donor.pk).update(status="CAPTURED", refunded_amount=1_050)
+    Pledge.objects.filter(pk=guest.pk).update(status="REFUNDED", refunded_amount=guest.amount)
+
+    listing = admin_client.get(PLEDGES).content.decode()
+    page = admin_client.get(f"{PLEDGES}{donor.pk}/change/").content.decode()
+    refunded = admin_client.get(PLEDGES, {"status__exact": "REFUNDED"})
+
+    assert ">$10.50<" in listing
+    assert f">{money_format(guest.amount, guest.currency)}<" in listing
+    assert "$10.50" in page
+    assert 'name="refunded_amount"' not in page
+    assert [p.pk for p in refunded.context["cl"].result_list] == [guest.pk]
