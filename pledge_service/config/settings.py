@@ -103,3 +103,5 @@ NOTICE_CAMPAIGN_TIMEOUT = env.float("NOTICE_CAMPAIGN_TIMEOUT", default=2.0)
 # Retries of an email not sent: exponential from the base, capped, forever.
 NOTICE_BACKOFF_BASE = env.float("NOTICE_BACKOFF_BASE", default=2.0)
 NOTICE_BACKOFF_CAP = env.float("NOTICE_BACKOFF_CAP", default=300.0)
+# How long a sender's claim on an email holds; its task may run half of it (notices/tasks.py).
+NOTICE_LEASE_SECONDS = env.float("NOTICE_LEASE_SECONDS", default=120.0)

@@ -7,8 +7,8 @@ The exactly-once argument (docs/payments.md "Receipts"):
   into none;
 - one sender per row at a time: a sender takes the row with a conditional UPDATE (pending, due,
   not leased by anyone else) that sets its own lease token; the database lets one UPDATE win.
-  The lease outlasts a task (Celery's hard time limit is shorter), so a live sender never loses
-  it, and a dead one's row is taken again once the lease expires;
+  The lease outlasts a task (its hard time limit is half the lease), so a live sender never
+  loses it, and a dead one's row is taken again once the lease expires;
 - "sent" is written in its own autocommit UPDATE right after the SMTP server accepted the DATA.
   A crash between the two is the one window in which the email goes out twice, with the same
   ``Message-ID`` both times.
@@ -37,12 +37,20 @@ from pledges.models import Pledge
 
 logger = logging.getLogger(__name__)
 
-# Longer than a Celery task may live (its hard time limit, 60 s): a sender that still runs holds
-# its lease, and a killed sender's row is free again after this.
-LEASE_SECONDS = 120
-# A task stops taking rows after this, well before its soft time limit (50 s) could interrupt
-# a send between the server's acceptance and the "sent" commit.
-DRAIN_SECONDS = 30
+
+def lease_seconds() -> float:
+    """How long a claim holds a row (``NOTICE_LEASE_SECONDS``).
+
+    The sending task's hard time limit is half of it (notices/tasks.py): a sender that still runs
+    holds its lease, and a killed sender's row is free again once it ends.
+    """
+    return float(settings.NOTICE_LEASE_SECONDS)
+
+
+def drain_seconds() -> float:
+    """A task stops taking rows after this, well before its soft time limit (0.4 of the lease)
+    could interrupt a send between the server's acceptance and the "sent" commit."""
+    return lease_seconds() / 4
 
 
 def notice_enqueue(
@@ -106,7 +114,7 @@ def due() -> Q:
 
 def notices_send_due() -> int:
     """Send due notices until none is due or the drain time is up; return how many were sent."""
-    deadline = time.monotonic() + DRAIN_SECONDS
+    deadline = time.monotonic() + drain_seconds()
     sent = 0
     skipped: set[int] = set()
     while time.monotonic() < deadline:
@@ -134,7 +142,7 @@ def notice_claim(*, exclude: set[int] | None = None) -> tuple[Notice, uuid.UUID]
         if candidate is None:
             return None
         token = uuid.uuid4()
-        lease_until = timezone.now() + timedelta(seconds=LEASE_SECONDS)
+        lease_until = timezone.now() + timedelta(seconds=lease_seconds())
         won = Notice.objects.filter(due(), pk=candidate).update(
             lease_until=lease_until, lease_token=token
         )

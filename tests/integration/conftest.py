@@ -24,7 +24,7 @@ from integration.support import ADMIN_EMAIL, ADMIN_PASSWORD, Donor, register_don
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "careforall_e2e_"
-PORTS = (8001, 8002, 8003, 8004, 5555, 12111, 8080)
+PORTS = (8001, 8002, 8003, 8004, 5555, 12111, 8080, 1025)
 
 
 def port_open(port: int) -> bool:
@@ -54,6 +54,11 @@ class Platform:
         """Where every process of this platform appends its spans (one JSON object a line)."""
         return self.var / "traces"
 
+    @property
+    def mail(self) -> Path:
+        """Where the mail sink of scripts/up keeps each message it received (one .eml each)."""
+        return self.var / "mail"
+
     def pid(self, name: str) -> int:
         """The pid of a supervised child of scripts/up (web-campaign, worker-pledge, …)."""
         return int((self.var / "run" / f"{name}.pid").read_text())
@@ -68,6 +73,7 @@ def platform() -> Iterator[Platform]:
     assert not busy, f"ports {busy} are in use: stop the running platform first"
     drop_e2e_databases()
     shutil.rmtree(ROOT / "var" / "e2e" / "traces", ignore_errors=True)
+    shutil.rmtree(ROOT / "var" / "e2e" / "mail", ignore_errors=True)  # this run's mail only
     env = {
         **os.environ,
         "DATABASE_PREFIX": PREFIX,
@@ -88,6 +94,8 @@ def platform() -> Iterator[Platform]:
         "OTEL_TRACES_EXPORTER": "console",
         "CAREFORALL_TRACES_DIR": str(ROOT / "var" / "e2e" / "traces"),
         "OTEL_BSP_SCHEDULE_DELAY": "200",
+        # A killed sender's email is free again after 20 s here (120 s by default).
+        "NOTICE_LEASE_SECONDS": "20",
     }
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "up")],
