@@ -13,7 +13,7 @@ export default defineConfig({
     proxy: { "/api": "http://localhost:8080" },
   },
   test: {
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
     environment: "node",
   },
 });

@@ -2,7 +2,7 @@
 
 import { pagePath, request, withQuery, type RequestOptions } from "./api";
 import { setSession } from "./session";
-import type { Campaign, Donation, Page, Payment, PaymentStart, Pledge, Tokens, User } from "./types";
+import type { Campaign, Donation, Page, Payment, PaymentStart, Pledge, Refund, Tokens, User } from "./types";
 
 /** Follow ``next`` when given, else load the first page at ``first``. */
 function page<T>(first: string, next: string | null | undefined, options: RequestOptions) {
@@ -75,6 +75,14 @@ export function paymentGet(id: number, receiptToken?: string | null, signal?: Ab
     signal,
     auth: receiptToken ? "none" : "auto",
   });
+}
+
+/** A payment's refunds, oldest first: its donor's, staff's, or with the pledge's receipt token. */
+export function paymentRefunds(id: number, receiptToken?: string | null, signal?: AbortSignal) {
+  return request<{ results: Refund[] }>(
+    withQuery(`/api/payments/${id}/refunds`, { receipt_token: receiptToken }),
+    { signal, auth: receiptToken ? "none" : "auto" },
+  );
 }
 
 export async function signIn(email: string, password: string): Promise<User> {

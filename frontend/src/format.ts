@@ -12,6 +12,7 @@ const STATUS_LABELS: Record<PledgeStatus | PaymentStatus, string> = {
   PROCESSING: "Pending",
   AUTHORIZED: "Authorized",
   CAPTURED: "Paid",
+  REFUNDED: "Refunded",
   FAILED: "Failed",
 };
 

@@ -36,12 +36,13 @@ export interface Campaign {
   authorized_amount: number;
   captured_amount: number;
   failed_amount: number;
+  refunded_amount: number;
   current_amount: number;
   total_pledges: number;
   total_payments: number;
 }
 
-export type PledgeStatus = "PENDING" | "AUTHORIZED" | "CAPTURED" | "FAILED";
+export type PledgeStatus = "PENDING" | "AUTHORIZED" | "CAPTURED" | "REFUNDED" | "FAILED";
 
 export interface Donation {
   pledge_id: number;
@@ -61,13 +62,15 @@ export interface Pledge {
   amount: number;
   currency: string;
   status: PledgeStatus;
+  /** What went back to the donor: REFUNDED when it is the whole amount (SPEC §3). */
+  refunded_amount: number;
   created_at: string;
   updated_at: string;
   /** Only on a guest's 201: lets the guest read the pledge and pay it later. */
   receipt_token?: string;
 }
 
-export type PaymentStatus = "PROCESSING" | "AUTHORIZED" | "CAPTURED" | "FAILED";
+export type PaymentStatus = "PROCESSING" | "AUTHORIZED" | "CAPTURED" | "REFUNDED" | "FAILED";
 
 export interface Payment {
   id: number;
@@ -78,6 +81,7 @@ export interface Payment {
   status: PaymentStatus;
   provider_payment_id: string | null;
   failure_reason: string | null;
+  refunded_amount: number;
   /** What the provider reports about the card: never more than its brand and last four digits. */
   card_brand: string | null;
   card_last4: string | null;
@@ -89,4 +93,16 @@ export interface Payment {
 export interface PaymentStart extends Payment {
   client_secret?: string;
   publishable_key?: string;
+}
+
+/** One refund of a payment (SPEC §3): counted once the provider says it succeeded. */
+export interface Refund {
+  id: number;
+  payment_id: number;
+  amount: number;
+  currency: string;
+  status: "pending" | "succeeded" | "failed";
+  source?: "staff" | "provider" | "dispute";
+  reason: string;
+  created_at: string;
 }

@@ -4,6 +4,7 @@ import { ErrorNotice, Loading, Money, PageTitle, StatusBadge } from "../componen
 import { campaignGet, myPledges } from "../endpoints";
 import { formatDate } from "../format";
 import { isAbort, useSession } from "../hooks";
+import { RefundedNote } from "../refunds";
 import { href } from "../router";
 import type { Pledge } from "../types";
 
@@ -20,6 +21,31 @@ function campaignTitle(id: number): Promise<string> {
     titles.set(id, title);
   }
   return title;
+}
+
+/** One donation of the history: amount, status (with a refunded part), campaign, receipt link. */
+export function DonationItem({ pledge, title }: { pledge: Pledge; title: string | undefined }) {
+  return (
+    <li data-pledge-id={pledge.id}>
+      <div className="history-main">
+        <Money minor={pledge.amount} currency={pledge.currency} /> <StatusBadge status={pledge.status} />{" "}
+        <RefundedNote
+          amount={pledge.amount}
+          refunded={pledge.refunded_amount}
+          currency={pledge.currency}
+          status={pledge.status}
+        />
+        {pledge.anonymous && <span className="tag">Anonymous</span>}
+      </div>
+      <div>
+        to <a href={href.campaign(pledge.campaign_id)}>{title ?? `Campaign #${pledge.campaign_id}`}</a>
+      </div>
+      <div className="muted small">
+        <time dateTime={pledge.created_at}>{formatDate(pledge.created_at)}</time> ·{" "}
+        <a href={href.receipt(pledge.id)}>Receipt #{pledge.id}</a>
+      </div>
+    </li>
+  );
 }
 
 export function MyDonationsPage() {
@@ -96,23 +122,7 @@ export function MyDonationsPage() {
       {pledges !== null && pledges.length > 0 && (
         <ul className="history" data-testid="my-donations">
           {pledges.map((pledge) => (
-            <li key={pledge.id} data-pledge-id={pledge.id}>
-              <div className="history-main">
-                <Money minor={pledge.amount} currency={pledge.currency} />{" "}
-                <StatusBadge status={pledge.status} />
-                {pledge.anonymous && <span className="tag">Anonymous</span>}
-              </div>
-              <div>
-                to{" "}
-                <a href={href.campaign(pledge.campaign_id)}>
-                  {names[pledge.campaign_id] ?? `Campaign #${pledge.campaign_id}`}
-                </a>
-              </div>
-              <div className="muted small">
-                <time dateTime={pledge.created_at}>{formatDate(pledge.created_at)}</time> ·{" "}
-                <a href={href.receipt(pledge.id)}>Receipt #{pledge.id}</a>
-              </div>
-            </li>
+            <DonationItem key={pledge.id} pledge={pledge} title={names[pledge.campaign_id]} />
           ))}
         </ul>
       )}

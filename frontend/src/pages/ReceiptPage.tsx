@@ -2,14 +2,16 @@ import { useState } from "react";
 
 import { ApiError } from "../api";
 import { ErrorNotice, Loading, Money, PageTitle, StatusBadge } from "../components";
-import { campaignGet, paymentGet, pledgeGet } from "../endpoints";
+import { campaignGet, paymentGet, paymentRefunds, pledgeGet } from "../endpoints";
 import { formatDate } from "../format";
 import { isAbort, useSession, usePolling } from "../hooks";
 import { href } from "../router";
+import { RefundList, RefundedNote, refundedPart } from "../refunds";
 import { cardLabel, failureMessage } from "../stripe";
-import type { Campaign, Payment, Pledge } from "../types";
+import type { Campaign, Payment, Pledge, Refund } from "../types";
 
-const FINAL = new Set(["CAPTURED", "FAILED"]);
+const FINAL = new Set(["CAPTURED", "REFUNDED", "FAILED"]);
+const REFUNDABLE = new Set(["CAPTURED", "REFUNDED"]);
 
 /** A pledge and its payment, for its donor or for a guest holding the link's receipt token. */
 export function ReceiptPage({
@@ -26,6 +28,7 @@ export function ReceiptPage({
   const [payment, setPayment] = useState<Payment | null>(null);
   const [paymentFailure, setPaymentFailure] = useState<unknown>(null);
   const [campaign, setCampaign] = useState<Campaign | null>(null);
+  const [refunds, setRefunds] = useState<Refund[]>([]);
   const [failure, setFailure] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
 
@@ -44,6 +47,12 @@ export function ReceiptPage({
             paid = await paymentGet(paymentId, token, signal);
             setPayment(paid);
             setPaymentFailure(null);
+            if (REFUNDABLE.has(paid.status)) {
+              paymentRefunds(paymentId, token, signal).then(
+                (page) => setRefunds(page.results),
+                () => undefined, // the payment's own status and refunded amount still say it
+              );
+            }
           } catch (error) {
             if (isAbort(error)) throw error;
             setPaymentFailure(error);
@@ -81,6 +90,7 @@ export function ReceiptPage({
           paymentFailure={paymentFailure}
           failure={failure}
           campaign={campaign}
+          refunds={refunds}
           token={token}
         />
       )}
@@ -88,13 +98,15 @@ export function ReceiptPage({
   );
 }
 
-function Receipt({
+/** The receipt of a loaded pledge: its payment, refunds and status, as the donor reads them. */
+export function Receipt({
   pledge,
   payment,
   paymentId,
   paymentFailure,
   failure,
   campaign,
+  refunds,
   token,
 }: {
   pledge: Pledge;
@@ -103,8 +115,10 @@ function Receipt({
   paymentFailure: unknown;
   failure: unknown;
   campaign: Campaign | null;
+  refunds: Refund[];
   token: string | null;
 }) {
+  const refunded = Math.max(payment?.refunded_amount ?? 0, pledge.refunded_amount ?? 0);
   return (
     <>
       <dl className="facts" data-testid="receipt">
@@ -119,7 +133,13 @@ function Receipt({
         <div>
           <dt>Amount</dt>
           <dd>
-            <Money minor={pledge.amount} currency={pledge.currency} />
+            <Money minor={pledge.amount} currency={pledge.currency} />{" "}
+            <RefundedNote
+              amount={pledge.amount}
+              refunded={refunded}
+              currency={pledge.currency}
+              status={payment?.status === "REFUNDED" ? "REFUNDED" : pledge.status}
+            />
           </dd>
         </div>
         <div>
@@ -166,8 +186,9 @@ function Receipt({
         )}
       </dl>
       <p className="status" role="status" aria-live="polite">
-        {statusSentence(pledge, payment)}
+        {statusSentence(pledge, payment, refunded)}
       </p>
+      <RefundList refunds={refunds} />
       {paymentFailure !== null && <ErrorNotice error={paymentFailure} />}
       {failure !== null && <ErrorNotice error={failure} />}
       {token && <p className="hint">Keep this page’s link: it is your receipt.</p>}
@@ -175,8 +196,11 @@ function Receipt({
   );
 }
 
-function statusSentence(pledge: Pledge, payment: Payment | null): string {
+export function statusSentence(pledge: Pledge, payment: Payment | null, refunded = 0): string {
   const status = payment?.status === "FAILED" ? "FAILED" : pledge.status;
+  const part = refundedPart(pledge.amount, refunded, payment?.status === "REFUNDED" ? "REFUNDED" : status);
+  if (part === "fully") return "Refunded: the whole donation went back to your card.";
+  if (part === "partly") return "Paid, then partly refunded: the refunded part went back to your card.";
   if (status === "CAPTURED" || payment?.status === "CAPTURED") return "Paid. Thank you!";
   if (status === "FAILED") return "The payment failed; no money was taken.";
   if (status === "AUTHORIZED") return "Pending: authorized, completing the payment…";
