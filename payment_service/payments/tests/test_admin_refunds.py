@@ -15,6 +15,7 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from careforall_common.outbox.models import OutboxEvent
+from payments.admin import RefundForm
 from payments.models import Dispute, Payment, PaymentStatus, Refund, RefundSource, RefundStatus
 from payments.tests.factories import Sandbox, payment
 from payments.tests.test_refunds import captured, provider_refunded
@@ -327,3 +328,34 @@ def test_the_filter_by_status_includes_refunded(admin_client: Any, paid: Payment
 
     assert [p.pk for p in refunded.context["cl"].result_list] == [paid.pk]
     assert "?status__exact=REFUNDED" in refunded.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("currency", "typed", "expected"),
+    [
+        ("usd", "25", 2_500),
+        ("usd", "$1,000.50", 100_050),
+        ("jpy", "5,000", 5_000),
+        ("jpy", "¥1200", 1_200),
+    ],
+)
+def test_the_form_reads_major_units_of_the_payment_s_currency(
+    currency: str, typed: str, expected: int
+) -> None:
+    made = Payment(amount=200_000, currency=currency, status=PaymentStatus.CAPTURED)
+
+    form = RefundForm(
+        {"amount": typed, "reason": "", "token": "t" * 24}, payment=made, refundable=200_000
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount"] == expected
+
+
+def test_jpy_has_no_minor_units_to_refund() -> None:
+    made = Payment(amount=5_000, currency="jpy", status=PaymentStatus.CAPTURED)
+
+    form = RefundForm({"amount": "50.5", "token": "t" * 24}, payment=made, refundable=5_000)
+
+    assert not form.is_valid()
+    assert "JPY has no minor units" in form.errors["amount"][0]
