@@ -63,7 +63,15 @@ def test_a_body_over_64_kib_is_refused_with_413_and_writes_nothing(gateway: str)
 
 
 def test_internal_paths_are_not_routed(gateway: str) -> None:
-    for path in ("/internal/events", "/internal/metrics", "/internal/auth/staff", "/_auth/staff"):
+    paths = (
+        "/internal/events",
+        "/internal/metrics",
+        "/internal/auth/staff",
+        "/_auth/staff",
+        "/internal/outbox",  # the staff dashboard's read of an outbox
+        "/internal/pledges/donors",  # donor emails for the staff export
+    )
+    for path in paths:
         assert_problem(requests.post(f"{gateway}{path}", json={}, timeout=5), 404)
         assert_problem(requests.get(f"{gateway}{path}", timeout=5), 404)
 
