@@ -19,6 +19,15 @@ Scenarios (issue: fast under a donation spike):
   ``GET /pledges/{id}`` (one row by primary key).
 - ``capture``: 50 sequential payments; ``POST /api/payments`` → the captured amount in the same
   public read (scripts/bench.d/payments.py).
+- ``metrics``: the cost of the metrics on the pledge path (target ≤ 5 %). ``POST /api/pledges``
+  straight at pledge_service, 32 connections, against two gunicorns of pledge_service started
+  here with web-pledge's command, environment and database: one with ``MetricsMiddleware`` and
+  a multiprocess directory of its own (as scripts/up runs it), one with
+  ``METRICS_ENABLED=false`` and no directory. ``BENCH_METRICS_ROUNDS`` (3) runs of each side,
+  alternating on, off, off, on, … (neither side always first), each ``BENCH_DURATION`` after a
+  warm-up, the pipeline drained between runs; the medians of rps, p99 and the CPU of each side's
+  gunicorn per create, and every run's CPU figure. ``BENCH_METRICS_CONTROL=1`` runs both sides
+  without metrics: the difference two identical sides show on this machine.
 - ``idle``: CPU of every process of the platform over ``BENCH_IDLE_SECONDS`` (60) with no
   traffic, in % of one core.
 
@@ -31,6 +40,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -56,7 +67,10 @@ TARGETS = {
     "detail-128": "≥ 5x rps",
     "list-128": "≥ 5x rps",
 }
-SCENARIOS = ["pledge-32", "pledge-128", "detail-128", "list-128", "capture", "idle"]
+SCENARIOS = ["pledge-32", "pledge-128", "detail-128", "list-128", "capture", "metrics", "idle"]
+METRICS_ON_PORT = int(os.environ.get("BENCH_METRICS_ON_PORT", "9023"))
+METRICS_ROUNDS = int(os.environ.get("BENCH_METRICS_ROUNDS", "3"))  # runs of each side
+METRICS_OFF_PORT = int(os.environ.get("BENCH_METRICS_OFF_PORT", "9013"))
 
 
 def processes(run: Path) -> dict[str, list[int]]:
@@ -158,6 +172,92 @@ def pledge_run(url: str, reference: str, run: Path, connections: int) -> dict[st
     return {"reference": ref, "platform": ours}
 
 
+def _pledge_service(run: Path, port: int, metrics_dir: Path | None) -> subprocess.Popen[bytes]:
+    """A gunicorn of pledge_service as scripts/up starts web-pledge (its command, directory and
+    environment, read from /proc), on ``port``, with metrics only when ``metrics_dir`` is given."""
+    proc = Path(f"/proc/{int((run / 'web-pledge.pid').read_text())}")
+    items = proc.joinpath("environ").read_text().split("\0")
+    env = dict(item.split("=", 1) for item in items if "=" in item)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env["METRICS_ENABLED"] = "true" if metrics_dir else "false"
+    if metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    command = proc.joinpath("cmdline").read_text().rstrip("\0").split("\0")
+    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    with (run / f"pledge-{port}.log").open("ab") as log:
+        server = subprocess.Popen(
+            command, cwd=os.readlink(proc / "cwd"), env=env, stdout=log, stderr=log
+        )
+    health = ["curl", "-fs", "-o", "/dev/null", f"http://127.0.0.1:{port}/api/health/pledge"]
+    for _ in range(300):
+        if subprocess.run(health, check=False).returncode == 0:
+            time.sleep(1)  # every worker forked and loaded
+            return server
+        time.sleep(0.2)
+    server.terminate()
+    sys.exit(f"suite.py: pledge_service on {port} did not start")
+
+
+def metrics_run(run: Path, connections: int = 32) -> dict[str, Any]:
+    """Pledge create with and without the metrics, alternating (see ``metrics`` above).
+
+    Both sides are gunicorns started here, equally fresh; the platform's web-pledge stays idle.
+    """
+    # BENCH_METRICS_CONTROL=1: both sides without metrics, to see how far two identical sides
+    # differ on this machine (the noise any cost must stand out of).
+    on_dir = None if os.environ.get("BENCH_METRICS_CONTROL") == "1" else run / "metrics-on"
+    servers = {
+        "on": (METRICS_ON_PORT, _pledge_service(run, METRICS_ON_PORT, on_dir)),
+        "off": (METRICS_OFF_PORT, _pledge_service(run, METRICS_OFF_PORT, None)),
+    }
+    results: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
+    prefix = os.environ.get("DATABASE_PREFIX", "careforall_")
+    pledges, campaigns = connect(f"{prefix}pledge"), connect(f"{prefix}campaign")
+    try:
+        for side in ("on", "off", "off", "on") * (METRICS_ROUNDS // 2) + ("on", "off") * (
+            METRICS_ROUNDS % 2
+        ):
+            port, server = servers[side]
+            url = f"http://127.0.0.1:{port}/"
+            wrk(url, connections, WARMUP, "pledge-create.lua")
+            drain(pledges, campaigns)  # the previous run's events are not this run's load
+            out = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
+            side_pids = [server.pid, *map(int, out.stdout.split())]
+            before = cpu_seconds(side_pids)
+            result = wrk(url, connections, DURATION, "pledge-create.lua")
+            spent = cpu_seconds(side_pids) - before
+            result["cpu_ms"] = 1000 * spent / max(result["rps"] * DURATION, 1)
+            results[side].append(result)
+    finally:
+        for _, server in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
+    return {
+        side: {key: statistics.median(r[key] for r in runs) for key in ("rps", "p99", "cpu_ms")}
+        | {"errors": sum(r["errors"] for r in runs), "runs": [r["cpu_ms"] for r in runs]}
+        for side, runs in results.items()
+    }
+
+
+def metrics_line(result: dict[str, Any]) -> str:
+    on, off = result["on"], result["off"]
+    control = os.environ.get("BENCH_METRICS_CONTROL") == "1"
+    return ("CONTROL, both sides without metrics: " if control else "") + (
+        f"metrics on the pledge path (POST /api/pledges straight at pledge_service, 32 "
+        f"connections, {METRICS_ROUNDS} runs of {DURATION} s each side, alternating; medians): "
+        "with metrics "
+        f"{on['rps']:,.0f} rps, p99 "
+        f"{on['p99']:,.1f} ms, {on['cpu_ms']:.2f} ms CPU per create; without {off['rps']:,.0f} "
+        f"rps, p99 {off['p99']:,.1f} ms, {off['cpu_ms']:.2f} ms; cost "
+        f"{100 * (on['cpu_ms'] / off['cpu_ms'] - 1):+.1f} % CPU per create, "
+        f"{100 * (on['rps'] / off['rps'] - 1):+.1f} % rps; errors {on['errors'] + off['errors']} "
+        f"(CPU ms per create of each run: with {', '.join(f'{v:.2f}' for v in on['runs'])}; "
+        f"without {', '.join(f'{v:.2f}' for v in off['runs'])}) — target ≤ 5 %"
+    )
+
+
 def drain(pledges: Any, campaigns: Any, timeout: float = 120.0) -> None:
     """Wait until every pledge is in the read model (the pipeline has caught up)."""
     deadline = time.monotonic() + timeout
@@ -257,6 +357,8 @@ def main() -> None:
             ).stdout
             row = [c.strip() for c in out.strip().splitlines()[-1].strip("|").split("|")]
             say(f"capture → visible in the public read (50 sequential payments): {' | '.join(row)}")
+        elif name == "metrics":
+            say(metrics_line(metrics_run(args.run)))
         elif name == "idle":
             seconds = int(os.environ.get("BENCH_IDLE_SECONDS", "60"))
             shares = idle(args.run, seconds)
