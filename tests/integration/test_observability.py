@@ -220,10 +220,21 @@ def test_one_donation_is_one_trace_across_the_services_and_the_relay(
         }
 
     wanted = {
+        # Django: each service's request, the ingestion views included.
         ("careforall-pledge", "POST api/pledges"),
-        ("careforall-pledge", "outbox deliver campaign", "relay"),
-        ("careforall-campaign", "event PLEDGE_CREATED apply"),
         ("careforall-payment", "POST api/payments"),
+        ("careforall-campaign", "POST internal/events"),
+        ("careforall-pledge", "GET internal/pledges/<int:pledge_id>"),
+        # The relay (pledge_service's Celery worker) and requests' call to the consumer.
+        ("careforall-pledge", "outbox deliver campaign", "relay"),
+        ("careforall-pledge", "POST", "relay"),
+        # Each consumer applies the events under their trace.
+        ("careforall-campaign", "event PLEDGE_CREATED apply"),
+        ("careforall-campaign", "event PAYMENT_AUTHORIZED apply"),
+        ("careforall-pledge", "event PAYMENT_AUTHORIZED apply"),
+        # Celery: the capture is sent and run in the payment request's trace.
+        ("careforall-payment", "apply_async/payments.capture"),
+        ("careforall-payment", "run/payments.capture"),
     }
 
     try:
