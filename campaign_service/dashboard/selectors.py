@@ -28,6 +28,7 @@ STATUSES = (
     PledgeStatus.PENDING,
     PledgeStatus.AUTHORIZED,
     PledgeStatus.CAPTURED,
+    PledgeStatus.REFUNDED,
     PledgeStatus.FAILED,
 )
 
@@ -98,6 +99,10 @@ def totals_by_currency() -> list[dict[str, Any]]:
                 for name in READ_MODEL_FIELDS
                 if name.endswith("_amount")
             },
+            # current_amount (SPEC §3): what was raised and kept.
+            "current_amount_shown": money_format(
+                row["captured_amount"] - row["refunded_amount"], row["currency"]
+            ),
         }
         for row in rows
     ]

@@ -14,7 +14,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Sum
 
 from campaigns.models import Campaign, PledgeProjection
-from campaigns.tests.factories import campaign_make, campaign_row, payment_event, pledge_created
+from campaigns.tests.factories import (
+    campaign_make,
+    campaign_row,
+    payment_event,
+    payment_refunded,
+    pledge_created,
+    status_changed,
+)
 from careforall_common.money import money_parse, money_plain
 from careforall_common.outbox.models import OutboxEvent
 
@@ -312,7 +319,8 @@ def test_the_list_shows_money_progress_and_counts_and_sorts_them(admin_client: A
     big = campaign_make(
         title="Big",
         goal_amount=5_000_000,
-        captured_amount=2_000_000,
+        captured_amount=2_500_000,
+        refunded_amount=500_000,
         pending_amount=12_345,
         total_pledges=41,
         total_payments=40,
@@ -321,10 +329,12 @@ def test_the_list_shows_money_progress_and_counts_and_sorts_them(admin_client: A
 
     listing = admin_client.get(CHANGELIST)
     raised_up = admin_client.get(CHANGELIST, {"o": "5"})  # 0 is the checkbox, 5 is "raised"
-    progress_down = admin_client.get(CHANGELIST, {"o": "-7"})
+    progress_down = admin_client.get(CHANGELIST, {"o": "-8"})
 
     content = listing.content.decode()
-    for shown in ["$50,000.00", "$20,000.00", "$123.45", "40%", "¥10,000", "¥9,999", "99%"]:
+    # Raised is captured less refunded (SPEC §3): $25,000.00 - $5,000.00.
+    shown_all = ["$50,000.00", "$20,000.00", "$5,000.00", "$123.45", "40%", "¥10,000", "¥9,999"]
+    for shown in [*shown_all, "99%"]:
         assert f">{shown}<" in content
     assert '<td class="field-total_pledges">41</td>' in content
     assert '<td class="field-total_payments">40</td>' in content
@@ -467,6 +477,8 @@ def test_the_export_lists_donations_with_their_payment_and_email(
         pledge_created(campaign, pledge_id=2, amount=500, donor_name="Hidden", anonymous=True),
         pledge_created(campaign, pledge_id=3, amount=100, donor_name="=HYPERLINK(1)"),
         payment_event("PAYMENT_CAPTURED", campaign, payment_id=9, pledge_id=1, amount=1_250),
+        status_changed(campaign, pledge_id=1, new_status="CAPTURED", amount=1_250),
+        payment_refunded(campaign, refund_id=4, payment_id=9, pledge_id=1, amount=250),
     )
 
     pledge_holds.emails = {1: "grace@example.org", 2: "hidden@example.org", 3: "-x@example.org"}
@@ -474,10 +486,20 @@ def test_the_export_lists_donations_with_their_payment_and_email(
     rows = export(admin_client, campaign)
 
     assert rows == [
-        ["pledge_id", "date", "donor", "email", "amount", "currency", "status", "payment_id"],
-        ["3", Z, "'=HYPERLINK(1)", "'-x@example.org", "1.00", "usd", "PENDING", ""],
-        ["2", Z, "Anonymous", "hidden@example.org", "5.00", "usd", "PENDING", ""],
-        ["1", Z, "Grace", "grace@example.org", "12.50", "usd", "PENDING", "9"],
+        [
+            "pledge_id",
+            "date",
+            "donor",
+            "email",
+            "amount",
+            "currency",
+            "status",
+            "refunded_amount",
+            "payment_id",
+        ],
+        ["3", Z, "'=HYPERLINK(1)", "'-x@example.org", "1.00", "usd", "PENDING", "0.00", ""],
+        ["2", Z, "Anonymous", "hidden@example.org", "5.00", "usd", "PENDING", "0.00", ""],
+        ["1", Z, "Grace", "grace@example.org", "12.50", "usd", "CAPTURED", "2.50", "9"],
     ]
     assert [action for action, _ in pledge_holds.calls] == ["donors"]
 
@@ -499,6 +521,7 @@ def test_the_export_says_when_pledge_service_gives_no_emails(
         "12.50",
         "usd",
         "PENDING",
+        "0.00",
         "",
     ]
 
@@ -611,3 +634,21 @@ def test_an_edit_is_logged_with_who_and_what(admin_client: Any) -> None:
     assert entry.user.email == "staff@example.org"
     assert entry.get_change_message() == "Changed Goal."
     assert Campaign.objects.get(pk=campaign.pk).goal_amount == 250_000
+
+
+def test_the_campaign_page_shows_refunds_and_the_refund_rows_are_listed(
+    admin_client: Any, deliver: Any
+) -> None:
+    campaign = campaign_make()
+    deliver(
+        pledge_created(campaign, pledge_id=1, amount=1_250, status="CAPTURED"),
+        payment_refunded(campaign, refund_id=4, payment_id=9, pledge_id=1, amount=250),
+    )
+
+    page = admin_client.get(f"{CHANGELIST}{campaign.pk}/change/").content.decode()
+    refunds = admin_client.get("/admin/campaigns/refundprojection/").content.decode()
+
+    assert "<td>$2.50</td>" in page  # the donation's refunded amount
+    assert "$10.00" in page  # raised: $12.50 captured less $2.50 refunded
+    assert 'name="refunded_amount"' not in page  # never edited by hand
+    assert "$2.50" in refunds

@@ -9,7 +9,13 @@ import pytest
 from django.db import transaction
 
 from campaigns.models import Campaign
-from campaigns.tests.factories import campaign_make, payment_event, pledge_events, pledge_payload
+from campaigns.tests.factories import (
+    campaign_make,
+    payment_event,
+    payment_refunded,
+    pledge_events,
+    pledge_payload,
+)
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
 from careforall_common.outbox.services import outbox_write
 from dashboard.selectors import dashboard_figures
@@ -61,6 +67,7 @@ def test_the_totals_equal_the_apis(admin_client: Any, staff_client: Any, deliver
     deliver(
         payment_event("PAYMENT_CAPTURED", water, payment_id=11, pledge_id=1, amount=5_000),
         payment_event("PAYMENT_CAPTURED", books, payment_id=12, pledge_id=5, amount=99),
+        payment_refunded(water, refund_id=1, payment_id=11, pledge_id=1, amount=1_000),
     )
 
     page = admin_client.get(INDEX)
@@ -74,7 +81,13 @@ def test_the_totals_equal_the_apis(admin_client: Any, staff_client: Any, deliver
     totals = {row["currency"]: row for row in page.context["totals"]}
     for currency in ("usd", "eur"):
         answers = [campaign for campaign in api if campaign["currency"] == currency]
-        for name in ["pending_amount", "authorized_amount", "captured_amount", "failed_amount"]:
+        for name in [
+            "pending_amount",
+            "authorized_amount",
+            "captured_amount",
+            "failed_amount",
+            "refunded_amount",
+        ]:
             assert totals[currency][name] == sum(c[name] for c in answers), (currency, name)
         assert totals[currency]["total_pledges"] == sum(c["total_pledges"] for c in answers)
         assert totals[currency]["total_payments"] == sum(c["total_payments"] for c in answers)
@@ -82,6 +95,11 @@ def test_the_totals_equal_the_apis(admin_client: Any, staff_client: Any, deliver
     content = page.content.decode()
     for shown in ["$50.99", "$12.50", "$3.00", "$7.00", "€20.00"]:
         assert f">{shown}<" in content, shown
+    # Raised, as current_amount: $50.99 captured less $10.00 refunded.
+    water_now = next(c for c in api if c["id"] == water.pk)
+    assert water_now["current_amount"] == 4_000
+    assert '<td class="figure raised">$40.99</td>' in content
+    assert '<td class="figure refunded">$10.00</td>' in content
 
 
 def test_todays_and_this_weeks_donations_per_currency(deliver: Any) -> None:
@@ -90,6 +108,7 @@ def test_todays_and_this_weeks_donations_per_currency(deliver: Any) -> None:
         deliver,
         made(usd, 1, "CAPTURED", 5_000, "2025-03-05T09:00:00Z"),  # today
         made(usd, 2, "FAILED", 700, "2025-03-05T00:00:00Z"),  # today, at midnight
+        made(usd, 6, "REFUNDED", 300, "2025-03-05T08:00:00Z"),  # today, refunded since
         made(usd, 3, "PENDING", 1_250, "2025-03-03T00:00:00Z"),  # Monday: this week
         made(usd, 4, "CAPTURED", 99, "2025-03-02T23:59:59Z"),  # Sunday: last week
         made(eur, 5, "AUTHORIZED", 2_000, "2025-03-04T12:00:00Z"),  # this week
@@ -101,13 +120,13 @@ def test_todays_and_this_weeks_donations_per_currency(deliver: Any) -> None:
     assert (today["name"], today["since"]) == ("today", datetime(2025, 3, 5, tzinfo=UTC))
     assert (week["name"], week["since"]) == ("this week", datetime(2025, 3, 3, tzinfo=UTC))
     [usd_today] = today["currencies"]
-    assert (usd_today.currency, usd_today.donations, usd_today.amount) == ("usd", 2, 5_700)
-    assert usd_today.cells == ["0 · $0.00", "0 · $0.00", "1 · $50.00", "1 · $7.00"]
+    assert (usd_today.currency, usd_today.donations, usd_today.amount) == ("usd", 3, 6_000)
+    assert usd_today.cells == ["0 · $0.00", "0 · $0.00", "1 · $50.00", "1 · $3.00", "1 · $7.00"]
     eur_week, usd_week = week["currencies"]
-    assert (usd_week.donations, usd_week.amount, usd_week.amount_shown) == (3, 6_950, "$69.50")
+    assert (usd_week.donations, usd_week.amount, usd_week.amount_shown) == (4, 7_250, "$72.50")
     assert (eur_week.donations, eur_week.amount) == (1, 2_000)
     assert eur_week.cells[1] == "1 · €20.00"
-    assert figures["statuses"] == ["Pending", "Authorized", "Captured", "Failed"]
+    assert figures["statuses"] == ["Pending", "Authorized", "Captured", "Refunded", "Failed"]
 
 
 def test_dead_letters_of_each_outbox_show_with_their_replay_link(
