@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -20,9 +21,11 @@ from integration.support import (
     Donor,
     bearer,
     create_campaign,
+    make_pledge,
     register_donor,
     wait_until,
 )
+from integration.test_payments import pay
 from integration.test_refunds import captured_payment, refund
 from playwright.sync_api import Page, expect
 
@@ -100,6 +103,40 @@ def test_a_refunded_donation_reads_refunded_on_the_receipt_and_in_my_donations(
     expect(part_row.locator(".badge")).to_have_text("Paid")
     expect(part_row.get_by_test_id("refunded-amount")).to_have_text("$10.00 refunded")
     page.screenshot(path=str(ARTIFACTS / "refunds-my-donations.png"), full_page=True)
+
+
+def test_a_guest_s_receipt_link_shows_the_refund(
+    open_page: OpenPage, gateway: str, staff_token: str, campaign: dict[str, Any]
+) -> None:
+    pledge = make_pledge(gateway, campaign["id"], 1_800).json()
+    token = pledge["receipt_token"]
+    made = pay(gateway, pledge["id"], "pm_card_visa", receipt_token=token)
+    assert made.status_code == 201, made.text
+    payment_id = made.json()["id"]
+
+    def guest_reads(path: str) -> dict[str, Any]:
+        response = requests.get(f"{gateway}{path}", params={"receipt_token": token}, timeout=10)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    wait_until(lambda: guest_reads(f"/api/payments/{payment_id}")["status"] == "CAPTURED", 20)
+    assert refund(gateway, staff_token, payment_id).status_code == 201
+    wait_until(
+        lambda: guest_reads(f"/api/pledges/{pledge['id']}")["status"] == "REFUNDED",
+        timeout=30,
+        interval=0.25,
+    )
+
+    page = open_page(
+        f"/#/receipt/{pledge['id']}?token={quote(token, safe='')}&payment={payment_id}"
+    )
+
+    expect(page.get_by_test_id("payment-status")).to_contain_text("Refunded")
+    expect(page.get_by_role("status")).to_contain_text("Refunded")
+    refunds = page.get_by_test_id("refunds").get_by_role("listitem")
+    expect(refunds).to_have_count(1)
+    expect(refunds.first).to_contain_text("$18.00")
 
 
 def test_staff_refund_from_the_payments_admin_and_the_donor_sees_it(
