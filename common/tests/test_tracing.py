@@ -207,3 +207,14 @@ def test_console_spans_go_to_a_json_lines_file_per_process(tmp_path: Any) -> Non
     assert span["name"] == "a span"
     assert span["resource"]["attributes"]["service.name"] == "careforall-test"
     assert span["context"]["trace_id"].startswith("0x")
+
+
+def test_a_request_span_never_holds_its_query_string(traced: InMemorySpanExporter) -> None:
+    response = Client().get("/api/health/common?receipt_token=guest-secret-123&page_size=5")
+    assert response.status_code == 200
+
+    [span] = [s for s in traced.get_finished_spans() if s.kind == SpanKind.SERVER]
+    attributes = dict(span.attributes or {})
+    assert "guest-secret-123" not in repr(attributes)
+    assert attributes.get("http.target", "/api/health/common") == "/api/health/common"
+    assert str(attributes.get("http.url", "")).endswith("/api/health/common")

@@ -107,14 +107,32 @@ def _instrument(provider: Any) -> None:
     from opentelemetry.instrumentation.mysqlclient import MySQLClientInstrumentor
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
 
-    for instrumentor in (
-        DjangoInstrumentor(),
-        RequestsInstrumentor(),
-        CeleryInstrumentor(),  # type: ignore[no-untyped-call]
-        MySQLClientInstrumentor(),
+    for instrumentor, options in (
+        (DjangoInstrumentor(), {"request_hook": _without_query}),
+        (RequestsInstrumentor(), {}),
+        (CeleryInstrumentor(), {}),  # type: ignore[no-untyped-call]
+        (MySQLClientInstrumentor(), {}),
     ):
         if not instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.instrument(tracer_provider=provider)
+            instrumentor.instrument(tracer_provider=provider, **options)
+
+
+# Where the Django instrumentation writes the request's URL (old and new semantic conventions).
+_URL_ATTRIBUTES = ("http.url", "url.full", "http.target")
+
+
+def _without_query(span: Any, request: Any) -> None:
+    """Keep a request's query string out of its span: it may carry a guest's receipt token
+    (``?receipt_token=``, SPEC §3), which no trace backend should hold, as no access log does."""
+    if not request.META.get("QUERY_STRING") or not span.is_recording():
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for name in _URL_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str):
+            span.set_attribute(name, value.split("?", 1)[0])
+    if "url.query" in attributes:
+        span.set_attribute("url.query", "")
 
 
 def current_traceparent() -> str | None:
