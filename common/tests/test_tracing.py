@@ -218,3 +218,52 @@ def test_a_request_span_never_holds_its_query_string(traced: InMemorySpanExporte
     assert "guest-secret-123" not in repr(attributes)
     assert attributes.get("http.target", "/api/health/common") == "/api/health/common"
     assert str(attributes.get("http.url", "")).endswith("/api/health/common")
+
+
+def test_otlp_spans_reach_the_collector_named_by_the_standard_variable() -> None:
+    """What compose's services do: OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    received: list[tuple[str, str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    code = (
+        "import django; django.setup();"
+        "from opentelemetry import trace;"
+        "span = trace.get_tracer('test').start_span('a span'); span.end();"
+        "trace.get_tracer_provider().shutdown()"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{server.server_port}"
+    try:
+        subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)  # noqa: S603
+    finally:
+        server.shutdown()
+
+    [(path, content_type, body)] = received
+    assert (path, content_type) == ("/v1/traces", "application/x-protobuf")
+    request = ExportTraceServiceRequest.FromString(body)
+    [resource_spans] = request.resource_spans
+    names = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert names["service.name"] == "careforall-common"
+    assert [s.name for s in resource_spans.scope_spans[0].spans] == ["a span"]
