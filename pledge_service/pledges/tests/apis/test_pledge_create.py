@@ -43,6 +43,7 @@ def test_signed_in_donor_pledges_with_the_name_and_email_of_the_account(
         "amount": 2_500,
         "currency": "usd",
         "status": "PENDING",
+        "refunded_amount": 0,
         "created_at": iso(pledge.created_at),
         "updated_at": iso(pledge.updated_at),
     }
