@@ -26,6 +26,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from careforall_common.admin import ReadOnlyAdmin, admin_link, csv_response
+from careforall_common.admin_auth import platform_user_id
 from careforall_common.idempotency import IdempotencyRequest, idempotency_request
 from careforall_common.money import MajorUnitsField, money_format, money_parse, money_plain
 from careforall_common.problems import Problem
@@ -363,7 +364,7 @@ class PaymentAdmin(ReadOnlyAdmin):
                 idempotency=idempotency,
                 amount=data["amount"],
                 reason=data["reason"],
-                staff_user_id=None,  # a platform user id; the admin log names the staff member
+                staff_user_id=platform_user_id(request),
             )
         except Problem as problem:
             self._refund_problem(request, payment, problem, shown)

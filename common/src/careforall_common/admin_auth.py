@@ -21,6 +21,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from careforall_common.auth import STAFF
@@ -61,6 +62,10 @@ class PlatformAccountBackend(ModelBackend):
             return None
         if token.get("role") != STAFF:
             return None
+        platform_id = str(token.get(api_settings.USER_ID_CLAIM, ""))  # simplejwt writes a string
+        if request is not None and platform_id.isdigit():
+            # For the session, once login() has made it (the signal below).
+            request.careforall_platform_user_id = int(platform_id)  # type: ignore[attr-defined]
         email = str(token.get("email", username)).lower()
         user, _ = get_user_model().objects.update_or_create(
             username=email[:150],
@@ -80,6 +85,7 @@ class PlatformAccountBackend(ModelBackend):
 
 BACKEND = f"{PlatformAccountBackend.__module__}.{PlatformAccountBackend.__qualname__}"
 STAFF_CHECKED_AT = "careforall_staff_checked_at"
+PLATFORM_USER_ID = "careforall_platform_user_id"
 
 
 def staff_checked_at_sign_in(
@@ -91,6 +97,15 @@ def staff_checked_at_sign_in(
     """
     if request is not None and getattr(user, "backend", None) == BACKEND:
         request.session[STAFF_CHECKED_AT] = time.time()
+        platform_id = getattr(request, "careforall_platform_user_id", None)
+        if isinstance(platform_id, int):
+            request.session[PLATFORM_USER_ID] = platform_id
+
+
+def platform_user_id(request: HttpRequest) -> int | None:
+    """The platform account (user_service's id) of the staff member of this admin session."""
+    found = request.session.get(PLATFORM_USER_ID)
+    return found if isinstance(found, int) else None
 
 
 def connect() -> None:
