@@ -182,9 +182,20 @@ def test_the_dashboard_shows_the_apis_totals_and_the_export_sums_to_them(
         sek(int(str(api["authorized_amount"]))),
         sek(int(str(api["captured_amount"]))),
         sek(int(str(api["failed_amount"]))),
+        sek(int(str(api["refunded_amount"]))),
+        sek(int(str(api["current_amount"]))),
         str(api["total_payments"]),
     ]
-    assert totals[2:] == ["4", "SEK 13.49", "SEK 0.00", "SEK 125.00", "SEK 40.00", "1"]
+    assert totals[2:] == [
+        "4",
+        "SEK 13.49",
+        "SEK 0.00",
+        "SEK 125.00",
+        "SEK 40.00",
+        "SEK 0.00",
+        "SEK 125.00",
+        "1",
+    ]
     today = cells(dashboard_row(page.text, "donations-today"))
     assert today == [
         "SEK",
@@ -193,6 +204,7 @@ def test_the_dashboard_shows_the_apis_totals_and_the_export_sums_to_them(
         "2 · SEK 13.49",
         "0 · SEK 0.00",
         "1 · SEK 125.00",
+        "0 · SEK 0.00",
         "1 · SEK 40.00",
     ]
 
