@@ -6,29 +6,16 @@ an idle platform costs one indexed query per look, no task.
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-
-from celery.schedules import schedstate, schedule
-from django.db import close_old_connections
-
-logger = logging.getLogger(__name__)
+from careforall_common.outbox.schedules import WhenRowsDue
 
 
-class WhenNoticesDue(schedule):
+class WhenNoticesDue(WhenRowsDue):
     """Every ``run_every`` seconds, due only while a notice is due for sending."""
 
-    def is_due(self, last_run_at: datetime) -> schedstate:
-        due, next_in = super().is_due(last_run_at)
-        if not due:
-            return schedstate(due, next_in)
-        try:
-            if not notices_have_due_rows():
-                return schedstate(False, self.seconds)
-        except Exception:  # the database cannot answer: send the task, as a plain sweep would
-            logger.warning("notices sweep: could not look at the notices", exc_info=True)
-            close_old_connections()
-        return schedstate(True, next_in)
+    what = "notices"
+
+    def rows_due(self) -> bool:
+        return notices_have_due_rows()
 
 
 def notices_have_due_rows() -> bool:

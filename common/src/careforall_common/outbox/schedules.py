@@ -1,14 +1,16 @@
-"""The beat's safety-net sweep, sent only when the outbox has a row due (SPEC §4).
+"""The beat's safety-net sweeps, sent only when something is due (SPEC §4).
 
 Beat looks every second, as before; what changed is where it looks. Instead of sending a relay
 task each second (a broker message, a task run, four Flower events) whatever the outbox holds,
 it asks the outbox one indexed question itself and sends the task only when a row is due: a lost
-wake-up is still recovered within a second, and an idle platform costs almost nothing.
+wake-up is still recovered within a second, and an idle platform costs almost nothing. Other
+tables drained by a task the same way (pledge_service's donor emails) subclass ``WhenRowsDue``.
 """
 
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from datetime import datetime
 
 from celery.schedules import schedstate, schedule
@@ -18,20 +20,41 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 
-class WhenOutboxDue(schedule):
-    """Every ``run_every`` seconds, due only while an undelivered row is due for delivery."""
+class WhenRowsDue(schedule, ABC):
+    """Every ``run_every`` seconds, due only while ``rows_due()`` finds a row to work on.
+
+    A subclass names what it looks at (``what``) and asks its question in ``rows_due``; the
+    class is what beat stores, so a subclass carries no state of its own.
+    """
+
+    what = "rows"
+
+    @abstractmethod
+    def rows_due(self) -> bool:
+        """Whether a row waits for the task (one indexed query)."""
 
     def is_due(self, last_run_at: datetime) -> schedstate:
         due, next_in = super().is_due(last_run_at)
         if not due:
             return schedstate(due, next_in)
         try:
-            if not outbox_has_due_rows():
+            if not self.rows_due():
                 return schedstate(False, self.seconds)
         except Exception:  # the database cannot answer: send the task, as a plain sweep would
-            logger.warning("outbox sweep: could not look at the outbox", exc_info=True)
+            logger.warning(
+                "%s sweep: could not look at the %s", self.what, self.what, exc_info=True
+            )
             close_old_connections()
         return schedstate(True, next_in)
+
+
+class WhenOutboxDue(WhenRowsDue):
+    """Every ``run_every`` seconds, due only while an undelivered row is due for delivery."""
+
+    what = "outbox"
+
+    def rows_due(self) -> bool:
+        return outbox_has_due_rows()
 
 
 def outbox_has_due_rows() -> bool:
