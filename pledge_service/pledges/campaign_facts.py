@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from careforall_common.events import CampaignChanged, ContractError
@@ -32,6 +32,10 @@ from careforall_common.problems import Problem
 from pledges.models import CampaignFacts
 
 logger = logging.getLogger(__name__)
+
+# MariaDB/MySQL error codes.
+LOCK_WAIT = 1205
+DEADLOCK = 1213
 
 ACTIVE, DRAFT, CLOSED, DELETED = "active", "draft", "closed", "deleted"
 STATUSES = {ACTIVE, DRAFT, CLOSED}
@@ -74,12 +78,20 @@ def campaign_facts_get(*, campaign_id: int) -> CampaignFacts | None:
         )
         _cache.pop(campaign_id, None)
         return None
-    campaign_facts_apply(
-        campaign_id=campaign_id,
-        status=answer["status"],
-        currency=answer["currency"],
-        refreshed_at=asked_at,
-    )
+    try:
+        campaign_facts_apply(
+            campaign_id=campaign_id,
+            status=answer["status"],
+            currency=answer["currency"],
+            refreshed_at=asked_at,
+        )
+    except OperationalError as error:
+        # A burst of first pledges to a new campaign: each stores the same answer, and
+        # concurrent inserts of one unique key can deadlock. The copy is a cache and the answer
+        # is in hand: use it; another request (or the next miss) stores it.
+        if connection.in_atomic_block or error.args[:1] not in ((DEADLOCK,), (LOCK_WAIT,)):
+            raise
+        logger.info("campaign %s: facts not stored this time (%s)", campaign_id, error.args[0])
     fresh = CampaignFacts(
         campaign_id=campaign_id,
         status=answer["status"],

@@ -197,3 +197,41 @@ def test_an_unsigned_or_odd_answer_counts_as_unreachable(
         campaign_facts_get(campaign_id=9)
 
     assert facts() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_miss_whose_answer_cannot_be_stored_this_moment_still_answers(
+    campaign_service: Any,
+) -> None:
+    """Concurrent first pledges to a new campaign all store the same answer; one that meets
+    another's lock (here an uncommitted insert of the row, and a 1 s lock wait) uses the answer
+    it has instead of failing the pledge."""
+    import MySQLdb
+    from django.db import connection
+
+    campaign_service.add(9, currency="gbp")
+    params = connection.settings_dict
+    other = MySQLdb.connect(
+        host=params["HOST"] or "127.0.0.1",
+        port=int(params["PORT"] or 3306),
+        user=params["USER"],
+        password=params["PASSWORD"],
+        database=params["NAME"],
+    )
+    try:
+        other.cursor().execute(
+            "INSERT INTO pledges_campaignfacts (campaign_id, status, currency, refreshed_at) "
+            "VALUES (9, 'active', 'gbp', '2000-01-01')"
+        )  # not committed: holds the row's lock
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION innodb_lock_wait_timeout = 1")
+
+        found = campaign_facts_get(campaign_id=9)
+
+        assert found is not None
+        assert (found.status, found.currency) == ("active", "gbp")
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION innodb_lock_wait_timeout = DEFAULT")
