@@ -158,14 +158,15 @@ def test_refund_events_carry_metadata_and_amounts(
     assert refund.to_dict()["metadata"] == {"refund_id": "17"}
     assert client.v1.refunds.retrieve(refund.id).to_dict()["metadata"] == {"refund_id": "17"}
     assert client.v1.refunds.list().data[0].to_dict()["metadata"] == {"refund_id": "17"}
+    charge = str(intent.latest_charge)
     receiver.wait_delivered(refund.id, 1)
-    receiver.wait_delivered(str(intent.latest_charge), 1)
-    created = receiver.delivered_for(refund.id)[0]
-    refunded = next(
-        e
-        for e in receiver.delivered_for(str(intent.latest_charge))
-        if e["type"] == "charge.refunded"
+    # The charge has events of its own before the refund's (its capture): wait for this one.
+    receiver.wait_for(
+        lambda _: any(e["type"] == "charge.refunded" for e in receiver.delivered_for(charge)),
+        5.0,
     )
+    created = receiver.delivered_for(refund.id)[0]
+    refunded = next(e for e in receiver.delivered_for(charge) if e["type"] == "charge.refunded")
     assert created["type"] == "refund.created"
     body = created["data"]["object"]
     assert (body["status"], body["amount"], body["metadata"]) == (
