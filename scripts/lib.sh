@@ -27,6 +27,8 @@ ensure_system_packages() {  # ensure_system_packages [--tests]
     # tests/browser drives Debian's Chromium; a test tool's own browser download is never used.
     if [ "${1:-}" = --tests ]; then
         [ -x "${CAREFORALL_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+        # tests/deploy checks the alert rules with Prometheus's promtool.
+        command -v promtool >/dev/null || missing+=(prometheus)
     fi
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
     command -v memcached >/dev/null || [ -x /usr/bin/memcached ] || missing+=(memcached)

@@ -8,6 +8,7 @@ Prometheus's own ``up``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -190,8 +191,10 @@ def test_nginx_status_is_on_an_unpublished_listener_the_exporter_reads() -> None
 
 
 PROMTOOL = shutil.which("promtool")
+# scripts/test installs it; only a run by hand outside CI may go without (and says so).
 needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None, reason="promtool is not installed (Debian: apt-get install prometheus)"
+    PROMTOOL is None and not os.environ.get("CI"),
+    reason="promtool is not installed (Debian: apt-get install prometheus)",
 )
 
 
