@@ -20,7 +20,6 @@ backoff, forever: a receipt is never dropped.
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from careforall_common.events import PaymentCaptured, PaymentRefunded
+from careforall_common.outbox.relay import backoff as relay_backoff
 from notices.models import Notice, NoticeKind, NoticeStatus
 from pledges.models import Pledge
 
@@ -194,11 +194,10 @@ def notice_retry_later(notice: Notice, *, token: uuid.UUID, error: Exception) ->
 
 
 def backoff(attempts: int) -> float:
-    """Seconds before try ``attempts + 1``: exponential, capped, with ±20 % jitter."""
-    base = float(settings.NOTICE_BACKOFF_BASE)
-    cap = float(settings.NOTICE_BACKOFF_CAP)
-    delay = min(cap, base * 2.0 ** min(attempts - 1, 64))
-    return delay * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not security)
+    """Seconds before try ``attempts + 1``: the relay's backoff, with the emails' base and cap."""
+    return relay_backoff(
+        attempts, base=settings.NOTICE_BACKOFF_BASE, cap=settings.NOTICE_BACKOFF_CAP
+    )
 
 
 def receipt_enqueue(*, event: PaymentCaptured, occurred_at: datetime) -> Notice | None:

@@ -186,10 +186,14 @@ def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], e
     return len(sent)
 
 
-def backoff(attempts: int) -> float:
-    """Seconds before try ``attempts + 1``: exponential, capped, with ±20 % jitter."""
-    base = float(careforall_settings.OUTBOX_BACKOFF_BASE)
-    cap = float(careforall_settings.OUTBOX_BACKOFF_CAP)
+def backoff(attempts: int, *, base: float | None = None, cap: float | None = None) -> float:
+    """Seconds before try ``attempts + 1``: exponential, capped, with ±20 % jitter.
+
+    ``base`` and ``cap`` default to the outbox's; other retried work (donor emails) passes its
+    own.
+    """
+    base = float(careforall_settings.OUTBOX_BACKOFF_BASE if base is None else base)
+    cap = float(careforall_settings.OUTBOX_BACKOFF_CAP if cap is None else cap)
     delay = min(cap, base * 2.0 ** min(attempts - 1, 64))  # no float overflow after days
     return delay * random.uniform(0.8, 1.2)  # noqa: S311 (jitter, not security)
 
