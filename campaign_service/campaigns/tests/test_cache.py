@@ -123,8 +123,11 @@ def test_an_edit_renders_the_entry_and_a_delete_removes_it(
 
 
 def test_list_pages_are_filled_for_their_queries_and_forgotten_on_a_change(
-    memcached: Client, client: Any, deliver: Callable[..., list[str]]
+    memcached: Client, client: Any, deliver: Callable[..., list[str]], settings: Any
 ) -> None:
+    # Pages live 1 s by default: longer here, so a slow machine cannot expire one mid-test and
+    # pass the "forgotten" check for the wrong reason (or fail the "filled" one).
+    settings.CAMPAIGN_LIST_CACHE_SECONDS = 60
     campaign = campaign_make()
     key = "cfa:campaigns:testserver:status=active&page_size=20"
 
