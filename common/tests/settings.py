@@ -4,7 +4,12 @@ from careforall_common.settings import *
 from careforall_common.settings import database, logging_config
 
 SERVICE_NAME = "common"
-INSTALLED_APPS = [*SHARED_APPS, "careforall_common.outbox", "careforall_common.inbox"]
+INSTALLED_APPS = [
+    *SHARED_APPS,
+    "careforall_common.outbox",
+    "careforall_common.inbox",
+    "tests.records",
+]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
 ROOT_URLCONF = "tests.urls"

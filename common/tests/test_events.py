@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from careforall_common.events import (
+from careforall_common.contracts.events import (
     EVENT_TYPES,
     CampaignChanged,
     ContractError,

@@ -26,7 +26,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from careforall_common.auth import STAFF
 from careforall_common.conf import careforall_settings
-from careforall_common.internal import internal_get
+from careforall_common.internal import internal_get, internal_post
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,11 @@ class PlatformAccountBackend(ModelBackend):
     ) -> Any:
         if not username or not password:
             return None
-        url = careforall_settings.SERVICE_URLS["user"] + "/api/auth/token"
         try:
-            response = requests.post(
-                url,
-                json={"email": username, "password": password},
+            response = internal_post(
+                "user",
+                "/api/auth/token",
+                {"email": username, "password": password},
                 timeout=careforall_settings.INTERNAL_HTTP_TIMEOUT,
             )
         except requests.RequestException as error:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery, shared_task
+from celery import Celery, current_app, shared_task
 
 
 def make_celery(service: str) -> Celery:
@@ -34,3 +34,13 @@ def careforall_task(*, name: str, **options: Any) -> Callable[[Callable[..., Any
         "soft_time_limit": 50,
     }
     return shared_task(name=name, **{**defaults, **options})
+
+
+def task_send(name: str, **options: Any) -> None:
+    """Send the task registered as ``name``, by its name (``kwargs=``, ``expires=``, …).
+
+    Services start work this way and never import a ``tasks`` module, so that imports run one
+    way only: tasks → services → models (docs/architecture.md). The task's own options that
+    ``apply_async`` would add (``expires``) are the caller's to pass.
+    """
+    current_app.send_task(name, **options)

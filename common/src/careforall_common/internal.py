@@ -13,7 +13,10 @@ from rest_framework.request import Request
 from careforall_common import signing
 from careforall_common.conf import careforall_settings
 
+Timeout = float | tuple[float, float]  # seconds; or (connect, read)
+
 _session = requests.Session()
+_session.trust_env = False  # no proxy or netrc look-up in the environment on every call
 # One pool per host, as large as a process's threads (gunicorn threads, test clients) may need.
 _session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
 _session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=64))
@@ -40,7 +43,7 @@ class IsSignedInternalCall(BasePermission):
         )
 
 
-def internal_get(service: str, path: str, *, timeout: float = 2.0) -> requests.Response:
+def internal_get(service: str, path: str, *, timeout: Timeout = 2.0) -> requests.Response:
     """GET ``path`` (with its query) from ``service``, signed; raises ``requests`` errors."""
     header = signing.sign(path.encode(), secret=careforall_settings.INTERNAL_EVENT_SECRET)
     return _session.get(
@@ -51,7 +54,7 @@ def internal_get(service: str, path: str, *, timeout: float = 2.0) -> requests.R
 
 
 def internal_post(
-    service: str, path: str, payload: dict[str, Any], *, timeout: float = 2.0
+    service: str, path: str, payload: dict[str, Any], *, timeout: Timeout = 2.0
 ) -> requests.Response:
     """POST ``payload`` as JSON to ``path`` of ``service``, signed; raises ``requests`` errors.
 

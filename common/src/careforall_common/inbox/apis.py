@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careforall_common.events import ContractError, Envelope
+from careforall_common.contracts.events import ContractError, Envelope
 from careforall_common.inbox.handlers import RejectEvent, batch_handler, handler_for
 from careforall_common.inbox.models import ProcessedEvent
 from careforall_common.internal import IsSignedInternalCall

@@ -1,7 +1,8 @@
 """The event handlers of a service, named in ``CAREFORALL["EVENT_HANDLERS"]``.
 
 A handler takes the ``Envelope`` of one event and parses its payload with the event's contract
-(``careforall_common.events``); it runs inside the transaction that records the event id. A
+(``careforall_common.contracts.events``); it runs inside the transaction that records the event
+id. A
 service may also name an ``EVENT_BATCH_HANDLER``: it takes a list of envelopes, applies them all
 in the caller's transaction and returns ``{event_id: error}`` for those it rejects.
 """
@@ -14,7 +15,7 @@ from functools import cache
 from django.utils.module_loading import import_string
 
 from careforall_common.conf import careforall_settings
-from careforall_common.events import Envelope
+from careforall_common.contracts.events import Envelope
 
 Handler = Callable[[Envelope], None]
 BatchHandler = Callable[[list[Envelope]], dict[str, str]]

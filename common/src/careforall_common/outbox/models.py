@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from careforall_common.events import Envelope
+from careforall_common.contracts.events import Envelope
 
 
 class OutboxStatus(models.TextChoices):

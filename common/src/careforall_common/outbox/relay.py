@@ -15,7 +15,6 @@ pipeline resumes by itself.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -29,8 +28,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from careforall_common import signing
 from careforall_common.conf import careforall_settings
+from careforall_common.internal import internal_post
+from careforall_common.leases import Lease, lease_release, lease_take
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
 from careforall_common.outbox.services import clear_wake, wake_relay
 from careforall_common.tracing import delivery_span
@@ -41,9 +41,6 @@ DONE = {"processed", "duplicate"}
 # "ignored" is what consumers of earlier releases answered for a type they had no handler for:
 # a type a consumer does not know is a rejection, not a success (SPEC §4).
 REJECTED = {"rejected", "ignored"}
-
-_session = requests.Session()
-_session.trust_env = False  # no proxy or netrc look-up in the environment on every delivery
 
 
 def relay_due_events() -> int:
@@ -91,7 +88,7 @@ FOR UPDATE SKIP LOCKED
 def claim_batch() -> tuple[uuid.UUID, list[OutboxEvent]]:
     """Lease the due head rows of their aggregates; return the lease token and the rows."""
     now = timezone.now()
-    token = uuid.uuid4()
+    lease = Lease.new(careforall_settings.OUTBOX_LEASE_SECONDS)
     naive_now = now.astimezone(UTC).replace(tzinfo=None) if settings.USE_TZ else now
     sql = _CLAIM.format(table=OutboxEvent._meta.db_table)
     with transaction.atomic():
@@ -101,15 +98,12 @@ def claim_batch() -> tuple[uuid.UUID, list[OutboxEvent]]:
             )
         )
         if not rows:
-            return token, []
-        lease_until = now + timedelta(seconds=careforall_settings.OUTBOX_LEASE_SECONDS)
-        OutboxEvent.objects.filter(id__in=[row.pk for row in rows]).update(
-            lease_until=lease_until, lease_token=token
-        )
+            return lease.token, []
+        lease_take(OutboxEvent.objects.filter(id__in=[row.pk for row in rows]), lease=lease)
     for row in rows:
-        row.lease_until, row.lease_token = lease_until, token
+        row.lease_until, row.lease_token = lease.until, lease.token
     rows.sort(key=lambda row: (row.destination, row.pk))
-    return token, rows
+    return lease.token, rows
 
 
 def deliver(token: uuid.UUID, batch: list[OutboxEvent]) -> int:
@@ -124,14 +118,9 @@ def deliver(token: uuid.UUID, batch: list[OutboxEvent]) -> int:
 
 
 def _post(destination: str, rows: list[OutboxEvent]) -> tuple[dict[str, Any], str]:
-    url = careforall_settings.SERVICE_URLS[destination] + "/internal/events"
-    body = json.dumps({"events": [row.envelope() for row in rows]}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        signing.HEADER: signing.sign(body, secret=careforall_settings.INTERNAL_EVENT_SECRET),
-    }
+    body = {"events": [row.envelope() for row in rows]}
     try:
-        response = _session.post(url, data=body, headers=headers, timeout=(2, 10))
+        response = internal_post(destination, "/internal/events", body, timeout=(2, 10))
     except requests.RequestException as error:
         return {}, f"{destination} unreachable: {error.__class__.__name__}: {error}"
     if response.status_code != 200:
@@ -171,14 +160,16 @@ def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], e
                 "next_attempt_at": now + timedelta(seconds=backoff(attempts)),
             }
             changes.append((row.pk, change))
-    released = {"lease_until": None, "lease_token": None}
     with transaction.atomic():
-        leased = OutboxEvent.objects.filter(lease_token=token)
-        leased.filter(pk__in=sent).update(
-            status=OutboxStatus.SENT, sent_at=now, last_error="", **released
+        lease_release(
+            OutboxEvent.objects.filter(pk__in=sent),
+            token=token,
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            last_error="",
         )
         for pk, change in changes:
-            leased.filter(pk=pk).update(**change, **released)
+            lease_release(OutboxEvent.objects.filter(pk=pk), token=token, **change)
     if changes:
         logger.warning(
             "outbox: %d sent, %d not: %s", len(sent), len(changes), error or "refused by consumer"

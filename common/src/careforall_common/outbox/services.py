@@ -12,14 +12,18 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from careforall_common.celery import task_send
 from careforall_common.conf import careforall_settings
-from careforall_common.events import Event
+from careforall_common.contracts.events import Event
 from careforall_common.outbox.models import OutboxEvent
 from careforall_common.redis_client import redis_client as _redis
 from careforall_common.request_id import current_request_id
 from careforall_common.tracing import current_traceparent
 
 logger = logging.getLogger(__name__)
+
+RELAY_TASK = "careforall.outbox_relay"  # outbox/tasks.py registers it
+RELAY_TASK_EXPIRES = 10  # seconds: a wake-up that waited longer is stale; the sweep covers it
 
 
 def outbox_publish(event: Event) -> uuid.UUID:
@@ -113,9 +117,7 @@ def wake_relay() -> None:
         return
     try:
         if _redis().set(_wake_key(), "1", nx=True, px=careforall_settings.OUTBOX_WAKE_DEBOUNCE_MS):
-            from careforall_common.outbox.tasks import outbox_relay
-
-            outbox_relay.apply_async(retry=False)
+            task_send(RELAY_TASK, expires=RELAY_TASK_EXPIRES, retry=False)
     except Exception:  # any broker or Redis failure: the sweep covers it
         _wake_failed_at = time.monotonic()
         logger.warning(
