@@ -1,5 +1,5 @@
-"""`/_sandbox/*`: health, chaos config, reset, events with their deliveries, stats, flush, and
-the cardholder's bank opening and closing disputes.
+"""`/_sandbox/*`: health, chaos config, reset, events with their deliveries, stats, flush, the
+cardholder's bank opening and closing disputes, the bank settling refunds, and the clock.
 
 Development only: no API key, and the sandbox listens on loopback unless told otherwise.
 """
@@ -15,14 +15,17 @@ from urllib.parse import parse_qs
 
 from . import params as allowed
 from .api import Request, Response, json_bytes
+from .clock import MAX_ADVANCE_S
 from .disputes import OUTCOMES, dispute_close, dispute_open
 from .errors import ApiError
+from .refunds import FAILURE_REASONS, SETTLED, refund_settle
 from .settings import ConfigError
 
 if TYPE_CHECKING:
     from .server import Sandbox
 
 _DISPUTE_CLOSE = re.compile(r"/_sandbox/disputes/([^/]+)/close")
+_REFUND_SETTLE = re.compile(r"/_sandbox/refunds/([^/]+)/settle")
 
 
 class AdminError(Exception):
@@ -46,6 +49,8 @@ class Admin:
             ("GET", "/_sandbox/stats"): lambda _: sandbox.stats(),
             ("POST", "/_sandbox/flush"): self._flush,
             ("POST", "/_sandbox/disputes"): self._dispute_open,
+            ("GET", "/_sandbox/clock"): lambda _: sandbox.clock.as_json(),
+            ("POST", "/_sandbox/clock/advance"): self._clock_advance,
         }
 
     def handle(self, request: Request) -> Response:
@@ -56,6 +61,10 @@ class Admin:
         if close is not None:
             route = "POST /_sandbox/disputes/{id}/close"
             handler = functools.partial(self._dispute_close, close.group(1))
+        settle = _REFUND_SETTLE.fullmatch(path) if request.method == "POST" else None
+        if settle is not None:
+            route = "POST /_sandbox/refunds/{id}/settle"
+            handler = functools.partial(self._refund_settle, settle.group(1))
         try:
             if handler is None:
                 raise AdminError(
@@ -64,7 +73,7 @@ class Admin:
             return Response(200, json_bytes(handler(request)), route)
         except AdminError as error:
             return Response(error.status, json_bytes({"error": error.error}), route)
-        except ApiError as error:  # the dispute rules answer like the API
+        except ApiError as error:  # the dispute and refund rules answer like the API
             return Response(error.status, json_bytes(error.body()), route)
 
     def _config_update(self, request: Request) -> dict[str, Any]:
@@ -116,6 +125,31 @@ class Admin:
         if outcome not in OUTCOMES:
             raise AdminError(400, "outcome must be won or lost", "outcome")
         return dispute_close(self._sandbox.payments, dispute_id, outcome=outcome)
+
+    def _refund_settle(self, refund_id: str, request: Request) -> dict[str, Any]:
+        body = _json_object(request.body, frozenset({"status", "failure_reason"}))
+        status = body.get("status")
+        if status not in SETTLED:
+            raise AdminError(400, "status must be succeeded or failed", "status")
+        reason = body.get("failure_reason")
+        if reason is not None and (status != "failed" or reason not in FAILURE_REASONS):
+            choices = ", ".join(FAILURE_REASONS)
+            raise AdminError(
+                400, f"failure_reason goes with status failed, one of {choices}", "failure_reason"
+            )
+        return refund_settle(
+            self._sandbox.payments, refund_id, status=status, failure_reason=reason
+        )
+
+    def _clock_advance(self, request: Request) -> dict[str, Any]:
+        body = _json_object(request.body, frozenset({"seconds"}))
+        seconds = body.get("seconds")
+        if type(seconds) is not int or not 1 <= seconds <= MAX_ADVANCE_S:
+            raise AdminError(
+                400, f"seconds must be an integer from 1 to {MAX_ADVANCE_S}", "seconds"
+            )
+        self._sandbox.clock.advance(seconds)
+        return self._sandbox.clock.as_json()
 
 
 def _json_object(body: bytes, fields: frozenset[str] | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,7 @@ from .idempotency import IdempotencyStore, Saved
 from .objects import new_id
 from .payments import Payments, RequestRef
 from .refunds import refund_create, refund_list
-from .settings import Settings
+from .settings import Chaos, Settings
 from .webhooks import Webhooks
 
 MAX_BODY = 1024 * 1024
@@ -72,8 +73,10 @@ class StripeApi:
         payments: Payments,
         webhooks: Webhooks,
         idempotency: IdempotencyStore,
+        chaos: Callable[[], Chaos],
     ) -> None:
         self._settings = settings
+        self._chaos = chaos
         self._idempotency = idempotency
         self._webhooks = webhooks
         self._routes = _routes(payments, self._event_get)
@@ -102,6 +105,8 @@ class StripeApi:
             raw = _text(request.body) if request.method == "POST" else request.query
             params = parse_form(raw)
             ref = RequestRef(request_id, key, publishable)
+            delay_ms = self._chaos().processing_delay_ms if request.method == "POST" else 0
+            handler = _delayed(handler, delay_ms)
             if key:
                 response = self._idempotent((api_key, key), route, handler, object_id, params, ref)
             else:
@@ -194,6 +199,18 @@ def _text(body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid_request("The request body is not valid UTF-8.") from None
+
+
+def _delayed(handler: Handler, delay_ms: int) -> Handler:
+    """`handler`, started `delay_ms` late: a provider slow to act (chaos `processing_delay_ms`)."""
+    if not delay_ms:
+        return handler
+
+    def slow(object_id: str, params: dict[str, Any], ref: RequestRef) -> dict[str, Any]:
+        time.sleep(delay_ms / 1000)
+        return handler(object_id, params, ref)
+
+    return slow
 
 
 def _ok(body: dict[str, Any]) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from .errors import ApiError, invalid_request
@@ -25,6 +26,8 @@ class Card:
     decline: Decline | None = None
     three_d_secure: bool = False  # confirming asks for a 3-D Secure challenge first
     dispute: str | None = None  # once captured, the bank disputes the charge for this reason
+    # Its refunds: "pending" (stay pending a while, then succeed) or "fail" (succeed, then fail).
+    refund: str | None = None
     exp_month: int = 12
     exp_year: int = 2034
 
@@ -86,6 +89,10 @@ TEST_CARDS["pm_card_createDispute"] = Card("visa", "0259", dispute="fraudulent")
 TEST_CARDS["pm_card_createDisputeProductNotReceived"] = Card(
     "visa", "2685", dispute="product_not_received"
 )
+# https://docs.stripe.com/testing#refunds: the charge succeeds; a refund of it starts `pending`
+# and succeeds some time later, or starts `succeeded` and fails later (expired_or_canceled_card).
+TEST_CARDS["pm_card_pendingRefund"] = Card("visa", "7726", refund="pending")
+TEST_CARDS["pm_card_refundFail"] = Card("visa", "5126", refund="fail")
 
 # https://docs.stripe.com/testing: the card numbers a donor types into the Payment Element.
 TEST_CARD_NUMBERS: dict[str, Card] = {
@@ -105,6 +112,8 @@ TEST_CARD_NUMBERS: dict[str, Card] = {
     "4000002760003184": Card("visa", "3184", three_d_secure=True),
     "4000000000000259": TEST_CARDS["pm_card_createDispute"],
     "4000000000002685": TEST_CARDS["pm_card_createDisputeProductNotReceived"],
+    "4000000000007726": TEST_CARDS["pm_card_pendingRefund"],
+    "4000000000005126": TEST_CARDS["pm_card_refundFail"],
 }
 LIVE_CARD = Decline(
     "card_declined",
@@ -136,17 +145,7 @@ def card_for_number(number: str, exp_month: int, exp_year: int) -> Card:
     mode (as Stripe does). The caller checked the digits, the Luhn sum and the expiry."""
     known = TEST_CARD_NUMBERS.get(number)
     if known is not None:
-        return Card(
-            known.brand,
-            known.last4,
-            known.funding,
-            known.country,
-            known.decline,
-            known.three_d_secure,
-            known.dispute,
-            exp_month,
-            exp_year,
-        )
+        return dataclasses.replace(known, exp_month=exp_month, exp_year=exp_year)
     brand = next((name for prefix, name in _BRANDS if number.startswith(prefix)), "unknown")
     return Card(brand, number[-4:], decline=LIVE_CARD, exp_month=exp_month, exp_year=exp_year)
 

@@ -90,8 +90,13 @@ def unrecognized_url(method: str, path: str) -> ApiError:
     )
 
 
-def idempotency_error(message: str, *, status: int = 400) -> ApiError:
-    return ApiError(status, {"message": message, "type": "idempotency_error"})
+def idempotency_error(
+    message: str, *, status: int = 400, code: str | None = None, kind: str = "idempotency_error"
+) -> ApiError:
+    """A misused key (400 `idempotency_error`), or one still in use (Stripe's 409: type
+    `invalid_request_error`, code `idempotency_key_in_use`, which the SDK raises as an APIError
+    and retries)."""
+    return ApiError(status, error_fields(kind, message, code=code))
 
 
 def no_api_key() -> ApiError:

@@ -4,7 +4,9 @@ Rules (https://docs.stripe.com/api/idempotent_requests): keys are scoped to the 
 result of a request that started executing is saved, whatever its status, and replayed with
 `Idempotent-Replayed: true`; a request refused by validation saves nothing; the same key with
 other parameters, or on another endpoint, is an `idempotency_error`. A request that arrives while
-the first with its key is still running waits for it, then gets the replay.
+the first with its key is still running is refused with Stripe's 409 `idempotency_key_in_use`
+(and saves nothing: the SDK retries a 409 into the replay). A key is forgotten once older than
+the TTL on the sandbox's clock (clock.py), after which it executes afresh.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from .clock import Clock
 from .errors import idempotency_error, invalid_request
 
 MAX_KEY_LENGTH = 255
-WAIT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +37,13 @@ class Execution:
 
     endpoint: str
     fingerprint: bytes  # of the parameters
-    created: float
-    done: threading.Event | None = field(default_factory=threading.Event)
-    saved: Saved | None = None
+    created: float  # Clock.monotonic()
+    saved: Saved | None = None  # None: still executing
 
 
 class IdempotencyStore:
-    def __init__(self, *, ttl_s: float, max_keys: int) -> None:
+    def __init__(self, *, ttl_s: float, max_keys: int, clock: Clock) -> None:
+        self._clock = clock
         self._ttl_s = ttl_s
         self._max_keys = max_keys
         self._lock = threading.Lock()
@@ -68,28 +69,29 @@ class IdempotencyStore:
                 param="Idempotency-Key",
             )
         fingerprint = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).digest()
-        deadline = time.monotonic() + WAIT_S
-        while True:
-            with self._lock:
-                self._expire(time.monotonic())
-                record = self._records.get(scope)
-                if record is None:
-                    record = Execution(endpoint, fingerprint, time.monotonic())
-                    self._records[scope] = record
-                    return record
-                _compare(record, key, endpoint, fingerprint)
-                if record.saved is not None:
-                    self.replays += 1
-                    return record.saved
-                done = record.done
-            # The first request with this key is still executing: wait for its result.
-            if done is not None and not done.wait(max(deadline - time.monotonic(), 0)):
+        with self._lock:
+            now = self._clock.monotonic()
+            self._expire(now)
+            record = self._records.get(scope)
+            if record is not None and record.saved is not None and self._expired(record, now):
+                del self._records[scope]  # behind a key still executing, the sweep missed it
+                record = None
+            if record is None:
+                record = Execution(endpoint, fingerprint, now)
+                self._records[scope] = record
+                return record
+            _compare(record, key, endpoint, fingerprint)
+            if record.saved is None:
                 raise idempotency_error(
                     "There is currently another in-progress request using this Idempotent Key "
                     "(that probably means you submitted twice, and the other request is still "
                     "going through): " + key + ". Please try again later.",
                     status=409,
+                    code="idempotency_key_in_use",
+                    kind="invalid_request_error",
                 )
+            self.replays += 1
+            return record.saved
 
     def finish(self, scope: tuple[str, str], record: Execution, saved: Saved | None) -> None:
         """Save the executed request's result, or forget the key (None: refused by validation)."""
@@ -99,20 +101,20 @@ class IdempotencyStore:
                     del self._records[scope]
             else:
                 record.saved = saved
-            done, record.done = record.done, None  # waiters hold their own reference
-        if done is not None:
-            done.set()
 
     def _expire(self, now: float) -> None:
         records = self._records
         while records:
             scope, record = next(iter(records.items()))
             too_many = len(records) > self._max_keys
-            if not too_many and now - record.created < self._ttl_s:
+            if not too_many and not self._expired(record, now):
                 return
             if record.saved is None and not too_many:
                 return  # still executing
             del records[scope]
+
+    def _expired(self, record: Execution, now: float) -> bool:
+        return now - record.created >= self._ttl_s
 
 
 def _compare(record: Execution, key: str, endpoint: str, fingerprint: bytes) -> None:

@@ -123,10 +123,12 @@ class Charge:
                 "type": "card",
             },
             "receipt_email": None,
+            "receipt_number": None,
             "receipt_url": None,
             "refunded": self.refunded,
             "review": None,
             "shipping": None,
+            "source": None,
             "source_transfer": None,
             "statement_descriptor": None,
             "statement_descriptor_suffix": None,
@@ -144,18 +146,30 @@ class Charge:
 
 @dataclass(slots=True, eq=False)
 class Refund:
+    """A refund of a charge: `pending`, `succeeded` or `failed` (refunds.py moves it).
+
+    `reversal` marks the refund an authorization release makes (an uncaptured charge whose
+    PaymentIntent was canceled): no funds moved, so no balance transaction.
+    """
+
     id: str
     amount: int
     currency: str
     created: int
     charge: str
     payment_intent: str
+    payment_method: str
     reason: str | None
     metadata: dict[str, str]
-    balance_transaction: str
+    balance_transaction: str | None
+    status: str = "succeeded"
+    reversal: bool = False
+    failure_reason: str | None = None
+    failure_balance_transaction: str | None = None
 
     def render(self) -> dict[str, Any]:
-        return {
+        kind = "reversal" if self.reversal else "pending" if self.status == "pending" else "refund"
+        body: dict[str, Any] = {
             "id": self.id,
             "object": "refund",
             "amount": self.amount,
@@ -163,15 +177,29 @@ class Refund:
             "charge": self.charge,
             "created": self.created,
             "currency": self.currency,
-            "destination_details": {"card": {"type": "refund"}, "type": "card"},
+            "customer": None,
+            "customer_account": None,
+            "destination_details": {"card": {"type": kind}, "type": "card"},
             "metadata": dict(self.metadata),
             "payment_intent": self.payment_intent,
+            "payment_method": self.payment_method,
             "reason": self.reason,
             "receipt_number": None,
             "source_transfer_reversal": None,
-            "status": "succeeded",
+            "status": self.status,
             "transfer_reversal": None,
         }
+        # Present only when they apply, as on Stripe.
+        if self.status == "pending":
+            body["pending_reason"] = "processing"
+        if self.status == "failed":
+            body["failure_balance_transaction"] = self.failure_balance_transaction
+            body["failure_reason"] = self.failure_reason
+        # Stripe's order: id and object first, then alphabetical.
+        return dict(sorted(body.items(), key=lambda item: (_FIRST.get(item[0], 2), item[0])))
+
+
+_FIRST = {"id": 0, "object": 1}
 
 
 @dataclass(slots=True, eq=False)
@@ -262,6 +290,7 @@ def dispute_balance_transaction(
         "object": "balance_transaction",
         "amount": amount,
         "available_on": created,
+        "balance_type": "payments",
         "created": created,
         "currency": dispute.currency,
         "description": f"Chargeback {'reversal' if reinstated else 'withdrawal'} for "

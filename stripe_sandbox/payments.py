@@ -18,6 +18,7 @@ from .catalog import (
     currency_check,
     luhn_valid,
 )
+from .clock import Clock
 from .errors import (
     ApiError,
     card_error,
@@ -38,6 +39,7 @@ from .objects import (
     new_id,
     payment_error,
 )
+from .settings import Chaos
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +71,14 @@ class Payments:
     Events are published inside the lock, so their order follows the order of the changes.
     """
 
-    def __init__(self, publish: Publish) -> None:
+    def __init__(self, publish: Publish, *, clock: Clock, chaos: Callable[[], Chaos]) -> None:
         self.publish = publish
+        self.clock = clock
+        self.chaos = chaos
         self.lock = threading.Lock()
+        # Refunds that move later by themselves (refunds.py); a reset cancels them.
+        self.timers: set[threading.Timer] = set()
+        self.generation = 0
         self.intents: dict[str, PaymentIntent] = {}
         self.charges: dict[str, Charge] = {}
         self.methods: dict[str, PaymentMethod] = {}
@@ -81,6 +88,10 @@ class Payments:
 
     def reset(self) -> None:
         with self.lock:
+            self.generation += 1
+            for timer in self.timers:
+                timer.cancel()
+            self.timers.clear()
             self.challenges.clear()
             self.intents.clear()
             self.charges.clear()
@@ -113,7 +124,7 @@ class Payments:
             id=new_id("pi_3"),
             amount=amount,
             currency=currency,
-            created=int(time.time()),
+            created=self.clock.now(),
             capture_method=capture_method or "automatic_async",
             confirmation_method=confirmation_method or "automatic",
             metadata={k: v for k, v in p.metadata().items() if v},
@@ -170,7 +181,7 @@ class Payments:
             intent = self._intent(intent_id)
             _client_secret_check(intent, secret, request)
             if card is not None:
-                method = PaymentMethod(new_id("pm_1"), card, int(time.time()))
+                method = PaymentMethod(new_id("pm_1"), card, self.clock.now())
                 self.methods[method.id] = method
                 method_ref = method.id
             if intent.status not in CONFIRMABLE:
@@ -239,14 +250,14 @@ class Payments:
                     f"may be canceled: {', '.join(CANCELABLE)}.",
                     payment_intent=intent.render(),
                 )
-            if intent.status == "requires_capture":
-                charge = self.charges[intent.latest_charge or ""]
-                charge.amount_refunded = charge.amount  # the authorization is released
+            released = intent.status == "requires_capture"
             self._challenge_close(intent)
             intent.status = "canceled"
-            intent.canceled_at = int(time.time())
+            intent.canceled_at = self.clock.now()
             intent.cancellation_reason = reason
             intent.amount_capturable = 0
+            if released:
+                self._authorization_release(intent, request)
             self.publish("payment_intent.canceled", intent.render(), request)
             return self._intent_render(intent, expand)
 
@@ -309,7 +320,7 @@ class Payments:
     def _method_resolve(self, ref: str) -> PaymentMethod:
         card = TEST_CARDS.get(ref)
         if card is not None:  # each use of a test shortcut makes a new PaymentMethod, as Stripe's
-            method = PaymentMethod(new_id("pm_1"), card, int(time.time()))
+            method = PaymentMethod(new_id("pm_1"), card, self.clock.now())
             self.methods[method.id] = method
             return method
         found = self.methods.get(ref)
@@ -353,7 +364,7 @@ class Payments:
             id=new_id("ch_3"),
             amount=intent.amount,
             currency=intent.currency,
-            created=int(time.time()),
+            created=self.clock.now(),
             payment_intent=intent.id,
             payment_method=method,
             description=intent.description,
@@ -397,7 +408,7 @@ class Payments:
     ) -> Dispute:
         """Open a dispute on a captured charge and publish it; caller holds the lock and checked
         that the charge is not disputed and that `amount` is not more than is left on it."""
-        now = int(time.time())
+        now = self.clock.now()
         dispute = Dispute(
             id=new_id("dp_1"),
             amount=amount,
@@ -422,6 +433,28 @@ class Payments:
         reason = charge.payment_method.card.dispute
         if reason is not None:
             self.dispute_create(intent, charge, charge.amount_captured, reason)
+
+    def _authorization_release(self, intent: PaymentIntent, request: RequestRef) -> None:
+        """The uncaptured charge of a canceled intent is refunded in full, as Stripe reports it:
+        a succeeded refund that moved no funds, listed with the intent's refunds, and
+        `charge.refunded`."""
+        charge = self.charges[intent.latest_charge or ""]
+        refund = Refund(
+            id=new_id("re_3"),
+            amount=charge.amount - charge.amount_refunded,
+            currency=charge.currency,
+            created=self.clock.now(),
+            charge=charge.id,
+            payment_intent=intent.id,
+            payment_method=charge.payment_method.id,
+            reason=None,
+            metadata={},
+            balance_transaction=None,
+            reversal=True,
+        )
+        self.refunds[refund.id] = refund
+        charge.amount_refunded = charge.amount
+        self.publish("charge.refunded", charge.render(), request)
 
     def _settle(self, intent: PaymentIntent, charge: Charge, amount: int) -> None:
         intent.status = "succeeded"

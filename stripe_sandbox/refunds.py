@@ -1,9 +1,17 @@
 """Refunds of captured PaymentIntents (or charges), and their list; on the Payments store and
-under its lock."""
+under its lock.
+
+A refund is created `succeeded` (`charge.refunded`, `refund.created`), or `pending` when the
+chaos config holds the intent's refunds or its card is `pm_card_pendingRefund` (`refund.created`
+only). It moves later, as on Stripe: pending to succeeded (`refund.updated`, `charge.refunded`),
+pending or succeeded to failed (`refund.updated`, `refund.failed`; the amount is no longer
+refunded on the charge). Refunds of the refund test cards move by themselves after the chaos
+`refund_settle_ms`; any refund moves through `POST /_sandbox/refunds/{id}/settle`.
+"""
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import Any
 
 from . import params as allowed
@@ -12,7 +20,19 @@ from .errors import invalid_request, resource_missing
 from .forms import Params
 from .lists import list_body, list_expand, list_expandable, list_page, list_query
 from .objects import Charge, Refund, new_id
-from .payments import Payments, RequestRef
+from .payments import NO_REQUEST, Payments, RequestRef
+
+# https://docs.stripe.com/api/refunds/object#refund_object-failure_reason
+FAILURE_REASONS = (
+    "lost_or_stolen_card",
+    "expired_or_canceled_card",
+    "charge_for_pending_refund_disputed",
+    "insufficient_funds",
+    "declined",
+    "merchant_request",
+    "unknown",
+)
+SETTLED = ("succeeded", "failed")
 
 
 def refund_create(payments: Payments, data: dict[str, Any], request: RequestRef) -> dict[str, Any]:
@@ -54,22 +74,88 @@ def refund_create(payments: Payments, data: dict[str, Any], request: RequestRef)
                 param="amount",
                 executed=True,
             )
+        chaos = payments.chaos()
+        held = chaos.holds_refunds(charge.payment_intent)
+        test_card = charge.payment_method.card.refund
         refund = Refund(
             id=new_id("re_3"),
             amount=amount,
             currency=charge.currency,
-            created=int(time.time()),
+            created=payments.clock.now(),
             charge=charge.id,
             payment_intent=charge.payment_intent,
+            payment_method=charge.payment_method.id,
             reason=reason,
             metadata=metadata,
             balance_transaction=new_id("txn_3"),
+            status="pending" if held or test_card == "pending" else "succeeded",
         )
         payments.refunds[refund.id] = refund
-        charge.amount_refunded += amount
-        payments.publish("charge.refunded", charge.render(), request)
+        charge.amount_refunded += amount  # a pending refund counts too: it cannot be refunded twice
+        if refund.status == "succeeded":
+            payments.publish("charge.refunded", charge.render(), request)
         payments.publish("refund.created", refund.render(), request)
+        if test_card is not None and not held and chaos.refund_settle_ms:
+            target = "succeeded" if test_card == "pending" else "failed"
+            _move_later(payments, refund, target, chaos.refund_settle_ms / 1000)
         return _render(payments, refund, expand)
+
+
+def refund_settle(
+    payments: Payments, refund_id: str, *, status: str, failure_reason: str | None
+) -> dict[str, Any]:
+    """`POST /_sandbox/refunds/{id}/settle`: the bank's answer, given by a test.
+
+    A pending refund succeeds or fails; a succeeded one fails (Stripe can fail a refund after it
+    succeeded). Anything else is a 409: a failed refund stays failed.
+    """
+    with payments.lock:
+        refund = payments.refunds.get(refund_id)
+        if refund is None:
+            raise resource_missing("refund", refund_id, param="refund")
+        allowed_moves = {"pending": SETTLED, "succeeded": ("failed",)}
+        if refund.reversal or status not in allowed_moves.get(refund.status, ()):
+            what = "an authorization release" if refund.reversal else refund.status
+            raise invalid_request(
+                f"Refund {refund_id} is {what}: it cannot move to {status}.",
+                param="status",
+                status=409,
+            )
+        _move(payments, refund, status, failure_reason or "unknown")
+        return refund.render()
+
+
+def _move(payments: Payments, refund: Refund, status: str, failure_reason: str) -> None:
+    """Caller holds the lock and checked that the move is allowed."""
+    charge = payments.charges[refund.charge]
+    refund.status = status
+    if status == "succeeded":
+        payments.publish("refund.updated", refund.render(), NO_REQUEST)
+        payments.publish("charge.refunded", charge.render(), NO_REQUEST)
+        return
+    # The card network refused it: the money is back in the balance, not with the cardholder.
+    refund.failure_reason = failure_reason
+    refund.failure_balance_transaction = new_id("txn_3")
+    charge.amount_refunded -= refund.amount
+    payments.publish("refund.updated", refund.render(), NO_REQUEST)
+    payments.publish("refund.failed", refund.render(), NO_REQUEST)
+
+
+def _move_later(payments: Payments, refund: Refund, status: str, delay_s: float) -> None:
+    """Move a test card's refund to `status` in `delay_s`, unless a test moved it first; caller
+    holds the lock."""
+    expected, generation = refund.status, payments.generation
+
+    def fire() -> None:
+        with payments.lock:
+            payments.timers.discard(timer)
+            if payments.generation == generation and refund.status == expected:
+                _move(payments, refund, status, "expired_or_canceled_card")
+
+    timer = threading.Timer(delay_s, fire)
+    timer.daemon = True
+    payments.timers.add(timer)
+    timer.start()
 
 
 def refund_list(payments: Payments, data: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 from .admin import Admin
 from .api import Request, Response, StripeApi, json_bytes
 from .browser import BROWSER_PREFIXES, Browser
+from .clock import Clock
 from .idempotency import IdempotencyStore
 from .jsonlog import JsonLog
 from .payments import Payments
@@ -43,6 +44,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._requests: Counter[tuple[str, int]] = Counter()
         self._started_at = time.monotonic()
+        self.clock = Clock()
         self.webhooks = Webhooks(
             secret=settings.webhook_secret,
             api_version=settings.api_version,
@@ -51,16 +53,20 @@ class Sandbox:
             retention=settings.event_retention,
             chaos=lambda: self.chaos,
             log=self.log,
+            clock=self.clock,
         )
-        self.payments = Payments(self.webhooks.publish)
+        self.payments = Payments(self.webhooks.publish, clock=self.clock, chaos=lambda: self.chaos)
         self.idempotency = IdempotencyStore(
-            ttl_s=settings.idempotency_ttl_s, max_keys=settings.idempotency_max_keys
+            ttl_s=settings.idempotency_ttl_s,
+            max_keys=settings.idempotency_max_keys,
+            clock=self.clock,
         )
         self.api = StripeApi(
             settings=settings,
             payments=self.payments,
             webhooks=self.webhooks,
             idempotency=self.idempotency,
+            chaos=lambda: self.chaos,
         )
         self.admin = Admin(self)
         self.browser = Browser(self.payments)
@@ -104,13 +110,15 @@ class Sandbox:
             return self.chaos
 
     def reset(self) -> None:
-        """Forget every object, event, key and count; the chaos config returns to its defaults."""
+        """Forget every object, event, key and count; the chaos config returns to its defaults
+        and the clock to the real time."""
         with self._lock:
             self.chaos = self.settings.chaos
             self._requests.clear()
         self.webhooks.reset()
         self.payments.reset()
         self.idempotency.reset()
+        self.clock.reset()
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -122,6 +130,7 @@ class Sandbox:
             "uptime_s": round(time.monotonic() - self._started_at, 1),
             "requests": {"total": total, "by_route": by_route},
             "idempotency": {"keys": len(self.idempotency), "replays": self.idempotency.replays},
+            "clock": self.clock.as_json(),
             "objects": self.payments.counts(),
             "webhooks": self.webhooks.stats(),
         }

@@ -43,12 +43,22 @@ class Chaos:
     # Hold every API answer to a POST this long after its effect: a slow provider, and the window
     # in which a test kills the caller between the provider's effect and the caller's commit.
     response_delay_ms: int = 0
+    # Hold every API POST this long before its effect, its idempotency key in use all along: a
+    # second request with that key meanwhile gets Stripe's 409 `idempotency_key_in_use`.
+    processing_delay_ms: int = 0
+    # New refunds (of every PaymentIntent, or of these ones) are created `pending` and stay so
+    # until `POST /_sandbox/refunds/{id}/settle`.
+    refunds_pending: bool | tuple[str, ...] = False
+    # How long a refund of a refund test card (pm_card_pendingRefund, pm_card_refundFail) takes
+    # to move by itself; 0: it moves only through `POST /_sandbox/refunds/{id}/settle`.
+    refund_settle_ms: int = 2000
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["enabled_events"] = list(self.enabled_events)
-        if isinstance(self.drop_forever, tuple):
-            data["drop_forever"] = list(self.drop_forever)
+        for name in ("drop_forever", "refunds_pending"):
+            if isinstance(data[name], tuple):
+                data[name] = list(data[name])
         return data
 
     def updated(self, changes: Mapping[str, Any]) -> Chaos:
@@ -74,6 +84,12 @@ class Chaos:
             return self.drop_forever
         return event_type in self.drop_forever
 
+    def holds_refunds(self, intent_id: str) -> bool:
+        """Whether new refunds of the intent stay `pending` until settled by hand."""
+        if isinstance(self.refunds_pending, bool):
+            return self.refunds_pending
+        return intent_id in self.refunds_pending
+
 
 _LIMITS = {
     "duplicate": 10,
@@ -84,12 +100,18 @@ _LIMITS = {
     "retry_cap_ms": 3_600_000,
     "response_delay_ms": 60_000,
 }
+# Fields set only through `POST /_sandbox/config` (no environment variable): test controls.
+_RUNTIME_BOUNDS = {
+    "processing_delay_ms": 60_000,
+    "refund_settle_ms": 3_600_000,
+}
 
 
 def _check_field(name: str, value: Any) -> Any:
-    if name in _LIMITS:
-        if type(value) is not int or not 0 <= value <= _LIMITS[name]:
-            raise ConfigError(name, f"{name} must be an integer from 0 to {_LIMITS[name]}")
+    limit = _LIMITS.get(name, _RUNTIME_BOUNDS.get(name))
+    if limit is not None:
+        if type(value) is not int or not 0 <= value <= limit:
+            raise ConfigError(name, f"{name} must be an integer from 0 to {limit}")
         if name == "retry_base_ms" and value == 0:
             raise ConfigError(name, "retry_base_ms must be at least 1")
         return value
@@ -101,11 +123,14 @@ def _check_field(name: str, value: Any) -> Any:
         if not isinstance(value, str) or (value and not _is_http_url(value)):
             raise ConfigError(name, "webhook_url must be an http(s) URL, or empty for none")
         return value
-    if name == "drop_forever" and type(value) is bool:
+    if name in ("drop_forever", "refunds_pending") and type(value) is bool:
         return value
-    # enabled_events, drop_forever: a list of event types ("*" for all in enabled_events)
+    # enabled_events, drop_forever: a list of event types ("*" for all in enabled_events);
+    # refunds_pending: a list of PaymentIntent ids
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(name, f"{name} must be a list of event types")
+        what = "PaymentIntent ids" if name == "refunds_pending" else "event types"
+        either = "" if name == "enabled_events" else "true, false or "
+        raise ConfigError(name, f"{name} must be {either}a list of {what}")
     return tuple(value)
 
 

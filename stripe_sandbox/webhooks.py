@@ -24,6 +24,7 @@ from hashlib import sha256
 from typing import Any
 from urllib.parse import urlsplit
 
+from .clock import Clock
 from .jsonlog import JsonLog
 from .objects import new_id
 from .payments import RequestRef
@@ -100,8 +101,10 @@ class Webhooks:
         retention: int,
         chaos: Callable[[], Chaos],
         log: JsonLog,
+        clock: Clock,
     ) -> None:
         self._secret = secret.encode()
+        self._clock = clock
         self._api_version = api_version
         self._timeout_s = timeout_s
         self._retention = retention
@@ -147,7 +150,7 @@ class Webhooks:
             "id": new_id("evt_3"),
             "object": "event",
             "api_version": self._api_version,
-            "created": int(time.time()),
+            "created": self._clock.now(),
             "data": {"object": obj},
             "livemode": False,
             "pending_webhooks": 1 if delivered else 0,
@@ -323,7 +326,10 @@ class Webhooks:
         )
 
     def _post(self, url: str, payload: bytes) -> tuple[int, str | None]:
-        """POST one signed delivery; return the status and the start of the answer."""
+        """POST one signed delivery; return the status and the start of the answer.
+
+        Signed with the real time, not the sandbox's clock: the receiver checks it against its own.
+        """
         timestamp = int(time.time())
         signature = hmac.new(self._secret, f"{timestamp}.".encode() + payload, sha256).hexdigest()
         headers = {

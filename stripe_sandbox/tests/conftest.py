@@ -221,3 +221,17 @@ class Admin:
         return requests.post(
             f"{self.url}/_sandbox/disputes/{dispute_id}/close", json={"outcome": outcome}, timeout=5
         )
+
+    def refund_settle(self, refund_id: str, **body: Any) -> requests.Response:
+        """The bank settles a refund: `status="succeeded" | "failed"` (raw answer)."""
+        return requests.post(
+            f"{self.url}/_sandbox/refunds/{refund_id}/settle", json=body, timeout=5
+        )
+
+    def clock_advance(self, seconds: int) -> dict[str, Any]:
+        response = requests.post(
+            f"{self.url}/_sandbox/clock/advance", json={"seconds": seconds}, timeout=5
+        )
+        response.raise_for_status()
+        clock: dict[str, Any] = response.json()
+        return clock

@@ -200,6 +200,59 @@ def test_refund_of_a_captured_intent(contract_client: stripe.StripeClient) -> No
     assert refund.payment_intent == intent.id
 
 
+def test_nullable_fields_are_always_present(contract_client: stripe.StripeClient) -> None:
+    intent = _authorize(contract_client)
+    contract_client.v1.payment_intents.capture(intent.id, options=_key())
+    refund = contract_client.v1.refunds.create({"payment_intent": intent.id, "amount": 100}, _key())
+
+    charge = contract_client.v1.charges.retrieve(str(intent.latest_charge)).to_dict()
+    body = refund.to_dict()
+
+    assert {"receipt_number", "source"} <= set(charge)
+    assert (charge["receipt_number"], charge["source"]) == (None, None)
+    assert {"customer", "customer_account", "payment_method"} <= set(body)
+    assert (body["customer"], body["customer_account"]) == (None, None)
+    assert str(body["payment_method"]).startswith("pm_")
+    assert "failure_reason" not in body  # present only once a refund failed
+
+
+def test_a_refund_of_the_pending_refund_card_starts_pending(
+    contract_client: stripe.StripeClient,
+) -> None:
+    intent = _authorize(contract_client, payment_method="pm_card_pendingRefund")
+    contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    refund = contract_client.v1.refunds.create({"payment_intent": intent.id}, _key())
+
+    assert (refund.status, refund.amount) == ("pending", 1000)
+
+
+def test_a_refund_of_the_refund_fail_card_starts_succeeded(
+    contract_client: stripe.StripeClient,
+) -> None:
+    intent = _authorize(contract_client, payment_method="pm_card_refundFail")
+    contract_client.v1.payment_intents.capture(intent.id, options=_key())
+
+    refund = contract_client.v1.refunds.create({"payment_intent": intent.id}, _key())
+
+    assert refund.status == "succeeded"  # it fails later, asynchronously
+
+
+def test_canceling_an_authorization_refunds_the_charge(
+    contract_client: stripe.StripeClient,
+) -> None:
+    intent = _authorize(contract_client)
+
+    contract_client.v1.payment_intents.cancel(intent.id, options=_key())
+
+    charge = contract_client.v1.charges.retrieve(str(intent.latest_charge))
+    refunds = contract_client.v1.refunds.list({"payment_intent": intent.id}).data
+    assert (charge.captured, charge.amount_refunded, charge.refunded) == (False, 1000, True)
+    assert [(r.amount, r.status, r.charge) for r in refunds] == [
+        (1000, "succeeded", intent.latest_charge)
+    ]
+
+
 def test_refunds_list_by_payment_intent(contract_client: stripe.StripeClient) -> None:
     intent = _authorize(contract_client)
     contract_client.v1.payment_intents.capture(intent.id, options=_key())
@@ -241,6 +294,7 @@ def test_the_dispute_test_card_is_disputed_and_then_not_refundable(
         "fraudulent",
     )
     assert (dispute.amount, dispute.charge, dispute.livemode) == (1000, intent.latest_charge, False)
+    assert [t.to_dict()["balance_type"] for t in dispute.balance_transactions] == ["payments"]
     assert contract_client.v1.disputes.retrieve(dispute.id).id == dispute.id
     with pytest.raises(stripe.InvalidRequestError) as caught:
         contract_client.v1.refunds.create({"payment_intent": intent.id}, _key())

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 import stripe
 
-from stripe_sandbox import Sandbox
+from stripe_sandbox import Sandbox, Settings
+from stripe_sandbox.settings import Chaos
 
-from .conftest import Admin, authorize
+from .conftest import API_KEY, Admin, authorize
 
 
 def test_replay_returns_the_same_intent_and_makes_no_second_event(
@@ -108,9 +112,12 @@ def test_capture_replay_makes_one_capture(client: stripe.StripeClient, admin: Ad
     assert admin.event_types(intent.id).count("payment_intent.succeeded") == 1
 
 
-def test_concurrent_requests_with_one_key_make_one_intent(
-    client: stripe.StripeClient, admin: Admin
-) -> None:
+def test_concurrent_requests_with_one_key_make_one_intent(sandbox: Sandbox, admin: Admin) -> None:
+    # The SDK retries Stripe's 409 for a key in use (as payment_service's client does): every
+    # request ends with the one intent.
+    client = stripe.StripeClient(
+        API_KEY, base_addresses={"api": sandbox.url}, max_network_retries=5
+    )
     options: stripe.RequestOptions = {"idempotency_key": "pledge-12-authorize"}
 
     with ThreadPoolExecutor(16) as pool:
@@ -131,3 +138,108 @@ def test_keys_are_scoped_to_the_api_key(sandbox: Sandbox, client: stripe.StripeC
     theirs = other.v1.payment_intents.create(authorize(amount=2000), options)
 
     assert mine.id != theirs.id
+
+
+def _raw_create(sandbox: Sandbox, key: str) -> requests.Response:
+    data = {
+        "amount": "1000",
+        "currency": "usd",
+        "payment_method": "pm_card_visa",
+        "confirm": "true",
+        "capture_method": "manual",
+        "automatic_payment_methods[enabled]": "true",
+        "automatic_payment_methods[allow_redirects]": "never",
+    }
+    return requests.post(
+        f"{sandbox.url}/v1/payment_intents",
+        data=data,
+        headers={"Authorization": f"Bearer {API_KEY}", "Idempotency-Key": key},
+        timeout=10,
+    )
+
+
+def test_a_key_still_in_use_is_a_409_and_the_first_answer_is_replayed_after(
+    sandbox: Sandbox, client: stripe.StripeClient, admin: Admin
+) -> None:
+    admin.configure(processing_delay_ms=1000)
+    first: list[requests.Response] = []
+    thread = threading.Thread(target=lambda: first.append(_raw_create(sandbox, "in-use")))
+    thread.start()
+    time.sleep(0.2)
+
+    busy = _raw_create(sandbox, "in-use")
+    with pytest.raises(stripe.APIError) as caught:  # how the SDK raises Stripe's 409
+        client.v1.payment_intents.create(authorize(), {"idempotency_key": "in-use"})
+    thread.join()
+    admin.configure(processing_delay_ms=0)
+    replay = _raw_create(sandbox, "in-use")
+
+    assert busy.status_code == 409
+    error = busy.json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "idempotency_key_in_use")
+    assert error["message"].startswith(
+        "There is currently another in-progress request using this Idempotent Key"
+    )
+    assert "Idempotent-Replayed" not in busy.headers
+    assert caught.value.http_status == 409
+    assert first[0].status_code == 200
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == first[0].json()["id"]
+    assert admin.stats()["objects"]["payment_intents"] == 1
+
+
+def test_a_key_expires_after_24_hours_on_the_sandbox_clock(
+    client: stripe.StripeClient, admin: Admin
+) -> None:
+    options: stripe.RequestOptions = {"idempotency_key": "pledge-13-authorize"}
+    first = client.v1.payment_intents.create(authorize(), options)
+
+    admin.clock_advance(24 * 3600 - 60)
+    within = client.v1.payment_intents.create(authorize(), options)
+    admin.clock_advance(61)
+    after = client.v1.payment_intents.create(authorize(amount=2000), options)
+
+    assert within.id == first.id
+    assert after.id != first.id  # forgotten: the key executes afresh, other parameters and all
+    assert after.amount == 2000
+    assert admin.stats()["objects"]["payment_intents"] == 2
+
+
+def test_thirty_days_later_every_key_is_gone(client: stripe.StripeClient, admin: Admin) -> None:
+    for n in range(3):
+        client.v1.payment_intents.create(authorize(), {"idempotency_key": f"old-{n}"})
+
+    admin.clock_advance(30 * 86_400)
+    again = client.v1.payment_intents.create(authorize(), {"idempotency_key": "old-0"})
+
+    assert again.last_response is not None
+    assert "Idempotent-Replayed" not in again.last_response.headers
+    assert admin.stats()["idempotency"]["keys"] == 1
+
+
+def test_the_ttl_is_a_setting() -> None:
+    settings = Settings.from_env({"SANDBOX_PORT": "0", "SANDBOX_IDEMPOTENCY_TTL_S": "60"})
+    box = Sandbox(
+        Settings(
+            port=0,
+            log_requests=False,
+            idempotency_ttl_s=settings.idempotency_ttl_s,
+            chaos=Chaos(webhook_url=""),
+        )
+    )
+    box.start()
+    try:
+        local = stripe.StripeClient(API_KEY, base_addresses={"api": box.url})
+        options: stripe.RequestOptions = {"idempotency_key": "short-lived"}
+        first = local.v1.payment_intents.create(authorize(), options)
+        box.clock.advance(59)
+        within = local.v1.payment_intents.create(authorize(), options)
+        box.clock.advance(1)
+        after = local.v1.payment_intents.create(authorize(), options)
+    finally:
+        box.stop()
+
+    assert settings.idempotency_ttl_s == 60
+    assert Settings().idempotency_ttl_s == 24 * 3600
+    assert within.id == first.id
+    assert after.id != first.id
