@@ -9,6 +9,7 @@ import {
   request,
 } from "./api";
 import { getSession, setSession } from "./session";
+import { newTrace } from "./trace";
 
 type Handler = (url: string, init: RequestInit) => Response | Promise<Response>;
 
@@ -220,6 +221,57 @@ describe("refresh on 401", () => {
     expect(error.status).toBe(401);
     expect(error.message).toBe("Token expired.");
     expect(calls).toHaveLength(1);
+  });
+});
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
+
+/** The trace id and parent id of a request's traceparent (which must be well-formed). */
+function traced(init: RequestInit): { traceId: string; parentId: string } {
+  const value = header(init, "traceparent") ?? "";
+  const match = TRACEPARENT.exec(value);
+  expect(match, value).not.toBeNull();
+  expect(match![1]).not.toMatch(/^0+$/);
+  expect(match![2]).not.toMatch(/^0+$/);
+  return { traceId: match![1]!, parentId: match![2]! };
+}
+
+describe("traceparent", () => {
+  it("sends a well-formed version-00 traceparent, and never baggage", async () => {
+    const calls = mockFetch(json(200, {}));
+    await request("/api/campaigns");
+    traced(calls[0]!.init);
+    expect(header(calls[0]!.init, "baggage")).toBeUndefined();
+    expect(Object.keys(calls[0]!.init.headers as object).map((name) => name.toLowerCase())).not.toContain("baggage");
+  });
+
+  it("starts a fresh trace for a request without a trace context", async () => {
+    const calls = mockFetch(json(200, {}));
+    await request("/api/campaigns");
+    await request("/api/campaigns");
+    expect(traced(calls[0]!.init).traceId).not.toBe(traced(calls[1]!.init).traceId);
+  });
+
+  it("keeps the given trace id, with a new parent id for each request", async () => {
+    const trace = newTrace();
+    const calls = mockFetch(json(201, { id: 1 }));
+    await request("/api/pledges", { method: "POST", body: {}, idempotencyKey: "k", trace });
+    await request("/api/payments", { method: "POST", body: {}, idempotencyKey: "k2", trace });
+    await request("/api/payments/1", { trace });
+    const seen = calls.map((call) => traced(call.init));
+    expect(seen.map((one) => one.traceId)).toEqual([trace.traceId, trace.traceId, trace.traceId]);
+    expect(new Set(seen.map((one) => one.parentId)).size).toBe(3);
+  });
+
+  it("sends the repeat after a token refresh in the same trace, as a new span", async () => {
+    setSession({ access: "old", refresh: "R", user });
+    const unauthorized = json(401, { title: "Unauthorized", status: 401, detail: "Token expired." });
+    const calls = mockFetch(unauthorized, json(200, { access: "new" }), json(200, { ok: true }));
+    await request("/api/pledges");
+    const [first, refresh, again] = calls.map((call) => traced(call.init));
+    expect(again!.traceId).toBe(first!.traceId);
+    expect(again!.parentId).not.toBe(first!.parentId);
+    expect(refresh!.traceId).not.toBe(first!.traceId);
   });
 });
 

@@ -3,6 +3,7 @@
 // problem+json `{type, title, status, detail, errors?: [{field, message}]}`).
 
 import { getSession, setAccessToken, setSession, type Session } from "./session";
+import { newTrace, traceparent, type TraceContext } from "./trace";
 
 export interface FieldError {
   field: string;
@@ -152,6 +153,8 @@ export interface RequestOptions {
   /** "auto" sends the signed-in donor's token when there is one; "none" never does. */
   auth?: "auto" | "none";
   signal?: AbortSignal;
+  /** The trace the request joins (a donation attempt's); without one, it starts its own. */
+  trace?: TraceContext;
 }
 
 async function send(path: string, options: RequestOptions, access?: string): Promise<Response> {
@@ -159,6 +162,8 @@ async function send(path: string, options: RequestOptions, access?: string): Pro
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   if (access) headers.Authorization = `Bearer ${access}`;
+  // Each send is a new span (a new parent id) of the request's trace. Never `baggage`.
+  headers.traceparent = traceparent(options.trace ?? newTrace());
   try {
     return await fetch(path, {
       method: options.method ?? "GET",
@@ -226,8 +231,12 @@ function refreshAccess(session: Session): Promise<string | null> {
  * A 401 on a request that carried the donor's access token is retried once after refreshing the
  * token; if the refresh token is refused too, the donor is signed out. A retried POST is safe
  * because every POST of the site carries an Idempotency-Key.
+ *
+ * Every request carries a W3C `traceparent`: in ``options.trace`` when given (all the calls of one
+ * donation attempt share it), else in a trace of its own, which its repeat after a refresh joins.
  */
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(path: string, given: RequestOptions = {}): Promise<T> {
+  const options = given.trace ? given : { ...given, trace: newTrace() };
   const session = options.auth === "none" ? null : getSession();
   let response = await send(path, options, session?.access);
   if (response.status === 401 && session) {

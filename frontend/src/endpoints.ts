@@ -2,6 +2,7 @@
 
 import { pagePath, request, withQuery, type RequestOptions } from "./api";
 import { setSession } from "./session";
+import type { TraceContext } from "./trace";
 import type { Campaign, Donation, Page, Payment, PaymentStart, Pledge, Refund, Tokens, User } from "./types";
 
 /** Follow ``next`` when given, else load the first page at ``first``. */
@@ -35,12 +36,16 @@ export interface PledgeInput {
   donor_email?: string;
 }
 
-export function pledgeCreate(input: PledgeInput, key: string, signedIn: boolean) {
+// A donation attempt passes its trace to the three calls below, so that its pledge, its payment
+// and the polling of that payment are one trace (src/trace.ts).
+
+export function pledgeCreate(input: PledgeInput, key: string, signedIn: boolean, trace?: TraceContext) {
   return request<Pledge>("/api/pledges", {
     method: "POST",
     body: input,
     idempotencyKey: key,
     auth: signedIn ? "auto" : "none",
+    trace,
   });
 }
 
@@ -61,19 +66,26 @@ export interface PaymentInput {
   receipt_token?: string;
 }
 
-export function paymentCreate(input: PaymentInput, key: string) {
+export function paymentCreate(input: PaymentInput, key: string, trace?: TraceContext) {
   return request<PaymentStart>("/api/payments", {
     method: "POST",
     body: input,
     idempotencyKey: key,
     auth: input.receipt_token ? "none" : "auto",
+    trace,
   });
 }
 
-export function paymentGet(id: number, receiptToken?: string | null, signal?: AbortSignal) {
+export function paymentGet(
+  id: number,
+  receiptToken?: string | null,
+  signal?: AbortSignal,
+  trace?: TraceContext,
+) {
   return request<Payment>(withQuery(`/api/payments/${id}`, { receipt_token: receiptToken }), {
     signal,
     auth: receiptToken ? "none" : "auto",
+    trace,
   });
 }
 

@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 
 import { DonationItem } from "./pages/MyDonationsPage";
-import { Receipt, statusSentence } from "./pages/ReceiptPage";
+import { Receipt, statusSentence } from "./pages/receipt/Receipt";
 import { RefundList, RefundedNote, refundedPart } from "./refunds";
 import type { Payment, Pledge, Refund } from "./types";
 
