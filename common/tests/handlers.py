@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from careforall_common.events import Envelope
+from careforall_common.contracts.events import Envelope
 from careforall_common.inbox.handlers import RejectEvent
 
 logger = logging.getLogger(__name__)
