@@ -38,11 +38,11 @@ CAREFORALL = {
         "PLEDGE_STATUS_CHANGED": ["campaign"],
     },
     "EVENT_HANDLERS": {
-        "PAYMENT_AUTHORIZED": "pledges.events.payment_authorized",
-        "PAYMENT_CAPTURED": "pledges.events.payment_captured",
-        "PAYMENT_FAILED": "pledges.events.payment_failed",
-        "PAYMENT_REFUNDED": "pledges.events.payment_refunded",
-        "CAMPAIGN_CHANGED": "pledges.events.campaign_changed",
+        "PAYMENT_AUTHORIZED": "pledges.handlers.payment_authorized",
+        "PAYMENT_CAPTURED": "pledges.handlers.payment_captured",
+        "PAYMENT_FAILED": "pledges.handlers.payment_failed",
+        "PAYMENT_REFUNDED": "pledges.handlers.payment_refunded",
+        "CAMPAIGN_CHANGED": "pledges.handlers.campaign_changed",
     },
 }
 

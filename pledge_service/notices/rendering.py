@@ -8,39 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from careforall_common.conf import careforall_settings
 from careforall_common.money import money_format
+from notices.clients.campaigns import campaign_title
 from notices.models import Notice, NoticeKind
 from pledges.receipts import receipt_token
-
-_session = requests.Session()
-_session.trust_env = False
-
-
-class CampaignUnavailable(Exception):
-    """campaign_service did not say the campaign's title: the notice is sent later."""
-
-
-def campaign_title(campaign_id: int) -> str:
-    """The campaign's title from campaign_service's public read (short timeout)."""
-    url = f"{careforall_settings.SERVICE_URLS['campaign']}/api/campaigns/{campaign_id}"
-    try:
-        response = _session.get(url, timeout=settings.NOTICE_CAMPAIGN_TIMEOUT)
-    except requests.RequestException as error:
-        raise CampaignUnavailable(f"campaign_service unreachable: {error}") from error
-    if response.status_code == 404:  # deleted or no longer public: the email still goes
-        return f"Campaign #{campaign_id}"
-    if response.status_code != 200:
-        raise CampaignUnavailable(f"campaign_service answered {response.status_code}")
-    try:
-        return str(response.json()["title"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise CampaignUnavailable("campaign_service answered without a title") from error
 
 
 def receipt_link(notice: Notice) -> str:
@@ -62,7 +37,7 @@ def notice_context(notice: Notice) -> dict[str, Any]:
     context: dict[str, Any] = {
         "charity_name": settings.CHARITY_NAME,
         "donor_name": pledge.donor_name,
-        "campaign_title": campaign_title(pledge.campaign_id),
+        "campaign_title": campaign_title(campaign_id=pledge.campaign_id),
         "date": notice.occurred_at,
         "receipt_link": receipt_link(notice),
         "pledge_id": pledge.pk,

@@ -19,7 +19,8 @@ class WhenNoticesDue(WhenRowsDue):
 
 
 def notices_have_due_rows() -> bool:
-    from notices.models import Notice
-    from notices.services import due
+    # Imported when beat asks, not with this module: the settings import this module, before
+    # the apps (and so the models) can load.
+    from notices.selectors import notices_due_exist
 
-    return Notice.objects.filter(due()).exists()
+    return notices_due_exist()

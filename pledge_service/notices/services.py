@@ -21,27 +21,33 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from careforall_common.events import PaymentCaptured, PaymentRefunded
+from careforall_common.celery import task_send
+from careforall_common.leases import Lease, lease_claim_one, lease_release
 from careforall_common.outbox.relay import backoff as relay_backoff
 from notices.models import Notice, NoticeKind, NoticeStatus
+from notices.rendering import notice_message
+from notices.selectors import notice_due_next, notice_get_for_send, notices_pending_due
 from pledges.models import Pledge
 
 logger = logging.getLogger(__name__)
+
+# The sending task (``notices.tasks``), sent by name: this layer imports no task. A wake-up not
+# taken within its expiry is dropped; the beat sweep covers it.
+SEND_TASK = "notices.send"
+SEND_TASK_EXPIRES = 30
 
 
 def lease_seconds() -> float:
     """How long a claim holds a row (``NOTICE_LEASE_SECONDS``).
 
-    The sending task's hard time limit is half of it (notices/tasks.py): a sender that still runs
+    The sending task's hard time limit is half of it (``notices.tasks``): a sender that still runs
     holds its lease, and a killed sender's row is free again once it ends.
     """
     return float(settings.NOTICE_LEASE_SECONDS)
@@ -96,20 +102,11 @@ def message_id(*, kind: str, key: int | str) -> str:
 def wake_sender() -> None:
     """Start a sending task now; never raises (the beat sweep covers a lost wake-up)."""
     try:
-        from notices.tasks import notices_send
-
-        notices_send.apply_async(retry=False)
+        task_send(SEND_TASK, retry=False, expires=SEND_TASK_EXPIRES)
     except Exception:
         logger.warning(
             "notices: could not wake the sender; the beat sweep will send", exc_info=True
         )
-
-
-def due() -> Q:
-    now = timezone.now()
-    return Q(status=NoticeStatus.PENDING, next_attempt_at__lte=now) & (
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    )
 
 
 def notices_send_due() -> int:
@@ -121,45 +118,33 @@ def notices_send_due() -> int:
         claimed = notice_claim(exclude=skipped)
         if claimed is None:
             break
-        notice, token = claimed
-        if notice_send(notice, token=token):
+        notice, lease = claimed
+        if notice_send(notice, lease=lease):
             sent += 1
         else:
             skipped.add(notice.pk)  # retried later, by another task: not again in this one
     return sent
 
 
-def notice_claim(*, exclude: set[int] | None = None) -> tuple[Notice, uuid.UUID] | None:
-    """Lease one due notice with a conditional update; return it with the lease token."""
+def notice_claim(*, exclude: set[int] | None = None) -> tuple[Notice, Lease] | None:
+    """Lease one due notice with a conditional update; return it with its lease."""
     for _ in range(10):  # another sender may win a candidate: look again
-        candidate = (
-            Notice.objects.filter(due())
-            .exclude(pk__in=exclude or ())
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", flat=True)
-            .first()
-        )
+        candidate = notice_due_next(exclude=exclude or set())
         if candidate is None:
             return None
-        token = uuid.uuid4()
-        lease_until = timezone.now() + timedelta(seconds=lease_seconds())
-        won = Notice.objects.filter(due(), pk=candidate).update(
-            lease_until=lease_until, lease_token=token
-        )
-        if won:
-            return Notice.objects.select_related("pledge").get(pk=candidate), token
+        lease = Lease.new(lease_seconds())
+        if lease_claim_one(notices_pending_due(), pk=candidate, lease=lease):
+            return notice_get_for_send(notice_id=candidate), lease
     return None
 
 
-def notice_send(notice: Notice, *, token: uuid.UUID) -> bool:
+def notice_send(notice: Notice, *, lease: Lease) -> bool:
     """Render and send the leased ``notice``, then record the outcome; return whether it went."""
-    from notices.rendering import notice_message
-
     try:
         message = notice_message(notice)  # asks campaign_service for the title
         message.send()
     except Exception as error:
-        notice_retry_later(notice, token=token, error=error)
+        notice_retry_later(notice, lease=lease, error=error)
         return False
     # The SMTP server has the message: record it now, in one statement (the duplicate window).
     Notice.objects.filter(pk=notice.pk).update(
@@ -173,15 +158,16 @@ def notice_send(notice: Notice, *, token: uuid.UUID) -> bool:
     return True
 
 
-def notice_retry_later(notice: Notice, *, token: uuid.UUID, error: Exception) -> None:
+def notice_retry_later(notice: Notice, *, lease: Lease, error: Exception) -> None:
+    """Put the notice back for a later try, unless its lease was lost meanwhile."""
     attempts = notice.attempts + 1
     delay = backoff(attempts)
-    Notice.objects.filter(pk=notice.pk, lease_token=token).update(
+    lease_release(
+        Notice.objects.filter(pk=notice.pk),
+        token=lease.token,
         attempts=attempts,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
         last_error=f"{error.__class__.__name__}: {error}"[:2000],
-        lease_until=None,
-        lease_token=None,
     )
     logger.warning(
         "notices: %s %s not sent (attempt %d), again in %.0f s: %s",
@@ -197,38 +183,4 @@ def backoff(attempts: int) -> float:
     """Seconds before try ``attempts + 1``: the relay's backoff, with the emails' base and cap."""
     return relay_backoff(
         attempts, base=settings.NOTICE_BACKOFF_BASE, cap=settings.NOTICE_BACKOFF_CAP
-    )
-
-
-def receipt_enqueue(*, event: PaymentCaptured, occurred_at: datetime) -> Notice | None:
-    """The receipt of a captured payment (``PAYMENT_CAPTURED``): one per payment id."""
-    return notice_enqueue(
-        kind=NoticeKind.RECEIPT,
-        key=event.payment_id,
-        pledge=event.pledge_id,
-        occurred_at=occurred_at,
-        data={
-            "payment_id": event.payment_id,
-            "amount": event.amount,
-            "currency": event.currency,
-            "card_brand": event.card_brand,
-            "card_last4": event.card_last4,
-        },
-    )
-
-
-def refund_notice_enqueue(*, event: PaymentRefunded, occurred_at: datetime) -> Notice | None:
-    """The notice of one refund (``PAYMENT_REFUNDED``): one per refund id."""
-    return notice_enqueue(
-        kind=NoticeKind.REFUND,
-        key=event.refund_id,
-        pledge=event.pledge_id,
-        occurred_at=occurred_at,
-        data={
-            "payment_id": event.payment_id,
-            "refund_id": event.refund_id,
-            "amount": event.amount,
-            "refunded_total": event.refunded_total,
-            "currency": event.currency,
-        },
     )

@@ -8,6 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from careforall_common.auth import PlatformUser, platform_user
+from careforall_common.contracts.internal import DonorEmailsRead
+from careforall_common.contracts.money import MAX_AMOUNT, MIN_AMOUNT
+from careforall_common.contracts.statuses import CAMPAIGN_FACT_STATUSES
 from careforall_common.fields import (
     CurrencyField,
     StrictBooleanField,
@@ -22,10 +25,8 @@ from careforall_common.internal import IsSignedInternalCall
 from careforall_common.pagination import CursorPagination
 from careforall_common.problems import Problem
 from pledges import holds, selectors, services
-from pledges.campaign_facts import DELETED, STATUSES
-from pledges.idempotency import PledgeOutcome, pledge_idempotency
-from pledges.models import MAX_AMOUNT
-from pledges.outputs import pledge_created_payload, pledge_internal_output, pledge_output
+from pledges.events import pledge_created_payload
+from pledges.outputs import pledge_internal_output, pledge_output
 from pledges.receipts import receipt_token
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
@@ -38,11 +39,12 @@ def _donor(caller: PlatformUser | None, data: dict[str, Any]) -> services.Donor:
     return services.Donor(user_id=caller.id, name=caller.name, email=caller.email)
 
 
-def _created_response(outcome: PledgeOutcome) -> Response:
+def _created_response(outcome: services.PledgeOutcome) -> Response:
     """The 201 of a create, first or replayed, with the guest's receipt token recomputed."""
     body = dict(outcome.body)
-    if outcome.pledge.receipt_nonce:
-        body["receipt_token"] = receipt_token(nonce=outcome.pledge.receipt_nonce)
+    pledge = outcome.record.pledge
+    if pledge.receipt_nonce:
+        body["receipt_token"] = receipt_token(nonce=pledge.receipt_nonce)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return Response(body, status=outcome.status, headers=headers)
 
@@ -55,7 +57,7 @@ class PledgeListCreateApi(APIView):
 
     class InputSerializer(StrictSerializer):
         campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-        amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT)
+        amount = StrictIntegerField(min_value=MIN_AMOUNT, max_value=MAX_AMOUNT)
         currency = CurrencyField(required=False)
         anonymous = StrictBooleanField(required=False)
         donor_name = StrictCharField(min_length=1, max_length=150, required=False)
@@ -94,7 +96,7 @@ class PledgeListCreateApi(APIView):
         data = self.InputSerializer.parse(request.data, context={"signed_in": caller is not None})
         donor = _donor(caller, data)
         outcome = services.pledge_create_once(
-            idempotency=pledge_idempotency(
+            idempotency=services.pledge_idempotency(
                 key=key, user_id=donor.user_id, email=donor.email, body=data
             ),
             donor=donor,
@@ -202,7 +204,7 @@ class InternalCampaignReleaseApi(APIView):
 
     class InputSerializer(StrictSerializer):
         campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
-        status = StrictChoiceField(choices=sorted({*STATUSES, DELETED}))
+        status = StrictChoiceField(choices=sorted(CAMPAIGN_FACT_STATUSES))
         currency = CurrencyField()
 
     def post(self, request: Request, campaign_id: int) -> Response:
@@ -245,11 +247,4 @@ class InternalPledgeDonorsApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer.parse(request.data)
         emails = selectors.pledge_donor_emails(pledge_ids=data["pledge_ids"])
-        return Response(
-            {
-                "results": [
-                    {"pledge_id": pledge_id, "donor_email": email}
-                    for pledge_id, email in sorted(emails.items())
-                ]
-            }
-        )
+        return Response(DonorEmailsRead(emails=emails).to_dict())

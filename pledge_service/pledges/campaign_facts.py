@@ -5,9 +5,9 @@ Reading order, cheapest first (docs/pledges.md has the reasoning):
 1. this process's memory, for ``CAMPAIGN_FACTS_CACHE_SECONDS`` (no query on the hot path): facts
    that were reliable, fresh from campaign_service, or the best available while it is down;
 2. the ``CampaignFacts`` table, kept by ``CAMPAIGN_CHANGED`` events;
-3. campaign_service itself (a signed internal GET, short timeout), when the copy is missing, says
-   ``draft`` (it may have been activated a moment ago), or says ``active`` but is older than
-   ``CAMPAIGN_FACTS_MAX_AGE``. The answer is stored for everyone.
+3. campaign_service itself (a signed GET with a short timeout, ``pledges.clients.campaigns``),
+   when the copy is missing, says ``draft`` (it may have been activated a moment ago), or says
+   ``active`` but is older than ``CAMPAIGN_FACTS_MAX_AGE``. The answer is stored for everyone.
 
 ``closed`` is final (SPEC §3), and so is ``deleted`` (the status of a deleted campaign's last
 event, or what a 404 for a campaign known here means): a copy saying either is never asked about
@@ -19,27 +19,19 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Any
 
-import requests
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from careforall_common.events import CampaignChanged, ContractError
-from careforall_common.internal import internal_get
+from careforall_common.contracts.statuses import CAMPAIGN_DELETED, CAMPAIGN_FINAL, CampaignStatus
+from careforall_common.db_errors import error_code, is_contention
 from careforall_common.problems import Problem
+from pledges.clients.campaigns import CampaignServiceUnavailable, campaign_facts_read
 from pledges.models import CampaignFacts
 
 logger = logging.getLogger(__name__)
 
-# MariaDB/MySQL error codes.
-LOCK_WAIT = 1205
-DEADLOCK = 1213
-
-ACTIVE, DRAFT, CLOSED, DELETED = "active", "draft", "closed", "deleted"
-STATUSES = {ACTIVE, DRAFT, CLOSED}
-FINAL = {CLOSED, DELETED}
 _CACHE_LIMIT = 10_000
 
 # campaign id → (monotonic expiry, facts). Plain dict operations are atomic under the GIL, which
@@ -62,10 +54,11 @@ def campaign_facts_get(*, campaign_id: int) -> CampaignFacts | None:
         _remember(facts)
         return facts
     asked_at = timezone.now()
-    reachable, answer = _ask(campaign_id)
-    if not reachable:
+    try:
+        answer = campaign_facts_read(campaign_id=campaign_id)
+    except CampaignServiceUnavailable:
         if facts is None:
-            raise Problem(503, "Campaign details are unavailable; try again shortly.")
+            raise Problem(503, "Campaign details are unavailable; try again shortly.") from None
         # Degraded: a copy that may lag beats refusing every pledge; remembered briefly, so a
         # campaign_service that is down is asked once per process per cache period, not per
         # pledge.
@@ -74,28 +67,28 @@ def campaign_facts_get(*, campaign_id: int) -> CampaignFacts | None:
     if answer is None:
         # Known here, unknown there: deleted since (ids are never reused).
         CampaignFacts.objects.filter(campaign_id=campaign_id, refreshed_at__lt=asked_at).update(
-            status=DELETED, refreshed_at=asked_at
+            status=CAMPAIGN_DELETED, refreshed_at=asked_at
         )
         _cache.pop(campaign_id, None)
         return None
     try:
         campaign_facts_apply(
             campaign_id=campaign_id,
-            status=answer["status"],
-            currency=answer["currency"],
+            status=answer.status,
+            currency=answer.currency,
             refreshed_at=asked_at,
         )
     except OperationalError as error:
         # A burst of first pledges to a new campaign: each stores the same answer, and
         # concurrent inserts of one unique key can deadlock. The copy is a cache and the answer
         # is in hand: use it; another request (or the next miss) stores it.
-        if connection.in_atomic_block or error.args[:1] not in ((DEADLOCK,), (LOCK_WAIT,)):
+        if connection.in_atomic_block or not is_contention(error):
             raise
-        logger.info("campaign %s: facts not stored this time (%s)", campaign_id, error.args[0])
+        logger.info("campaign %s: facts not stored this time (%s)", campaign_id, error_code(error))
     fresh = CampaignFacts(
         campaign_id=campaign_id,
-        status=answer["status"],
-        currency=answer["currency"],
+        status=answer.status,
+        currency=answer.currency,
         refreshed_at=asked_at,
     )
     _remember(fresh)
@@ -132,9 +125,9 @@ def campaign_facts_cache_clear() -> None:
 
 def _reliable(facts: CampaignFacts) -> bool:
     """Whether the copy may be used without asking campaign_service."""
-    if facts.status in FINAL:
+    if facts.status in CAMPAIGN_FINAL:
         return True
-    if facts.status != ACTIVE:
+    if facts.status != CampaignStatus.ACTIVE:
         return False
     max_age = timedelta(seconds=settings.CAMPAIGN_FACTS_MAX_AGE)
     return timezone.now() - facts.refreshed_at <= max_age
@@ -145,39 +138,3 @@ def _remember(facts: CampaignFacts) -> None:
         _cache.clear()
     expiry = time.monotonic() + settings.CAMPAIGN_FACTS_CACHE_SECONDS
     _cache[facts.campaign_id] = (expiry, facts)
-
-
-def _ask(campaign_id: int) -> tuple[bool, dict[str, Any] | None]:
-    """Ask campaign_service; return (reachable, facts or None when it knows no such campaign)."""
-    try:
-        response = internal_get(
-            "campaign",
-            f"/internal/campaigns/{campaign_id}",
-            timeout=settings.CAMPAIGN_FACTS_TIMEOUT,
-        )
-    except requests.RequestException as error:
-        logger.warning("campaign facts: campaign_service unreachable: %s", error)
-        return False, None
-    if response.status_code == 404:
-        return True, None
-    try:
-        answer = response.json() if response.status_code == 200 else None
-    except ValueError:
-        answer = None
-    if not _well_formed(answer, campaign_id):
-        logger.warning(
-            "campaign facts: campaign_service answered %s: %s",
-            response.status_code,
-            response.text[:200],
-        )
-        return False, None
-    return True, answer
-
-
-def _well_formed(answer: Any, campaign_id: int) -> bool:
-    """The internal read answers with the payload of ``CAMPAIGN_CHANGED``, a live campaign's."""
-    try:
-        facts = CampaignChanged.parse(answer)
-    except ContractError:
-        return False
-    return facts.campaign_id == campaign_id and facts.status in STATUSES

@@ -26,7 +26,8 @@ from django.db.models import DateTimeField, ExpressionWrapper
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from pledges.campaign_facts import DELETED, campaign_facts_apply
+from careforall_common.contracts.statuses import CAMPAIGN_DELETED
+from pledges.campaign_facts import campaign_facts_apply
 from pledges.models import CampaignFacts, CampaignHold, Pledge
 
 
@@ -52,7 +53,7 @@ def campaign_release(*, campaign_id: int, status: str, currency: str) -> None:
     campaign_facts_apply(
         campaign_id=campaign_id, status=status, currency=currency, refreshed_at=timezone.now()
     )
-    until = None if status == DELETED else _from_now(settings.CAMPAIGN_FACTS_CACHE_SECONDS)
+    until = None if status == CAMPAIGN_DELETED else _from_now(settings.CAMPAIGN_FACTS_CACHE_SECONDS)
     CampaignHold.objects.update_or_create(campaign_id=campaign_id, defaults={"until": until})
 
 
@@ -72,4 +73,4 @@ def campaign_held(*, campaign_id: int) -> bool:
 
 def campaign_gone(*, campaign_id: int) -> bool:
     """Whether the campaign is deleted, as its last ``CAMPAIGN_CHANGED`` or its release said."""
-    return CampaignFacts.objects.filter(campaign_id=campaign_id, status=DELETED).exists()
+    return CampaignFacts.objects.filter(campaign_id=campaign_id, status=CAMPAIGN_DELETED).exists()

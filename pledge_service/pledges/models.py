@@ -2,17 +2,9 @@ from __future__ import annotations
 
 from django.db import models
 
+from careforall_common.contracts.money import amount_range_q, currency_q
+from careforall_common.contracts.statuses import PledgeStatus
 from careforall_common.idempotency import IdempotencyRecordBase
-
-MAX_AMOUNT = 100_000_000  # minor units (SPEC §2)
-
-
-class PledgeStatus(models.TextChoices):
-    PENDING = "PENDING"
-    AUTHORIZED = "AUTHORIZED"
-    CAPTURED = "CAPTURED"
-    REFUNDED = "REFUNDED"  # all of it came back (SPEC §3)
-    FAILED = "FAILED"
 
 
 class Pledge(models.Model):
@@ -46,13 +38,8 @@ class Pledge(models.Model):
             models.Index(fields=["campaign_id", "id"], name="pledge_campaign_id_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=1, amount__lte=MAX_AMOUNT),
-                name="pledge_amount_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(currency__regex=r"^[a-z]{3}$"), name="pledge_currency_valid"
-            ),
+            models.CheckConstraint(condition=amount_range_q(), name="pledge_amount_range"),
+            models.CheckConstraint(condition=currency_q(), name="pledge_currency_valid"),
             models.CheckConstraint(
                 condition=models.Q(status__in=PledgeStatus.values), name="pledge_status_valid"
             ),

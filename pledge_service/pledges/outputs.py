@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from careforall_common.events import PledgeCreated
+from careforall_common.contracts.internal import PledgeFactsRead
 from careforall_common.timestamps import timestamp
 from pledges.models import Pledge
 
@@ -26,33 +26,14 @@ def pledge_output(pledge: Pledge) -> dict[str, Any]:
     }
 
 
-def pledge_created_event(pledge: Pledge) -> PledgeCreated:
-    """``PLEDGE_CREATED`` of ``pledge`` as it is now (SPEC §4); also what reconciliation reads."""
-    return PledgeCreated(
+def pledge_internal_output(pledge: Pledge) -> dict[str, Any]:
+    """What payment_service reads about a pledge (``GET /internal/pledges/{id}``)."""
+    return PledgeFactsRead(
         pledge_id=pledge.pk,
         campaign_id=pledge.campaign_id,
         user_id=pledge.user_id,
-        donor_name=pledge.donor_name,
-        anonymous=pledge.anonymous,
         amount=pledge.amount,
         currency=pledge.currency,
         status=pledge.status,
-        created_at=pledge.created_at,
-    )
-
-
-def pledge_created_payload(pledge: Pledge) -> dict[str, Any]:
-    return pledge_created_event(pledge).to_payload()
-
-
-def pledge_internal_output(pledge: Pledge) -> dict[str, Any]:
-    """What payment_service reads about a pledge (``GET /internal/pledges/{id}``)."""
-    return {
-        "pledge_id": pledge.pk,
-        "campaign_id": pledge.campaign_id,
-        "user_id": pledge.user_id,
-        "amount": pledge.amount,
-        "currency": pledge.currency,
-        "status": pledge.status,
-        "receipt_token_hash": pledge.receipt_token_hash,
-    }
+        receipt_token_hash=pledge.receipt_token_hash,
+    ).to_dict()

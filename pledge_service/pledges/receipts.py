@@ -14,8 +14,6 @@ hash is compared on that pledge's row.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
@@ -31,14 +29,3 @@ def receipt_nonce_new() -> str:
 def receipt_token(*, nonce: str) -> str:
     digest = salted_hmac(_SALT, nonce, secret=settings.RECEIPT_SECRET, algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def receipt_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def receipt_token_matches(*, token: str, token_hash: str | None) -> bool:
-    """Return whether ``token`` is the one whose hash is ``token_hash`` (constant time)."""
-    if not token_hash:
-        return False
-    return hmac.compare_digest(receipt_token_hash(token), token_hash)

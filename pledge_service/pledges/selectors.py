@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from careforall_common.contracts.receipts import receipt_token_matches
 from pledges.models import Pledge
-from pledges.receipts import receipt_token_matches
 
 
 def pledge_list(*, user_id: int | None, campaign_id: int | None = None) -> QuerySet[Pledge]:

@@ -1,39 +1,34 @@
 from __future__ import annotations
 
-import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 
-from careforall_common.events import PledgeStatusChanged
-from careforall_common.idempotency import IdempotencyRequest
+from careforall_common.contracts.receipts import receipt_token_hash
+from careforall_common.contracts.statuses import CAMPAIGN_DELETED, CampaignStatus, PledgeStatus
+from careforall_common.contracts.transitions import pledge_status_moves
+from careforall_common.idempotency import (
+    IdempotencyRequest,
+    Outcome,
+    idempotency_request,
+    idempotent_create,
+    record_find,
+    record_insert,
+    replay_or_raise,
+)
 from careforall_common.outbox.services import outbox_publish
 from careforall_common.problems import Problem
-from pledges.campaign_facts import ACTIVE, DELETED, campaign_facts_get
+from pledges.campaign_facts import campaign_facts_get
+from pledges.events import pledge_created_event, pledge_status_changed_event
 from pledges.holds import campaign_held
-from pledges.idempotency import PledgeOutcome, idempotency_replay
-from pledges.models import IdempotencyRecord, Pledge, PledgeStatus
-from pledges.outputs import pledge_created_event, pledge_output
-from pledges.receipts import receipt_nonce_new, receipt_token, receipt_token_hash
+from pledges.models import IdempotencyRecord, Pledge
+from pledges.outputs import pledge_output
+from pledges.receipts import receipt_nonce_new, receipt_token
 
-logger = logging.getLogger(__name__)
-
-# MariaDB/MySQL error codes.
-DUPLICATE_KEY = 1062
-LOCK_WAIT_TIMEOUT = 1205
-DEADLOCK = 1213
-
-CREATE_ATTEMPTS = 3
-
-# SPEC §5.3: PENDING < AUTHORIZED < CAPTURED < REFUNDED; FAILED only from PENDING or AUTHORIZED.
-# A capture may be reported before the authorization, hence PENDING → CAPTURED, and a refund in
-# full before the capture, hence → REFUNDED from any of the first three.
-EARLIER = {
-    PledgeStatus.AUTHORIZED: [PledgeStatus.PENDING],
-    PledgeStatus.CAPTURED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED],
-    PledgeStatus.REFUNDED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED, PledgeStatus.CAPTURED],
-    PledgeStatus.FAILED: [PledgeStatus.PENDING, PledgeStatus.AUTHORIZED],
-}
+PledgeOutcome = Outcome[IdempotencyRecord]
 
 
 @dataclass(frozen=True)
@@ -43,6 +38,14 @@ class Donor:
     user_id: int | None
     name: str
     email: str
+
+
+def pledge_idempotency(
+    *, key: str, user_id: int | None, email: str, body: Mapping[str, Any]
+) -> IdempotencyRequest:
+    """Scope ``key`` to the signed-in user, or to the guest's email, and fingerprint ``body``."""
+    scope = f"user:{user_id}" if user_id is not None else f"guest:{email.lower()}"
+    return idempotency_request(key=key, scope=scope, body=body)
 
 
 def pledge_create_once(
@@ -57,47 +60,30 @@ def pledge_create_once(
     """Make the pledge of this key exactly once, or replay the answer its first request got.
 
     No read precedes the write: ``pledge_create`` inserts, and the unique key of the idempotency
-    record decides. A repeat (even a concurrent one) fails that insert and is answered from the
-    committed record; a deadlock between waiters (possible when the key's holder rolls back) is
-    retried. 404/409/422/503 refusals look for an earlier answer first, so a repeat still gets its
-    original 201 after the campaign closed. Calls campaign_service, so never inside a transaction.
+    record decides (``careforall_common.idempotency.idempotent_create``: a repeat, even a
+    concurrent one, is answered from the committed record; a deadlock between waiters is
+    retried). 404/409/422/503 refusals look for an earlier answer first, so a repeat still gets
+    its original 201 after the campaign closed. Calls campaign_service, so never inside a
+    transaction.
     """
+    find = partial(record_find, IdempotencyRecord, idempotency=idempotency, related="pledge")
     try:
         currency = pledge_currency_for(campaign_id=campaign_id, currency=currency)
-    except Problem:
-        earlier = idempotency_replay(idempotency=idempotency)
-        if earlier is not None:
-            return earlier
-        raise
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            record = pledge_create(
-                idempotency=idempotency,
-                donor=donor,
-                campaign_id=campaign_id,
-                amount=amount,
-                currency=currency,
-                anonymous=anonymous,
-            )
-            return PledgeOutcome.of(record, replayed=False)
-        except IntegrityError as error:
-            if _error_code(error) != DUPLICATE_KEY:
-                raise
-            earlier = idempotency_replay(idempotency=idempotency)
-            if earlier is not None:
-                return earlier
-            # The record that refused the insert is gone again (pruned): insert once more.
-        except OperationalError as error:
-            if _error_code(error) == LOCK_WAIT_TIMEOUT:
-                break
-            if _error_code(error) != DEADLOCK:
-                raise
-            logger.info("pledge create: deadlock on attempt %d, retrying", attempt)
-    raise Problem(409, "A request with this Idempotency-Key is in progress; retry shortly.")
-
-
-def _error_code(error: Exception) -> object:
-    return error.args[0] if error.args else None
+    except Problem as refusal:
+        return replay_or_raise(find, refusal)
+    record, replayed = idempotent_create(
+        insert=partial(
+            pledge_create,
+            idempotency=idempotency,
+            donor=donor,
+            campaign_id=campaign_id,
+            amount=amount,
+            currency=currency,
+            anonymous=anonymous,
+        ),
+        find=find,
+    )
+    return Outcome.of(record, replayed=replayed)
 
 
 def pledge_currency_for(*, campaign_id: int, currency: str | None) -> str:
@@ -107,9 +93,9 @@ def pledge_currency_for(*, campaign_id: int, currency: str | None) -> str:
     facts are unknown here and campaign_service does not answer.
     """
     campaign = campaign_facts_get(campaign_id=campaign_id)
-    if campaign is None or campaign.status == DELETED:
+    if campaign is None or campaign.status == CAMPAIGN_DELETED:
         raise Problem(404, "No campaign with this id.", campaign_id=campaign_id)
-    if campaign.status != ACTIVE:
+    if campaign.status != CampaignStatus.ACTIVE:
         raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
     if currency is not None and currency != campaign.currency:
         raise Problem(
@@ -150,14 +136,8 @@ def pledge_create(
         receipt_token_hash=receipt_token_hash(receipt_token(nonce=nonce)) if nonce else None,
     )
     # Before the event: a duplicate fails here, having written as little as possible.
-    record = IdempotencyRecord.objects.create(
-        scope=idempotency.scope,
-        key=idempotency.key,
-        scoped_key_hash=idempotency.scoped_key_hash,
-        fingerprint=idempotency.fingerprint,
-        pledge=pledge,
-        response_status=201,
-        response_body=pledge_output(pledge),
+    record = record_insert(
+        IdempotencyRecord, idempotency=idempotency, body=pledge_output(pledge), pledge=pledge
     )
     # After the pledge's insert, so that a campaign's hold and this pledge never miss each other.
     if campaign_held(campaign_id=campaign_id):
@@ -209,20 +189,11 @@ def pledge_refund(
 
 
 def _move(pledge: Pledge, status: PledgeStatus) -> bool:
-    """Move the locked ``pledge`` to ``status`` with its event, if that is forward."""
+    """Move the locked ``pledge`` to ``status`` with its event, if that is forward (SPEC §5.3)."""
     previous = pledge.status
-    if previous not in EARLIER[status]:
+    if not pledge_status_moves(previous, status):
         return False
     pledge.status = status
     pledge.save(update_fields=["status", "updated_at"])
-    outbox_publish(
-        PledgeStatusChanged(
-            pledge_id=pledge.pk,
-            campaign_id=pledge.campaign_id,
-            previous_status=previous,
-            new_status=status.value,
-            amount=pledge.amount,
-            currency=pledge.currency,
-        )
-    )
+    outbox_publish(pledge_status_changed_event(pledge, previous_status=previous))
     return True

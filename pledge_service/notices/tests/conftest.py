@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from careforall_common.testing.peers import FakePeer, fake_peer
 from pledges.tests.conftest import (  # noqa: F401  (fixtures of the pledge suite)
     _no_campaign_service,
     _outbox_wake_ups_to_a_test_queue,
@@ -65,43 +64,9 @@ def smtp_sink(settings: Any) -> Iterator[Sink]:
     sink.stop()
 
 
-class FakeCampaigns:
-    """campaign_service's public ``GET /api/campaigns/{id}``: titles by id, or a chosen error."""
-
-    def __init__(self) -> None:
-        self.titles: dict[int, str] = {}
-        self.failing = False
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                campaign_id = self.path.rsplit("/", 1)[-1]
-                title = fake.titles.get(int(campaign_id)) if campaign_id.isdigit() else None
-                status = 503 if fake.failing else 200 if title is not None else 404
-                body = json.dumps({"id": int(campaign_id), "title": title}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @pytest.fixture
-def campaigns(settings: Any) -> Iterator[FakeCampaigns]:
-    fake = FakeCampaigns()
-    fake.titles[7] = "Flood relief in Sylhet"
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    settings.CAREFORALL = {
-        **settings.CAREFORALL,
-        "SERVICE_URLS": {**settings.CAREFORALL["SERVICE_URLS"], "campaign": fake.url},
-    }
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+def campaigns(settings: Any) -> Iterator[FakePeer]:
+    """campaign_service's public ``GET /api/campaigns/{id}``: campaign 7 and its title."""
+    with fake_peer(settings, "campaign") as fake:
+        fake.items[7] = {"id": 7, "title": "Flood relief in Sylhet"}
+        yield fake

@@ -14,10 +14,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from careforall_common.testing.concurrency import race
+from careforall_common.testing.peers import FakePeer
 from notices.models import Notice, NoticeStatus
 from notices.rendering import notice_message
 from notices.services import notices_send_due
-from notices.tests.conftest import FakeCampaigns, Sink
+from notices.tests.conftest import Sink
 from pledges.models import Pledge
 from pledges.tests.factories import (
     GUEST_BODY,
@@ -68,7 +69,7 @@ def parts(message: Any) -> tuple[str, str]:
 
 
 def test_a_capture_delivered_twice_sends_one_receipt(
-    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     event_id = str(uuid.uuid4())
     payment_event(client, CAPTURED, pledge, event_id=event_id, **CARD)
@@ -95,7 +96,7 @@ def test_a_capture_delivered_twice_sends_one_receipt(
 
 
 def test_a_declined_payment_sends_nothing(
-    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     payment_event(client, FAILED, pledge)
 
@@ -105,7 +106,7 @@ def test_a_declined_payment_sends_nothing(
 
 
 def test_one_notice_per_refund(
-    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     payment_event(client, CAPTURED, pledge, **CARD)
     refunded(client, pledge, refund_id=11, amount=1_000, total=1_000)
@@ -134,7 +135,7 @@ def test_one_notice_per_refund(
 
 @pytest.mark.django_db(transaction=True)
 def test_senders_racing_send_each_email_once(
-    client: Any, active_campaign: int, donor_client: Any, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, active_campaign: int, donor_client: Any, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     for number in range(1, 6):
         pledge_post(donor_client, SIGNED_IN_BODY, key=f"key-{number}")
@@ -150,7 +151,7 @@ def test_senders_racing_send_each_email_once(
 
 
 def test_smtp_down_keeps_the_receipt_until_it_is_back(
-    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     payment_event(client, CAPTURED, pledge, **CARD)
     smtp_sink.stop()
@@ -174,23 +175,23 @@ def test_smtp_down_keeps_the_receipt_until_it_is_back(
 
 
 def test_campaign_service_down_sends_the_receipt_later(
-    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     payment_event(client, CAPTURED, pledge, **CARD)
-    campaigns.failing = True
+    campaigns.failing = 503
 
     assert notices_send_due() == 0
     assert "campaign_service answered 503" in Notice.objects.get().last_error
     assert smtp_sink.messages == []
 
-    campaigns.failing = False
+    campaigns.failing = None
     Notice.objects.update(next_attempt_at=timezone.now())
     assert notices_send_due() == 1
     assert "Flood relief in Sylhet" in parts(smtp_sink.messages[0])[0]
 
 
 def test_a_leased_receipt_is_not_sent_again_until_its_lease_ends(
-    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, pledge: Pledge, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     """A sender that died holding the row: nobody else sends it while the lease holds."""
     payment_event(client, CAPTURED, pledge, **CARD)
@@ -210,7 +211,7 @@ def test_a_guests_receipt_goes_to_the_guest_and_its_link_opens_the_pledge(
     guest_client: Any,
     guest_pledge: tuple[Pledge, str],
     smtp_sink: Sink,
-    campaigns: FakeCampaigns,
+    campaigns: FakePeer,
 ) -> None:
     pledge, token = guest_pledge
     payment_event(client, CAPTURED, pledge, **CARD)
@@ -232,10 +233,10 @@ def test_a_guests_receipt_goes_to_the_guest_and_its_link_opens_the_pledge(
 
 
 def test_the_html_part_escapes_a_hostile_name_and_title(
-    client: Any, guest_client: Any, active_campaign: int, smtp_sink: Sink, campaigns: FakeCampaigns
+    client: Any, guest_client: Any, active_campaign: int, smtp_sink: Sink, campaigns: FakePeer
 ) -> None:
     hostile = '<img src="https://tracker.example/p.gif" onerror="alert(1)">'
-    campaigns.titles[7] = f"Relief </strong><script>alert('x')</script>{hostile}"
+    campaigns.items[7]["title"] = f"Relief </strong><script>alert('x')</script>{hostile}"
     pledge_post(guest_client, {**GUEST_BODY, "donor_name": f"Eve {hostile}"})
     pledge = Pledge.objects.get()
     payment_event(client, CAPTURED, pledge, **CARD)
@@ -251,7 +252,7 @@ def test_the_html_part_escapes_a_hostile_name_and_title(
 
 
 def test_rendering_without_smtp(
-    client: Any, pledge: Pledge, campaigns: FakeCampaigns, settings: Any
+    client: Any, pledge: Pledge, campaigns: FakePeer, settings: Any
 ) -> None:
     """The message as Django builds it: both parts, the fixed Message-ID, the sender."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

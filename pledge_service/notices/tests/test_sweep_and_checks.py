@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from careforall_common.testing.peers import FakePeer
 from notices.checks import check_email
 from notices.schedules import WhenNoticesDue
 from notices.services import notices_send_due
-from notices.tests.conftest import FakeCampaigns, Sink
+from notices.tests.conftest import Sink
 from pledges.models import Pledge
 from pledges.tests.factories import SIGNED_IN_BODY, payment_event, pledge_post
 
@@ -24,7 +25,7 @@ def test_the_sweep_is_due_only_while_an_email_waits(
     donor_client: Any,
     active_campaign: int,
     smtp_sink: Sink,
-    campaigns: FakeCampaigns,
+    campaigns: FakePeer,
 ) -> None:
     sweep = WhenNoticesDue(5.0)
     assert sweep.is_due(LONG_AGO) == (False, 5.0)  # nothing to send: no task

@@ -11,7 +11,7 @@ from django.utils import timezone
 from careforall_common.checks import retention_errors
 from careforall_common.idempotency import idempotency_prune as prune
 from pledges.models import IdempotencyRecord, Pledge
-from pledges.tasks import idempotency_prune as idempotency_prune_task
+from pledges.tasks import idempotency_prune_task
 from pledges.tests.factories import SIGNED_IN_BODY, pledge_post
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,85 @@
+"""What pledges consume: event handlers, named in ``CAREFORALL["EVENT_HANDLERS"]`` (SPEC §4).
+
+Each runs inside the inbox's transaction, which records the event id: a redelivery is dropped
+before it gets here. Payloads are parsed with the shared contracts; ``ContractError`` and
+``RejectEvent`` park an event that can never apply (the relay does not retry it); anything else
+is retried.
+"""
+
+from __future__ import annotations
+
+from careforall_common.contracts.events import (
+    CampaignChanged,
+    Envelope,
+    PaymentAuthorized,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentReported,
+)
+from careforall_common.contracts.statuses import PledgeStatus
+from careforall_common.inbox.handlers import RejectEvent
+from notices.handlers import receipt_enqueue, refund_notice_enqueue
+from pledges.campaign_facts import campaign_facts_apply
+from pledges.models import Pledge
+from pledges.services import pledge_advance, pledge_refund
+
+
+def payment_authorized(envelope: Envelope) -> None:
+    _payment_reported(PaymentAuthorized.parse(envelope.payload))
+
+
+def payment_captured(envelope: Envelope) -> None:
+    event = PaymentCaptured.parse(envelope.payload)
+    _payment_reported(event)
+    receipt_enqueue(event=event, occurred_at=envelope.occurred_at)  # once per payment
+
+
+def payment_failed(envelope: Envelope) -> None:
+    _payment_reported(PaymentFailed.parse(envelope.payload))
+
+
+def payment_refunded(envelope: Envelope) -> None:
+    event = PaymentRefunded.parse(envelope.payload)
+    try:
+        pledge_refund(
+            pledge_id=event.pledge_id,
+            campaign_id=event.campaign_id,
+            refunded_total=event.refunded_total,
+            currency=event.currency,
+        )
+    except Pledge.DoesNotExist as error:
+        raise RejectEvent(f"no pledge {event.pledge_id}") from error
+    except ValueError as error:  # money that does not match the pledge: for an operator
+        raise RejectEvent(str(error)) from error
+    refund_notice_enqueue(event=event, occurred_at=envelope.occurred_at)  # once per refund
+
+
+def campaign_changed(envelope: Envelope) -> None:
+    """Keep the local copy of a campaign's facts; the newest ``occurred_at`` wins.
+
+    A deleted campaign's last event says ``deleted``; that is kept too, so that no older report
+    can bring the campaign back.
+    """
+    facts = CampaignChanged.parse(envelope.payload)
+    campaign_facts_apply(
+        campaign_id=facts.campaign_id,
+        status=facts.status,
+        currency=facts.currency,
+        refreshed_at=envelope.occurred_at,
+    )
+
+
+def _payment_reported(event: PaymentReported) -> None:
+    try:
+        pledge_advance(
+            pledge_id=event.pledge_id,
+            status=PledgeStatus(event.PLEDGE_STATUS),
+            campaign_id=event.campaign_id,
+            amount=event.amount,
+            currency=event.currency,
+        )
+    except Pledge.DoesNotExist as error:
+        raise RejectEvent(f"no pledge {event.pledge_id}") from error
+    except ValueError as error:  # money that does not match the pledge: for an operator
+        raise RejectEvent(str(error)) from error
