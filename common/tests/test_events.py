@@ -126,3 +126,28 @@ def test_what_is_only_for_logs_is_dropped_not_fatal() -> None:
 def test_an_unknown_type_is_refused() -> None:
     with pytest.raises(ContractError):
         event_parse(Envelope.parse(envelope(event_type="PLEDGE_ARCHIVED")))
+
+
+def test_plan_events_round_trip_and_refusals() -> None:
+    from careforall_common.contracts.events import InstallmentDue, PlanCardChanged, PlanChanged
+
+    changed = PlanChanged(
+        plan_id=3, campaign_id=7, status="active", amount=1500, currency="usd", interval="month"
+    )
+    assert PlanChanged.parse(changed.to_payload()) == changed
+    due = InstallmentDue(
+        plan_id=3, pledge_id=9, campaign_id=7, user_id=None, amount=1500, currency="usd",
+        period=0, attempt=1,
+    )  # fmt: skip
+    assert InstallmentDue.parse(due.to_payload()) == due
+    card = PlanCardChanged(plan_id=3, card_brand="visa", card_last4="4242")
+    assert PlanCardChanged.parse(card.to_payload()) == card
+    for broken in (
+        lambda: PlanChanged.parse({**changed.to_payload(), "interval": "week"}),
+        lambda: PlanChanged.parse({**changed.to_payload(), "status": "ended"}),
+        lambda: InstallmentDue.parse({**due.to_payload(), "period": -1}),
+        lambda: InstallmentDue.parse({**due.to_payload(), "attempt": 0}),
+        lambda: PlanCardChanged.parse({**card.to_payload(), "card_last4": "42"}),
+    ):
+        with pytest.raises(ContractError):
+            broken()
