@@ -15,7 +15,15 @@ from careforall_common.settings import (
 )
 
 SERVICE_NAME = "payment"
-INSTALLED_APPS = [*SHARED_APPS, "careforall_common.outbox", "payments"]
+# payments: intents and their capture; refunds: refunds and disputes; provider_events: the
+# provider's webhooks, reconciliation and the refund sweep (docs/payments.md).
+INSTALLED_APPS = [
+    *SHARED_APPS,
+    "careforall_common.outbox",
+    "payments",
+    "refunds",
+    "provider_events",
+]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
 # The SDK logs every request at INFO; its errors reach our own log lines.
@@ -47,7 +55,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 15},
     },
     # Refunds no request, reply or webhook finished, and refunds and disputes whose webhook
-    # was lost (payments.refunds).
+    # was lost (provider_events.sweeps).
     "refunds-reconcile": {
         "task": "payments.refunds_reconcile",
         "schedule": env.float("REFUND_RECONCILE_EVERY_SECONDS", default=300.0),

@@ -12,12 +12,11 @@ from rest_framework.views import APIView
 
 from careforall_common.auth import platform_user
 from careforall_common.fields import StrictCharField, StrictIntegerField, StrictSerializer
-from careforall_common.idempotency import HEADER, idempotency_key_parse, idempotency_request
+from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.problems import Problem
-from payments import refunds, selectors, services, webhooks
+from payments import selectors, services
 from payments.idempotency import Payer, payment_idempotency
-from payments.metrics import webhook_counted
-from payments.models import MAX_AMOUNT
+from payments.models import Payment
 from payments.outputs import payment_output
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
@@ -63,49 +62,11 @@ class PaymentCreateApi(APIView):
 
 class PaymentDetailApi(APIView):
     def get(self, request: Request, payment_id: int) -> Response:
-        return Response(payment_output(_payment_for_reader(request, payment_id)))
+        return Response(payment_output(payment_for_reader(request, payment_id)))
 
 
-class PaymentRefundsApi(APIView):
-    """A payment's refunds: staff refund it (POST); its donor, staff or a receipt token read them.
-
-    POST ``{amount?, reason?}`` with ``Idempotency-Key`` → 201 ``Refund``; ``amount`` defaults
-    to what is left to refund; more than that → 409 with ``refundable_amount`` (SPEC §3).
-    """
-
-    class InputSerializer(StrictSerializer):
-        amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
-        reason = StrictCharField(max_length=500, required=False, allow_blank=True)
-
-    def post(self, request: Request, payment_id: int) -> Response:
-        caller = platform_user(request)
-        if caller is None:
-            raise exceptions.NotAuthenticated()
-        if not caller.is_staff:
-            raise exceptions.PermissionDenied("Only staff refund payments.")
-        key = idempotency_key_parse(request.headers.get(HEADER))
-        data = self.InputSerializer.parse(request.data)
-        outcome = refunds.refund_request(
-            payment_id=payment_id,
-            idempotency=idempotency_request(
-                key=key,
-                scope=f"staff-refund:{caller.id}",
-                body={"payment_id": payment_id, **data},
-            ),
-            amount=data.get("amount"),
-            reason=data.get("reason", ""),
-            staff_user_id=caller.id,
-        )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-        return Response(outcome.body, status=outcome.status, headers=headers)
-
-    def get(self, request: Request, payment_id: int) -> Response:
-        payment = _payment_for_reader(request, payment_id)
-        found = selectors.payment_refunds(payment=payment)
-        return Response({"results": [refunds.refund_output(refund) for refund in found]})
-
-
-def _payment_for_reader(request: Request, payment_id: int) -> Any:
+def payment_for_reader(request: Request, payment_id: int) -> Payment:
+    """The payment if the caller may read it (its donor, staff, its receipt token); else 401/404."""
     caller = platform_user(request)
     token = request.query_params.get("receipt_token")
     if caller is None and not token:
@@ -138,23 +99,3 @@ class PaymentConfigApi(APIView):
             "sandbox": bool(settings.STRIPE_API_BASE),
         }
         return Response(body, headers={"Cache-Control": "public, max-age=60"})
-
-
-class PaymentWebhookApi(APIView):
-    """The provider's webhook: Stripe-signed events, verified on the raw body (SPEC §3)."""
-
-    # The provider signs; no platform credential applies (and none may be needed).
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-
-    def post(self, request: Request) -> Response:
-        try:
-            event = webhooks.webhook_event_verify(
-                payload=request.body, signature=request.headers.get("Stripe-Signature")
-            )
-        except Problem as refusal:
-            webhook_counted("not_an_event" if "not an event" in str(refusal) else "bad_signature")
-            raise
-        result = webhooks.webhook_event_handle(event)
-        webhook_counted(result)
-        return Response({"received": True, "result": result})

@@ -3,9 +3,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 class PaymentsConfig(AppConfig):
+    """Payments: intents, their capture, the pledge's one payment (SPEC §3)."""
+
     name = "payments"
 
     def ready(self) -> None:
+        # Loaded once the models are (Django's rule for ready()), not to break a cycle.
         from careforall_common.metrics import collector_add
         from payments import checks
         from payments.metrics import PaymentsCollector

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from payments.models import Payment, PaymentStatus
+from careforall_common.contracts.statuses import PaymentStatus
+from payments.models import Payment
 from payments.provider import intent_capture
 from payments.transitions import payment_advance
 

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from careforall_common.idempotency import HEADER, IdempotencyRequest, idempotency_request
+from careforall_common.contracts.internal import PledgeFactsRead
+from careforall_common.contracts.receipts import receipt_token_matches
+from careforall_common.idempotency import OTHER_BODY, IdempotencyRequest, idempotency_request
 from careforall_common.problems import Problem
 from payments.models import IdempotencyRecord, Payment
-from payments.pledges import PledgeFacts, receipt_token_matches
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Payer:
     user_id: int | None
     receipt_token: str | None
 
-    def may_pay(self, pledge: PledgeFacts) -> bool:
+    def may_pay(self, pledge: PledgeFactsRead) -> bool:
         return self._owns(pledge.user_id, pledge.receipt_token_hash)
 
     def may_read(self, payment: Payment) -> bool:
@@ -29,19 +30,6 @@ class Payer:
         if self.user_id is not None and user_id == self.user_id:
             return True
         return receipt_token_matches(token=self.receipt_token, token_hash=token_hash)
-
-
-@dataclass(frozen=True)
-class PaymentOutcome:
-    """The answer to a create: its status and body, and whether it repeats an earlier one."""
-
-    status: int
-    body: dict[str, Any]
-    replayed: bool
-
-    @classmethod
-    def of(cls, record: IdempotencyRecord, *, replayed: bool) -> PaymentOutcome:
-        return cls(record.response_status, record.response_body, replayed)
 
 
 def payment_idempotency(
@@ -73,5 +61,5 @@ def idempotency_record_find(
     if record is None or not payer.may_read(record.payment):
         return None
     if record.fingerprint != idempotency.fingerprint:
-        raise Problem(422, f"This {HEADER} was already used with a different request body.")
+        raise Problem(422, OTHER_BODY)
     return record

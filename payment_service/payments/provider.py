@@ -17,16 +17,22 @@ the outcome from the provider (webhooks, retrieval), never from the browser.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import stripe
-from django.conf import settings
 from stripe.params import PaymentIntentCreateParams
 
-from payments.models import Payment, PaymentStatus
+from careforall_common.contracts.statuses import PaymentStatus
+from payments.models import Payment
+from payments.stripe_client import (
+    ProviderBusy,
+    ProviderRefused,
+    ProviderUnavailable,
+    provider_key,
+    stripe_client,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,18 +40,6 @@ UNEXPECTED_STATE = "payment_intent_unexpected_state"
 ABANDONED = "abandoned"  # the cancellation reason, and the payment's failure reason (SPEC §3)
 # Intent states still waiting for the donor (a card, a confirmation, a 3-D Secure challenge).
 UNCONFIRMED = {"requires_payment_method", "requires_confirmation", "requires_action"}
-
-
-class ProviderUnavailable(Exception):
-    """The provider could not be reached or did not answer usefully; try again later."""
-
-
-class ProviderBusy(ProviderUnavailable):
-    """A request with the same idempotency key is still running at the provider."""
-
-
-class ProviderRefused(Exception):
-    """The provider refused a request that no retry can change (e.g. an unknown intent)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +142,7 @@ def decline_reason(error: Mapping[str, Any]) -> str:
 
 def idempotency_key(payment: Payment, action: str) -> str:
     """The provider idempotency key of ``action`` on ``payment``: the same on every try."""
-    return f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-payment-{payment.pk}-{action}"
+    return provider_key("payment", payment.pk, action)
 
 
 def intent_create_params(payment: Payment) -> PaymentIntentCreateParams:
@@ -184,7 +178,7 @@ def intent_create(payment: Payment) -> IntentReport:
     unknown payment method) are reports of a FAILED payment: no retry can change them.
     """
     try:
-        intent = _client().v1.payment_intents.create(
+        intent = stripe_client().v1.payment_intents.create(
             intent_create_params(payment),
             {"idempotency_key": idempotency_key(payment, "create")},
         )
@@ -207,7 +201,7 @@ def intent_capture(payment: Payment) -> IntentReport:
     if intent_id is None:
         raise ProviderRefused(f"payment {payment.pk} has no intent to capture")
     try:
-        intent = _client().v1.payment_intents.capture(
+        intent = stripe_client().v1.payment_intents.capture(
             intent_id, options={"idempotency_key": idempotency_key(payment, "capture")}
         )
     except stripe.InvalidRequestError as error:
@@ -231,7 +225,7 @@ def intent_cancel_abandoned(payment: Payment) -> IntentReport:
     if intent_id is None:
         raise ProviderRefused(f"payment {payment.pk} has no intent to cancel")
     try:
-        intent = _client().v1.payment_intents.cancel(
+        intent = stripe_client().v1.payment_intents.cancel(
             intent_id,
             {"cancellation_reason": ABANDONED},
             {"idempotency_key": idempotency_key(payment, "cancel")},
@@ -255,167 +249,13 @@ def intent_retrieve(intent_id: str) -> IntentReport:
     """
     try:
         return intent_report(
-            _client().v1.payment_intents.retrieve(intent_id, {"expand": ["latest_charge"]})
+            stripe_client().v1.payment_intents.retrieve(intent_id, {"expand": ["latest_charge"]})
         )
     except stripe.InvalidRequestError as error:
         logger.error("provider: retrieve %s refused: %r", intent_id, error)
         raise ProviderRefused(str(error)) from error
     except stripe.StripeError as error:
         logger.warning("provider: retrieve %s failed: %r", intent_id, error)
-        raise ProviderUnavailable(str(error)) from error
-
-
-# --- Refunds and disputes -------------------------------------------------------------------
-
-# The reasons the provider takes on a refund; any other reason staff give stays in metadata.
-PROVIDER_REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
-MAX_METADATA_VALUE = 500  # characters, the provider's limit
-
-
-@dataclass(frozen=True)
-class RefundReport:
-    """A refund as the provider has it: ``status`` is its own (pending, succeeded, failed, …)."""
-
-    provider_refund_id: str
-    intent_id: str | None
-    amount: int
-    currency: str
-    status: str
-    refund_id: str | None  # metadata[refund_id]: one of ours, made by ``refund_create``
-    reason: str = ""
-    failure_reason: str = ""
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "succeeded"
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("failed", "canceled")
-
-
-@dataclass(frozen=True)
-class DisputeReport:
-    """A dispute (chargeback) as the provider has it."""
-
-    provider_dispute_id: str
-    intent_id: str | None
-    amount: int
-    currency: str
-    status: str  # needs_response, under_review, won, lost, …
-    reason: str
-    created: int  # unix seconds
-
-
-def refund_report(found: stripe.StripeObject | Mapping[str, Any]) -> RefundReport:
-    """Read a Refund (an SDK object or a webhook's ``data.object``)."""
-    refund = found.to_dict() if isinstance(found, stripe.StripeObject) else found
-    metadata = refund.get("metadata") or {}
-    intent = refund.get("payment_intent")
-    if isinstance(intent, Mapping):
-        intent = intent.get("id")
-    return RefundReport(
-        provider_refund_id=str(refund["id"]),
-        intent_id=str(intent) if intent else None,
-        amount=int(refund["amount"]),
-        currency=str(refund["currency"]),
-        status=str(refund.get("status") or ""),
-        refund_id=str(metadata["refund_id"]) if metadata.get("refund_id") else None,
-        reason=str(refund.get("reason") or ""),
-        failure_reason=str(refund.get("failure_reason") or "")[:255],
-    )
-
-
-def dispute_report(found: stripe.StripeObject | Mapping[str, Any]) -> DisputeReport:
-    """Read a Dispute (an SDK object or a webhook's ``data.object``)."""
-    dispute = found.to_dict() if isinstance(found, stripe.StripeObject) else found
-    intent = dispute.get("payment_intent")
-    if isinstance(intent, Mapping):
-        intent = intent.get("id")
-    return DisputeReport(
-        provider_dispute_id=str(dispute["id"]),
-        intent_id=str(intent) if intent else None,
-        amount=int(dispute["amount"]),
-        currency=str(dispute["currency"]),
-        status=str(dispute.get("status") or ""),
-        reason=str(dispute.get("reason") or "")[:64],
-        created=int(dispute.get("created") or 0),
-    )
-
-
-def refund_create(*, refund_id: int, intent_id: str, amount: int, reason: str) -> RefundReport:
-    """Refund ``amount`` of the intent's charge as our refund ``refund_id``, or get it back.
-
-    The key is the refund's (``…-refund-<id>``) and the request is built from the refund row
-    only, so every try is identical and the provider makes one refund whatever the retries.
-    Raises ``ProviderRefused`` when the provider will not refund (more than is left, a disputed
-    charge, …): no retry changes that.
-    """
-    params: dict[str, Any] = {
-        "payment_intent": intent_id,
-        "amount": amount,
-        "metadata": {"refund_id": str(refund_id), "reason": reason[:MAX_METADATA_VALUE]},
-    }
-    if reason in PROVIDER_REFUND_REASONS:
-        params["reason"] = reason
-    key = f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-refund-{refund_id}"
-    try:
-        found = _client().v1.refunds.create(params, {"idempotency_key": key})  # type: ignore[arg-type]
-    except stripe.InvalidRequestError as error:
-        logger.warning("provider refused refund %s: %s", refund_id, error.user_message)
-        raise ProviderRefused(error.user_message or str(error)) from error
-    except stripe.StripeError as error:
-        if isinstance(error, stripe.APIError) and error.http_status == 409:
-            raise ProviderBusy(f"refund {refund_id} is in progress at the provider") from error
-        logger.warning("provider: refund %s failed: %r", refund_id, error)
-        raise ProviderUnavailable(str(error)) from error
-    return refund_report(found)
-
-
-def refunds_of_intent(intent_id: str) -> list[RefundReport]:
-    """Every refund of the intent's charges, as the provider has them now."""
-    try:
-        found = _client().v1.refunds.list({"payment_intent": intent_id, "limit": 100})
-        return [refund_report(refund) for refund in found.auto_paging_iter()]
-    except stripe.InvalidRequestError as error:
-        logger.error("provider: refunds of %s refused: %r", intent_id, error)
-        raise ProviderRefused(str(error)) from error
-    except stripe.StripeError as error:
-        logger.warning("provider: refunds of %s failed: %r", intent_id, error)
-        raise ProviderUnavailable(str(error)) from error
-
-
-def refunds_since(created_after: int) -> Iterator[RefundReport]:
-    """Every refund made at the provider since ``created_after`` (unix seconds), newest first."""
-    try:
-        found = _client().v1.refunds.list({"created": {"gte": created_after}, "limit": 100})
-        for refund in found.auto_paging_iter():
-            yield refund_report(refund)
-    except stripe.StripeError as error:
-        logger.warning("provider: listing refunds failed: %r", error)
-        raise ProviderUnavailable(str(error)) from error
-
-
-def disputes_since(created_after: int) -> Iterator[DisputeReport]:
-    """Every dispute opened since ``created_after`` (unix seconds), newest first."""
-    try:
-        found = _client().v1.disputes.list({"created": {"gte": created_after}, "limit": 100})
-        for dispute in found.auto_paging_iter():
-            yield dispute_report(dispute)
-    except stripe.StripeError as error:
-        logger.warning("provider: listing disputes failed: %r", error)
-        raise ProviderUnavailable(str(error)) from error
-
-
-def dispute_retrieve(dispute_id: str) -> DisputeReport:
-    """The dispute as the provider has it now."""
-    try:
-        return dispute_report(_client().v1.disputes.retrieve(dispute_id))
-    except stripe.InvalidRequestError as error:
-        logger.error("provider: dispute %s refused: %r", dispute_id, error)
-        raise ProviderRefused(str(error)) from error
-    except stripe.StripeError as error:
-        logger.warning("provider: dispute %s failed: %r", dispute_id, error)
         raise ProviderUnavailable(str(error)) from error
 
 
@@ -443,26 +283,3 @@ def _unavailable(action: str, payment: Payment, error: stripe.StripeError) -> Pr
     level = logging.ERROR if isinstance(error, stripe.IdempotencyError) else logging.WARNING
     logger.log(level, "provider: %s of payment %s failed: %r", action, payment.pk, error)
     return ProviderUnavailable(str(error))
-
-
-def _client() -> stripe.StripeClient:
-    return _client_for(
-        settings.STRIPE_SECRET_KEY,
-        settings.STRIPE_API_BASE,
-        settings.STRIPE_TIMEOUT,
-        settings.STRIPE_MAX_NETWORK_RETRIES,
-    )
-
-
-@cache
-def _client_for(
-    secret_key: str, api_base: str, timeout: float, retries: int
-) -> stripe.StripeClient:
-    """One client per configuration (the SDK's requests client keeps a session per thread)."""
-    return stripe.StripeClient(
-        secret_key,
-        # An empty base means Stripe itself; {"api": None} would not (docs/stripe-sandbox.md).
-        base_addresses={"api": api_base} if api_base else {},
-        max_network_retries=retries,
-        http_client=stripe.RequestsClient(timeout=timeout),
-    )

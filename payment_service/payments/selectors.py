@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from payments.models import Payment, Refund
-from payments.pledges import receipt_token_matches
+from careforall_common.contracts.receipts import receipt_token_matches
+from payments.models import Payment
 
 
 def payment_get_for_reader(
@@ -20,8 +20,3 @@ def payment_get_for_reader(
     if receipt_token_matches(token=receipt_token, token_hash=payment.receipt_token_hash):
         return payment
     return None
-
-
-def payment_refunds(*, payment: Payment) -> list[Refund]:
-    """The payment's refunds, oldest first: counted, pending and refused ones (SPEC §3)."""
-    return list(Refund.objects.filter(payment=payment).order_by("pk"))

@@ -22,108 +22,80 @@ secret would leave the browser nothing to confirm.
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from careforall_common.idempotency import IdempotencyRequest
+from careforall_common.contracts.internal import PledgeFactsRead
+from careforall_common.contracts.statuses import PaymentStatus, PledgeStatus
+from careforall_common.idempotency import (
+    IN_PROGRESS,
+    IdempotencyRequest,
+    Outcome,
+    idempotent_create,
+    record_insert,
+    replay_or_raise,
+)
 from careforall_common.problems import Problem
-from payments.idempotency import Payer, PaymentOutcome, idempotency_record_find
-from payments.models import IdempotencyRecord, Payment, PaymentStatus
+from payments.clients.pledges import pledge_facts_get
+from payments.idempotency import Payer, idempotency_record_find
+from payments.models import IdempotencyRecord, Payment
 from payments.outputs import payment_output
-from payments.pledges import PENDING, PledgeFacts, pledge_facts_get
-from payments.provider import IntentReport, ProviderBusy, ProviderUnavailable, intent_create
+from payments.provider import IntentReport, intent_create
+from payments.stripe_client import ProviderBusy, ProviderUnavailable
 from payments.transitions import payment_advance, reconcile_after
 
-logger = logging.getLogger(__name__)
-
-# MariaDB/MySQL error codes.
-DUPLICATE_KEY = 1062
-LOCK_WAIT_TIMEOUT = 1205
-DEADLOCK = 1213
-
-CREATE_ATTEMPTS = 3
-IN_PROGRESS = "A request with this Idempotency-Key is in progress; retry shortly."
 UNREACHABLE = "The payment provider cannot be reached right now; try again shortly."
 
 
 def payment_create_once(
     *, idempotency: IdempotencyRequest, payer: Payer, pledge_id: int, payment_method: str = ""
-) -> PaymentOutcome:
+) -> Outcome[IdempotencyRecord]:
     """Pay the pledge once for this key, or answer as the key's first request was answered.
 
     Refusals (404/409/503) look for an earlier answer first, so that a repeat still gets its 201
     after the pledge has moved on. Calls pledge_service and the provider: never in a transaction.
     """
+    find = partial(idempotency_record_find, idempotency=idempotency, payer=payer)
     try:
         pledge = pledge_payable(pledge_id=pledge_id, payer=payer)
-    except Problem:
-        earlier = idempotency_record_find(idempotency=idempotency, payer=payer)
-        if earlier is None:
-            raise
-        return payment_answer(record=earlier, replayed=True)
-    record, replayed = _record_for(
-        idempotency=idempotency, payer=payer, pledge=pledge, payment_method=payment_method
+    except Problem as refusal:
+        earlier = replay_or_raise(find, refusal)
+        return payment_answer(record=earlier.record, replayed=True)
+    record, replayed = idempotent_create(
+        insert=partial(
+            payment_create, idempotency=idempotency, pledge=pledge, payment_method=payment_method
+        ),
+        find=find,
+        conflict=partial(_paid_already, pledge_id=pledge.pledge_id),
     )
     return payment_answer(record=record, replayed=replayed)
 
 
-def pledge_payable(*, pledge_id: int, payer: Payer) -> PledgeFacts:
+def pledge_payable(*, pledge_id: int, payer: Payer) -> PledgeFactsRead:
     """Return the pledge if ``payer`` may pay it now: 404 not theirs, 409 not PENDING (SPEC §3)."""
     pledge = pledge_facts_get(pledge_id=pledge_id)
     if pledge is None or not payer.may_pay(pledge):
         raise Problem(404, "No pledge with this id.")
-    if pledge.status != PENDING:
+    if pledge.status != PledgeStatus.PENDING:
         existing = Payment.objects.filter(pledge_id=pledge_id).values_list("pk", flat=True).first()
         extra = {} if existing is None else {"payment_id": existing}
         raise Problem(409, f"This pledge is {pledge.status}, not awaiting payment.", **extra)
     return pledge
 
 
-def _record_for(
-    *, idempotency: IdempotencyRequest, payer: Payer, pledge: PledgeFacts, payment_method: str
-) -> tuple[IdempotencyRecord, bool]:
-    """Insert the payment and its record; or return the key's record, marked as a repeat."""
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            record = payment_create(
-                idempotency=idempotency, pledge=pledge, payment_method=payment_method
-            )
-            return record, False
-        except IntegrityError as error:
-            if _error_code(error) != DUPLICATE_KEY:
-                raise
-            earlier = idempotency_record_find(idempotency=idempotency, payer=payer)
-            if earlier is not None:
-                return earlier, True
-            existing = (
-                Payment.objects.filter(pledge_id=pledge.pledge_id)
-                .values_list("pk", flat=True)
-                .first()
-            )
-            if existing is not None:
-                raise Problem(
-                    409, "This pledge has a payment already.", payment_id=existing
-                ) from None
-            # What refused the insert is gone again (rolled back, or a pruned record): retry.
-        except OperationalError as error:
-            if _error_code(error) == LOCK_WAIT_TIMEOUT:
-                break
-            if _error_code(error) != DEADLOCK:
-                raise
-            logger.info("payment create: deadlock on attempt %d, retrying", attempt)
-    raise Problem(409, IN_PROGRESS)
-
-
-def _error_code(error: Exception) -> object:
-    return error.args[0] if error.args else None
+def _paid_already(*, pledge_id: int) -> None:
+    """409 when the pledge has its payment (under another key): one payment per pledge, ever."""
+    existing = Payment.objects.filter(pledge_id=pledge_id).values_list("pk", flat=True).first()
+    if existing is not None:
+        raise Problem(409, "This pledge has a payment already.", payment_id=existing)
 
 
 @transaction.atomic(durable=True)
 def payment_create(
-    *, idempotency: IdempotencyRequest, pledge: PledgeFacts, payment_method: str
+    *, idempotency: IdempotencyRequest, pledge: PledgeFactsRead, payment_method: str
 ) -> IdempotencyRecord:
     """Transaction 1: insert the PROCESSING payment and its unanswered record, or neither."""
     payment = Payment.objects.create(
@@ -136,18 +108,12 @@ def payment_create(
         payment_method=payment_method,
         reconcile_after=reconcile_after(timezone.now()),
     )
-    return IdempotencyRecord.objects.create(
-        scope=idempotency.scope,
-        key=idempotency.key,
-        scoped_key_hash=idempotency.scoped_key_hash,
-        fingerprint=idempotency.fingerprint,
-        payment=payment,
-        response_status=201,
-        response_body=payment_output(payment),
+    return record_insert(
+        IdempotencyRecord, idempotency=idempotency, body=payment_output(payment), payment=payment
     )
 
 
-def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> PaymentOutcome:
+def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> Outcome[IdempotencyRecord]:
     """Answer the request of ``record``: its answer if it has one, else the provider's reply.
 
     The provider is called only while the payment is PROCESSING, with the payment's
@@ -155,7 +121,7 @@ def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> PaymentOutco
     so, and reconciliation finishes the payment (docs/payments.md).
     """
     if record.answered:
-        return PaymentOutcome.of(record, replayed=replayed)
+        return Outcome.of(record, replayed=replayed)
     report = None
     browser = record.payment.confirmed_in_browser
     if record.payment.status == PaymentStatus.PROCESSING:
@@ -167,7 +133,7 @@ def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> PaymentOutco
             if browser:
                 raise Problem(503, UNREACHABLE, payment_id=record.payment_id) from None
             report = None  # logged by the provider module; reconciliation takes over
-    return PaymentOutcome.of(payment_settle(record=record, report=report), replayed=replayed)
+    return Outcome.of(payment_settle(record=record, report=report), replayed=replayed)
 
 
 @transaction.atomic(durable=True)

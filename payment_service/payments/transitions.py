@@ -2,7 +2,7 @@
 
 PROCESSING < AUTHORIZED < CAPTURED < REFUNDED; FAILED is terminal and reachable from PROCESSING
 or AUTHORIZED. A capture reported before the authorization moves PROCESSING → CAPTURED directly.
-REFUNDED is reached by refunds only (``payments.refunds``), never by an intent's report.
+REFUNDED is reached by refunds only (``refunds.counting``), never by an intent's report.
 """
 
 from __future__ import annotations
@@ -10,39 +10,26 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from careforall_common.events import (
-    PaymentAuthorized,
-    PaymentCaptured,
-    PaymentFailed,
-    PaymentReported,
-)
-from careforall_common.outbox.services import outbox_publish
-from payments.models import Payment, PaymentStatus
+from careforall_common.contracts.statuses import PaymentStatus
+from careforall_common.contracts.transitions import payment_status_moves, payment_statuses_before
+from payments.events import payment_moved_publish
+from payments.models import Payment
 from payments.provider import IntentReport
 
 logger = logging.getLogger(__name__)
 
-EARLIER = {
-    PaymentStatus.AUTHORIZED: [PaymentStatus.PROCESSING],
-    PaymentStatus.CAPTURED: [PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED],
-    PaymentStatus.FAILED: [PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED],
-}
-EVENT: dict[PaymentStatus, type[PaymentReported]] = {
-    PaymentStatus.AUTHORIZED: PaymentAuthorized,
-    PaymentStatus.CAPTURED: PaymentCaptured,
-    PaymentStatus.FAILED: PaymentFailed,
-}
-SETTLED = {PaymentStatus.CAPTURED, PaymentStatus.FAILED}
+CAPTURE_TASK = "payments.capture"  # payments.tasks.payment_capture_task
 
 
 def moves(current: str, status: PaymentStatus | None) -> bool:
-    """Whether a payment in ``current`` would move to ``status``."""
-    return status is not None and current in EARLIER[status]
+    """Whether a payment in ``current`` would move to ``status`` (the table of SPEC §5.3)."""
+    return status is not None and payment_status_moves(current, status)
 
 
 def reconcile_after(now: datetime) -> datetime:
@@ -82,23 +69,12 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
     if report.card_last4 and not payment.card_last4:
         changes["card_brand"], changes["card_last4"] = report.card_brand, report.card_last4
     moved = Payment.objects.filter(
-        same_intent, pk=payment.pk, status__in=EARLIER[report.status]
+        same_intent, pk=payment.pk, status__in=payment_statuses_before(report.status)
     ).update(**changes)
     if not moved:
         return False
     logger.info("payment %s: %s (intent %s)", payment.pk, report.status, report.intent_id)
-    outbox_publish(
-        EVENT[report.status](
-            payment_id=payment.pk,
-            pledge_id=payment.pledge_id,
-            campaign_id=payment.campaign_id,
-            amount=payment.amount,
-            currency=payment.currency,
-            error=str(changes.get("failure_reason", "")),
-            card_brand=str(changes.get("card_brand", payment.card_brand)),
-            card_last4=str(changes.get("card_last4", payment.card_last4)),
-        )
-    )
+    payment_moved_publish(payment=payment, status=report.status, changes=changes)
     if report.status == PaymentStatus.AUTHORIZED:
         payment_id = payment.pk
         transaction.on_commit(lambda: capture_enqueue(payment_id=payment_id))
@@ -106,10 +82,11 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
 
 
 def capture_enqueue(*, payment_id: int) -> None:
-    """Start the capture task; if the broker is down, reconciliation captures later."""
-    from payments.tasks import payment_capture
+    """Start the capture task; if the broker is down, reconciliation captures later.
 
+    Sent by name: this module is below the tasks, which import it.
+    """
     try:
-        payment_capture.apply_async(kwargs={"payment_id": payment_id}, retry=False)
+        current_app.send_task(CAPTURE_TASK, kwargs={"payment_id": payment_id}, retry=False)
     except Exception:  # any broker failure: the payment is committed, reconciliation covers it
         logger.warning("payment %s: could not schedule the capture", payment_id, exc_info=True)

@@ -11,15 +11,17 @@ from typing import Any
 import requests
 import stripe
 
+from careforall_common.contracts.internal import PledgeFactsRead
 from careforall_common.idempotency import idempotency_request
 from careforall_common.outbox.models import OutboxEvent
 from payments import provider
-from payments.models import IdempotencyRecord, Payment, ProviderEvent
-from payments.pledges import PledgeFacts
+from payments.models import IdempotencyRecord, Payment
 from payments.services import payment_create
+from provider_events.models import ProviderEvent
 
 # Port 9 (discard) has no listener here: a connection is refused at once.
 CLOSED_PORT_URL = "http://127.0.0.1:9"
+TEST_QUEUE = "payment-tests"  # the tests' tasks go here (conftest.py), never a running worker's
 WEBHOOK_SECRET = "whsec_careforall_local"
 API_KEY = "sk_test_careforall"
 
@@ -120,7 +122,7 @@ def webhook_post(
     )
 
 
-def pledge_facts(pledge_id: int = 41, **changes: Any) -> PledgeFacts:
+def pledge_facts(pledge_id: int = 41, **changes: Any) -> PledgeFactsRead:
     values: dict[str, Any] = {
         "pledge_id": pledge_id,
         "campaign_id": 7,
@@ -131,7 +133,7 @@ def pledge_facts(pledge_id: int = 41, **changes: Any) -> PledgeFacts:
         "receipt_token_hash": None,
         **changes,
     }
-    return PledgeFacts(**values)
+    return PledgeFactsRead(**values)
 
 
 def payment_before_a_crash(

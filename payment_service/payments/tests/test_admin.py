@@ -10,7 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from payments.models import IdempotencyRecord, Payment, PaymentStatus
+from careforall_common.contracts.statuses import PaymentStatus
+from payments.models import IdempotencyRecord, Payment
 from payments.tests.factories import (
     payment,
     payment_before_a_crash,
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 PAYMENTS = "/admin/payments/payments/payment/"
 RECORDS = "/admin/payments/payments/idempotencyrecord/"
-EVENTS = "/admin/payments/payments/providerevent/"
+EVENTS = "/admin/payments/provider_events/providerevent/"
 
 
 @pytest.fixture
@@ -194,3 +195,22 @@ def test_the_payments_export_needs_staff(client: Any) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/payments/login/")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/payments/payments/refund/", "/admin/payments/refunds/refund/"),
+        ("/admin/payments/payments/dispute/7/change/", "/admin/payments/refunds/dispute/7/change/"),
+        (
+            "/admin/payments/payments/providerevent/?result__exact=ignored",
+            "/admin/payments/provider_events/providerevent/?result__exact=ignored",
+        ),
+    ],
+)
+def test_the_old_admin_addresses_of_moved_models_still_lead_to_them(
+    admin_client: Any, old: str, new: str
+) -> None:
+    response = admin_client.get(old)
+
+    assert (response.status_code, response["Location"]) == (301, new)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from careforall_common.contracts.statuses import PaymentStatus
 from payments import capture, provider
-from payments.models import PaymentStatus
-from payments.provider import ProviderRefused, ProviderUnavailable
-from payments.tasks import payment_capture
+from payments.stripe_client import ProviderRefused, ProviderUnavailable
+from payments.tasks import payment_capture_task
 from payments.tests.factories import (
     AUTHORIZED_EVENTS,
     CAPTURED_EVENTS,
@@ -41,7 +41,7 @@ def test_a_capture_the_provider_made_already_is_recorded_without_a_second_one(
         authorized, options={"idempotency_key": provider.idempotency_key(payment(), "capture")}
     )
 
-    assert payment_capture(payment_id=payment().pk) is True
+    assert payment_capture_task(payment_id=payment().pk) is True
 
     assert payment().status == PaymentStatus.CAPTURED
     assert events() == AUTHORIZED_EVENTS + CAPTURED_EVENTS
@@ -54,7 +54,7 @@ def test_a_capture_made_under_another_key_is_found_through_the_intent(
 ) -> None:
     sandbox.client().v1.payment_intents.capture(authorized)  # say, by hand in the dashboard
 
-    assert payment_capture(payment_id=payment().pk) is True
+    assert payment_capture_task(payment_id=payment().pk) is True
 
     assert payment().status == PaymentStatus.CAPTURED
     assert sandbox.calls(CAPTURE, 200) == 1
@@ -67,7 +67,7 @@ def test_an_authorization_canceled_at_the_provider_fails_the_payment(
 ) -> None:
     sandbox.client().v1.payment_intents.cancel(authorized)
 
-    assert payment_capture(payment_id=payment().pk) is True
+    assert payment_capture_task(payment_id=payment().pk) is True
 
     assert (payment().status, payment().failure_reason) == (PaymentStatus.FAILED, "canceled")
     assert events() == AUTHORIZED_EVENTS + FAILED_EVENTS
@@ -89,16 +89,16 @@ def test_an_intent_the_provider_does_not_know_is_not_retried(
 
     with pytest.raises(ProviderRefused):
         capture.payment_capture(payment_id=payment().pk)
-    assert payment_capture(payment_id=payment().pk) is False  # the task gives up quietly
+    assert payment_capture_task(payment_id=payment().pk) is False  # the task gives up quietly
 
     assert payment().status == PaymentStatus.AUTHORIZED
 
 
 def test_the_task_retries_provider_outages_with_backoff() -> None:
-    assert payment_capture.autoretry_for == (ProviderUnavailable,)
-    assert payment_capture.max_retries == 8
-    assert (payment_capture.retry_backoff, payment_capture.retry_jitter) == (1, True)
-    assert payment_capture.acks_late is True
+    assert payment_capture_task.autoretry_for == (ProviderUnavailable,)
+    assert payment_capture_task.max_retries == 8
+    assert (payment_capture_task.retry_backoff, payment_capture_task.retry_jitter) == (1, True)
+    assert payment_capture_task.acks_late is True
 
 
 def test_only_an_authorized_payment_is_captured(
@@ -107,5 +107,5 @@ def test_only_an_authorized_payment_is_captured(
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     payment_post(donor_client, VISA)  # PROCESSING: the provider was down
 
-    assert payment_capture(payment_id=payment().pk) is False
-    assert payment_capture(payment_id=987_654) is False
+    assert payment_capture_task(payment_id=payment().pk) is False
+    assert payment_capture_task(payment_id=987_654) is False

@@ -12,7 +12,7 @@ from careforall_common.checks import secret_errors
 from careforall_common.idempotency import idempotency_prune as prune
 from payments.checks import provider_errors
 from payments.models import IdempotencyRecord, Payment
-from payments.tasks import idempotency_prune
+from payments.tasks import idempotency_prune_task
 from payments.tests.factories import payment_before_a_crash
 
 
@@ -81,7 +81,7 @@ def test_idempotency_records_are_pruned_after_the_retention(settings: Any) -> No
         created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS + 1)
     )
 
-    assert idempotency_prune() == 1
+    assert idempotency_prune_task() == 1
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
     assert Payment.objects.count() == 2  # payments are never pruned

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.outbox.models import OutboxEvent
-from payments.models import IdempotencyRecord, PaymentStatus
-from payments.tasks import payment_capture
-from payments.tests.conftest import FakePledgeService
+from payments.models import IdempotencyRecord
+from payments.tasks import payment_capture_task
 from payments.tests.factories import (
     AUTHORIZED_EVENTS,
     CAPTURED_EVENTS,
@@ -21,6 +21,7 @@ from payments.tests.factories import (
     payment_post,
     written,
 )
+from payments.tests.fakes import FakePledgeService
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,7 @@ def test_a_visa_payment_is_authorized_then_captured_by_the_task(
         "campaign_id": "7",
     }
 
-    assert payment_capture(payment_id=made.pk) is True
+    assert payment_capture_task(payment_id=made.pk) is True
 
     assert payment().status == PaymentStatus.CAPTURED
     assert events() == AUTHORIZED_EVENTS + CAPTURED_EVENTS
@@ -97,7 +98,7 @@ def test_a_capture_happens_once_however_often_the_task_runs(
 ) -> None:
     payment_post(donor_client, VISA)
 
-    results = [payment_capture(payment_id=payment().pk) for _ in range(3)]
+    results = [payment_capture_task(payment_id=payment().pk) for _ in range(3)]
 
     assert results == [True, False, False]
     assert sandbox.calls(CAPTURE) == 1
@@ -117,7 +118,7 @@ def test_a_declined_card_is_a_201_failed_payment(
     assert OutboxEvent.objects.filter(destination="campaign").get().payload["error"] == (
         "card_declined: generic_decline"
     )
-    assert payment_capture(payment_id=payment().pk) is False
+    assert payment_capture_task(payment_id=payment().pk) is False
     assert sandbox.calls(CAPTURE) == 0
 
 
@@ -224,7 +225,7 @@ def test_a_guest_without_a_receipt_token_is_401(
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert written() == NOTHING
-    assert pledge_service.asked == 0
+    assert pledge_service.asked == []
 
 
 def test_someone_else_s_or_an_unknown_pledge_is_404(
@@ -268,7 +269,7 @@ def test_pledge_service_down_is_503_and_writes_nothing(donor_client: Any, sandbo
 def test_pledge_service_answering_an_error_is_503(
     donor_client: Any, donor_pledge: int, pledge_service: FakePledgeService
 ) -> None:
-    pledge_service.broken = True
+    pledge_service.failing = 500
 
     response = payment_post(donor_client, VISA)
 

@@ -15,9 +15,9 @@ import pytest
 import requests
 from django.utils import timezone
 
-from payments.models import IdempotencyRecord, Payment, PaymentStatus
-from payments.reconciliation import payments_reconcile
-from payments.tasks import payment_capture
+from careforall_common.contracts.statuses import PaymentStatus
+from payments.models import IdempotencyRecord, Payment
+from payments.tasks import payment_capture_task
 from payments.tests.factories import (
     AUTHORIZED_EVENTS,
     CAPTURED_EVENTS,
@@ -30,6 +30,7 @@ from payments.tests.factories import (
     webhook_post,
     written,
 )
+from provider_events.reconciliation import payments_reconcile
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_the_browser_confirms_the_webhook_authorizes_and_the_platform_captures(
     confirmed = browser_confirms(sandbox, body, "4242424242424242")
     webhook = webhook_post(client, sandbox.event(body["provider_payment_id"], AUTHORIZED))
     authorized = payment()
-    captured = payment_capture(payment_id=authorized.pk)
+    captured = payment_capture_task(payment_id=authorized.pk)
 
     assert confirmed["status"] == "requires_capture"
     assert webhook.json()["result"] == "processed"

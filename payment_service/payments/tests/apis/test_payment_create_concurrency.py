@@ -91,7 +91,7 @@ def test_concurrent_requests_with_other_keys_make_one_payment(
 def test_the_authorization_schedules_one_capture_after_the_commit(
     donor_client: Any, donor_pledge: int, redis_client: Any
 ) -> None:
-    from payments.tests.conftest import TEST_QUEUE
+    from payments.tests.factories import TEST_QUEUE
 
     redis_client.delete(TEST_QUEUE)
 

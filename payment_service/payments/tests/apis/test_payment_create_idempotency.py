@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from payments.tasks import payment_capture
-from payments.tests.conftest import FakePledgeService
+from payments.tasks import payment_capture_task
 from payments.tests.factories import NOTHING, Sandbox, payment, payment_post, written
+from payments.tests.fakes import FakePledgeService
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_a_repeat_after_the_payment_and_the_pledge_moved_on_still_gets_the_origi
     donor_client: Any, donor_pledge: int, pledge_service: FakePledgeService
 ) -> None:
     first = payment_post(donor_client, VISA)
-    payment_capture(payment_id=payment().pk)
+    payment_capture_task(payment_id=payment().pk)
     pledge_service.set_status(41, "CAPTURED")
 
     again = payment_post(donor_client, VISA)
@@ -48,7 +48,7 @@ def test_a_repeat_while_pledge_service_is_down_still_gets_its_201(
     donor_client: Any, donor_pledge: int, pledge_service: FakePledgeService
 ) -> None:
     first = payment_post(donor_client, VISA)
-    pledge_service.broken = True
+    pledge_service.failing = 500
 
     again = payment_post(donor_client, VISA)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from payments.tests.conftest import FakePledgeService
 from payments.tests.factories import payment_post
+from payments.tests.fakes import FakePledgeService
 
 pytestmark = pytest.mark.django_db
 

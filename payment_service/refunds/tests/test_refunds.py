@@ -14,14 +14,17 @@ import requests
 from django.db import connection
 from rest_framework.test import APIClient
 
+from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.idempotency import idempotency_request
 from careforall_common.outbox.models import OutboxEvent
-from payments import refunds
-from payments.models import Dispute, Payment, PaymentStatus, Refund, RefundSource, RefundStatus
-from payments.provider import refund_create
-from payments.tasks import payment_capture
-from payments.tests.conftest import FakePledgeService
+from payments.models import Payment
+from payments.tasks import payment_capture_task
 from payments.tests.factories import Sandbox, payment, payment_post, webhook_post
+from payments.tests.fakes import FakePledgeService
+from provider_events.sweeps import refunds_reconcile
+from refunds.models import Dispute, Refund, RefundSource, RefundStatus
+from refunds.provider import refund_create
+from refunds.services import refund_reserve
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +36,7 @@ def captured(donor_client: Any, amount: int = 2_500, pledge_id: int = 41) -> Pay
     response = payment_post(donor_client, {**VISA, "pledge_id": pledge_id}, key=f"pay-{pledge_id}")
     assert response.status_code == 201, response.content
     made = Payment.objects.get(pk=response.json()["id"])
-    assert payment_capture(payment_id=made.pk) is True
+    assert payment_capture_task(payment_id=made.pk) is True
     made.refresh_from_db()
     assert made.status == PaymentStatus.CAPTURED
     return made
@@ -211,7 +214,7 @@ def test_a_crash_between_the_providers_refund_and_our_commit_makes_one_refund(
     idempotency = idempotency_request(
         key="crash", scope="staff-refund:1", body={"payment_id": paid.pk, **body}
     )
-    record = refunds.refund_reserve(
+    record = refund_reserve(
         payment_id=paid.pk, idempotency=idempotency, amount=700, reason="", staff_user_id=1
     )
     # The provider refunds; the process dies before transaction 2.
@@ -278,8 +281,8 @@ def test_a_lost_refund_webhook_is_found_by_the_sweep(paid: Payment, sandbox: San
         {"payment_intent": paid.provider_payment_id or "", "amount": 900}
     )
 
-    assert refunds.refunds_reconcile() == 1
-    assert refunds.refunds_reconcile() == 0  # counted once
+    assert refunds_reconcile() == 1
+    assert refunds_reconcile() == 0  # counted once
 
     assert payment(paid.pk).refunded_amount == 900
     assert Refund.objects.get().source == RefundSource.PROVIDER
@@ -290,11 +293,11 @@ def test_a_staff_refund_whose_request_died_before_the_provider_call_is_sent_by_t
 ) -> None:
     settings.REFUND_RETRY_AFTER_SECONDS = 0
     idempotency = idempotency_request(key="died", scope="staff-refund:1", body={})
-    refunds.refund_reserve(
+    refund_reserve(
         payment_id=paid.pk, idempotency=idempotency, amount=None, reason="", staff_user_id=1
     )
 
-    assert refunds.refunds_reconcile() == 1
+    assert refunds_reconcile() == 1
 
     assert payment(paid.pk).status == PaymentStatus.REFUNDED
     assert sandbox.stats()["objects"]["refunds"] == 1

@@ -14,17 +14,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
+from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.outbox.models import OutboxEvent
-from payments.admin import RefundForm
-from payments.models import Dispute, Payment, PaymentStatus, Refund, RefundSource, RefundStatus
+from payments.models import Payment
 from payments.tests.factories import Sandbox, payment
-from payments.tests.test_refunds import captured, provider_refunded
+from refunds.admin_refund import RefundForm
+from refunds.models import Dispute, Refund, RefundSource, RefundStatus
+from refunds.tests.test_refunds import captured, provider_refunded
 
 pytestmark = pytest.mark.django_db
 
 PAYMENTS = "/admin/payments/payments/payment/"
-REFUNDS = "/admin/payments/payments/refund/"
-DISPUTES = "/admin/payments/payments/dispute/"
+REFUNDS = "/admin/payments/refunds/refund/"
+DISPUTES = "/admin/payments/refunds/dispute/"
 
 
 @pytest.fixture

@@ -29,17 +29,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from careforall_common.contracts.statuses import PaymentStatus
+from careforall_common.leases import claim_if_unchanged
 from payments.capture import payment_capture
-from payments.models import Payment, PaymentStatus
+from payments.models import Payment
 from payments.provider import (
     IntentReport,
-    ProviderBusy,
-    ProviderRefused,
-    ProviderUnavailable,
     intent_cancel_abandoned,
     intent_create,
     intent_retrieve,
 )
+from payments.stripe_client import ProviderBusy, ProviderRefused, ProviderUnavailable
 from payments.transitions import payment_advance
 
 logger = logging.getLogger(__name__)
@@ -109,10 +109,14 @@ def _claim(payment: Payment, now: datetime) -> bool:
     abandon_in = _abandon_in(payment, now)
     if payment.status == PaymentStatus.PROCESSING and abandon_in > 0:
         delay = min(delay, abandon_in)
-    claimed = Payment.objects.filter(pk=payment.pk, reconcile_after=payment.reconcile_after).update(
-        reconcile_after=now + timedelta(seconds=delay)
+    # The claim moves reconcile_after on from the value read: of two runs, one wins.
+    return claim_if_unchanged(
+        Payment.objects.all(),
+        pk=payment.pk,
+        field="reconcile_after",
+        expected=payment.reconcile_after,
+        new=now + timedelta(seconds=delay),
     )
-    return claimed == 1
 
 
 def _abandon_in(payment: Payment, now: datetime) -> float:

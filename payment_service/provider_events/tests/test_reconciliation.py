@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from careforall_common.contracts.statuses import PaymentStatus
 from payments import provider
-from payments.models import IdempotencyRecord, Payment, PaymentStatus
-from payments.reconciliation import payments_reconcile
-from payments.tasks import payment_capture
-from payments.tasks import payments_reconcile as payments_reconcile_task
+from payments.models import IdempotencyRecord, Payment
+from payments.tasks import payment_capture_task
 from payments.tests.factories import (
     AUTHORIZED_EVENTS,
     CAPTURED_EVENTS,
@@ -28,6 +27,8 @@ from payments.tests.factories import (
     payment_before_a_crash,
     payment_post,
 )
+from provider_events.reconciliation import payments_reconcile
+from provider_events.tasks import payments_reconcile_task
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_a_retry_after_a_crash_resumes_with_the_same_intent(
     assert sandbox.intents() == 1
     assert sandbox.calls(CREATE) == 2  # the second was answered with the first's intent
     assert sandbox.stats()["idempotency"]["replays"] == 1
-    assert payment_capture(payment_id=payment().pk) is True
+    assert payment_capture_task(payment_id=payment().pk) is True
     assert sandbox.calls(CAPTURE) == 1
     assert events() == AUTHORIZED_EVENTS + CAPTURED_EVENTS
 

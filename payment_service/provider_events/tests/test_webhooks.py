@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from careforall_common.contracts.statuses import PaymentStatus
 from payments import provider
-from payments.models import PaymentStatus, ProviderEvent, ProviderEventResult
-from payments.tasks import payment_capture
+from payments.tasks import payment_capture_task
 from payments.tests.factories import (
     AUTHORIZED_EVENTS,
     CAPTURED_EVENTS,
@@ -31,6 +31,7 @@ from payments.tests.factories import (
     webhook_post,
     written,
 )
+from provider_events.models import ProviderEvent, ProviderEventResult
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +130,7 @@ def test_a_late_failure_after_the_capture_is_ignored(
     client: Any, donor_client: Any, donor_pledge: int, sandbox: Sandbox
 ) -> None:
     payment_post(donor_client, {"pledge_id": 41, "payment_method": "pm_card_visa"})
-    payment_capture(payment_id=payment().pk)
+    payment_capture_task(payment_id=payment().pk)
     intent_id = payment().provider_payment_id or ""
     late = copy.deepcopy(sandbox.event(intent_id, AUTHORIZED))
     late["id"], late["type"] = "evt_late_failure", FAILED
@@ -172,7 +173,7 @@ def test_a_canceled_authorization_fails_the_payment(
     assert response.json()["result"] == "processed"
     assert (payment().status, payment().failure_reason) == (PaymentStatus.FAILED, "canceled")
     assert events() == AUTHORIZED_EVENTS + FAILED_EVENTS
-    assert payment_capture(payment_id=payment().pk) is False
+    assert payment_capture_task(payment_id=payment().pk) is False
 
 
 def test_an_unknown_intent_is_recorded_and_ignored(client: Any, sandbox: Sandbox) -> None:

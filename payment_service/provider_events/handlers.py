@@ -15,7 +15,7 @@ the effect is committed, so the provider's retries cover every crash.
 Refund and dispute events are hints too: a refund event makes the intent's refunds be read from
 the provider (its list is the truth, whatever order the events come in), and a dispute event
 the dispute; a payment they name that is not captured here yet is brought forward first
-(``payments.refunds``). If the provider cannot be asked, a refund or dispute event's own signed
+(``refunds.counting``). If the provider cannot be asked, a refund or dispute event's own signed
 object is applied; a ``charge.refunded`` (which names no refund) is answered 503, so that it is
 delivered again.
 """
@@ -23,36 +23,27 @@ delivered again.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from typing import Any
 
-import stripe
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
+from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.problems import Problem
-from payments.models import Payment, PaymentStatus, ProviderEvent, ProviderEventResult
-from payments.provider import (
-    IntentReport,
-    ProviderRefused,
-    ProviderUnavailable,
-    dispute_report,
-    dispute_retrieve,
-    intent_cancel_abandoned,
-    intent_report,
-    intent_retrieve,
-    refund_report,
-    refunds_of_intent,
-)
-from payments.refunds import (
-    PaymentNotCaptured,
-    dispute_observe,
-    payment_bring_forward,
-    refunds_observe,
-)
+from payments.models import Payment
+from payments.provider import IntentReport, intent_cancel_abandoned, intent_report, intent_retrieve
+from payments.stripe_client import ProviderRefused, ProviderUnavailable
 from payments.transitions import moves, payment_advance
+from provider_events.models import ProviderEvent, ProviderEventResult
+from provider_events.services import (
+    event_intent_id,
+    provider_event_close,
+    provider_event_result_set,
+    provider_event_store,
+)
+from refunds.counting import PaymentNotCaptured, payment_bring_forward, refunds_observe
+from refunds.disputes import dispute_observe
+from refunds.provider import dispute_report, dispute_retrieve, refund_report, refunds_of_intent
 
 logger = logging.getLogger(__name__)
 
@@ -67,39 +58,6 @@ HANDLED = {
 REFUND_EVENTS = {"charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"}
 DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed"}
 UNAVAILABLE = "The provider cannot be reached; deliver the event again."
-
-
-def webhook_event_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
-    """Return the event of a correctly signed body; 400 for anything else (SPEC §5.6)."""
-    if signature is not None and not signature.isascii():
-        # The SDK's constant-time comparison raises TypeError on non-ASCII text.
-        raise Problem(400, "The webhook signature is missing, wrong or stale.")
-    try:
-        # The SDK's check (construct_event without its parsing, which a signed non-object body
-        # would crash): HMAC-SHA256 of "<t>.<raw body>", compared in constant time, t not older
-        # than the tolerance.
-        stripe.WebhookSignature.verify_header(
-            payload,
-            signature or "",
-            settings.STRIPE_WEBHOOK_SECRET,
-            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
-        )
-    except (stripe.SignatureVerificationError, ValueError):
-        raise Problem(400, "The webhook signature is missing, wrong or stale.") from None
-    try:
-        event = json.loads(payload)
-    except ValueError:
-        event = None
-    if not (
-        isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and 0 < len(event["id"]) <= 255
-        and isinstance(event.get("type"), str)
-        and isinstance(event.get("data"), dict)
-        and isinstance(event["data"].get("object"), dict)
-    ):
-        raise Problem(400, "The webhook body is not an event.")
-    return event
 
 
 def webhook_event_handle(event: dict[str, Any]) -> str:
@@ -128,12 +86,12 @@ def webhook_event_handle(event: dict[str, Any]) -> str:
     with transaction.atomic(durable=True):
         moved = payment_advance(payment=payment, report=report)
         result = ProviderEventResult.PROCESSED if moved else ProviderEventResult.NO_CHANGE
-        return _close(stored, result, payment)
+        return provider_event_result_set(stored, result, payment)
 
 
 def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -> str:
     """A refund or dispute event: apply the provider's refunds or dispute of its intent now."""
-    intent_id = _intent_of(found)
+    intent_id = event_intent_id(found)
     payment = Payment.objects.filter(provider_payment_id=intent_id).first() if intent_id else None
     if payment is None:
         return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
@@ -154,7 +112,7 @@ def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -
 
 
 def _refunds(found: dict[str, Any]) -> list[Any]:
-    intent_id = _intent_of(found)
+    intent_id = event_intent_id(found)
     try:
         return refunds_of_intent(str(intent_id))
     except (ProviderUnavailable, ProviderRefused):
@@ -170,46 +128,6 @@ def _dispute(payment: Payment, found: dict[str, Any]) -> bool:
         report = dispute_report(found)
     with transaction.atomic(durable=True):
         return dispute_observe(payment_id=payment.pk, report=report)
-
-
-def _intent_of(found: dict[str, Any]) -> str | None:
-    """The intent an event's object is about: itself, or its ``payment_intent``."""
-    if found.get("object") == "payment_intent":
-        intent = found.get("id")
-    else:
-        intent = found.get("payment_intent")
-        if isinstance(intent, dict):
-            intent = intent.get("id")
-    return str(intent)[:255] if isinstance(intent, str) and intent else None
-
-
-def provider_event_store(event: dict[str, Any]) -> ProviderEvent:
-    """Insert the event, or return the stored one with the same id."""
-    intent_id = _intent_of(event["data"]["object"])
-    try:
-        with transaction.atomic():
-            return ProviderEvent.objects.create(
-                event_id=event["id"],
-                event_type=str(event["type"])[:100],
-                intent_id=str(intent_id)[:255] if intent_id else None,
-                payload=event,
-            )
-    except IntegrityError:
-        return ProviderEvent.objects.get(event_id=event["id"])
-
-
-def provider_event_close(
-    stored: ProviderEvent, result: ProviderEventResult, payment: Payment | None = None
-) -> str:
-    with transaction.atomic(durable=True):
-        return _close(stored, result, payment)
-
-
-def _close(stored: ProviderEvent, result: ProviderEventResult, payment: Payment | None) -> str:
-    ProviderEvent.objects.filter(pk=stored.pk).update(
-        result=result, payment=payment, processed_at=timezone.now()
-    )
-    return result.value
 
 
 def payment_for_intent(report: IntentReport) -> Payment | None:

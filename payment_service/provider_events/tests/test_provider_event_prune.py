@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from payments.models import ProviderEvent
-from payments.tasks import provider_event_prune
+from provider_events.models import ProviderEvent
+from provider_events.tasks import provider_event_prune_task
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_only_events_past_the_retention_are_pruned(settings: Any) -> None:
         received_at=timezone.now() - timedelta(days=31)
     )
 
-    assert provider_event_prune() == 1
+    assert provider_event_prune_task() == 1
     assert list(ProviderEvent.objects.values_list("event_id", flat=True)) == ["evt_recent"]
 
 

@@ -1,25 +1,23 @@
+"""Fixtures of every app's tests: the real sandbox as the provider, a fake pledge_service."""
+
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from careforall_common import signing
-from payments.tests.factories import CLOSED_PORT_URL, WEBHOOK_SECRET, Sandbox
+from careforall_common.testing.peers import fake_peer, point_at
+from payments.tests.factories import API_KEY, CLOSED_PORT_URL, TEST_QUEUE, WEBHOOK_SECRET, Sandbox
+from payments.tests.fakes import FakePledgeService
 
-TEST_QUEUE = "payment-tests"
-REPO_DIR = Path(__file__).resolve().parents[3]
+REPO_DIR = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -91,7 +89,7 @@ def sandbox(sandbox_process: Sandbox, settings: Any) -> Sandbox:
     """Every test talks to an empty sandbox, through the SDK as configured in production."""
     sandbox_process.reset()
     settings.STRIPE_API_BASE = sandbox_process.url
-    settings.STRIPE_SECRET_KEY = "sk_test_careforall"
+    settings.STRIPE_SECRET_KEY = API_KEY
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 0  # a down provider answers at once
     settings.STRIPE_TIMEOUT = 5.0
@@ -101,88 +99,15 @@ def sandbox(sandbox_process: Sandbox, settings: Any) -> Sandbox:
 @pytest.fixture(autouse=True)
 def _no_pledge_service(settings: Any) -> None:
     """pledge_service is not running in these tests: a closed port, unless ``pledge_service``."""
-    _point_at(settings, CLOSED_PORT_URL)
-
-
-def _point_at(settings: Any, url: str) -> None:
-    settings.CAREFORALL = {
-        **settings.CAREFORALL,
-        "SERVICE_URLS": {**settings.CAREFORALL["SERVICE_URLS"], "pledge": url},
-    }
-
-
-class FakePledgeService:
-    """pledge_service's ``GET /internal/pledges/{id}``, as its contract states it.
-
-    Refuses unsigned calls like the real one; ``broken`` makes it answer 500.
-    """
-
-    def __init__(self, secret: str) -> None:
-        self.pledges: dict[int, dict[str, Any]] = {}
-        self.asked = 0
-        self.broken = False
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake.asked += 1
-                signed = signing.verify(
-                    self.headers.get(signing.HEADER), self.path.encode(), secret=secret
-                )
-                pledge_id = self.path.rsplit("/", 1)[-1]
-                pledge = fake.pledges.get(int(pledge_id)) if pledge_id.isdigit() else None
-                status = 403 if not signed else 500 if fake.broken else 200 if pledge else 404
-                body = json.dumps(pledge if status == 200 else {"status": status}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def add(
-        self,
-        pledge_id: int,
-        *,
-        user_id: int | None = 2,
-        amount: int = 2_500,
-        currency: str = "usd",
-        status: str = "PENDING",
-        campaign_id: int = 7,
-        receipt_token: str | None = None,
-    ) -> int:
-        self.pledges[pledge_id] = {
-            "pledge_id": pledge_id,
-            "campaign_id": campaign_id,
-            "user_id": user_id,
-            "amount": amount,
-            "currency": currency,
-            "status": status,
-            "receipt_token_hash": (
-                hashlib.sha256(receipt_token.encode()).hexdigest() if receipt_token else None
-            ),
-        }
-        return pledge_id
-
-    def set_status(self, pledge_id: int, status: str) -> None:
-        self.pledges[pledge_id]["status"] = status
+    point_at(settings, "pledge", CLOSED_PORT_URL)
 
 
 @pytest.fixture
 def pledge_service(settings: Any) -> Iterator[FakePledgeService]:
-    fake = FakePledgeService(settings.CAREFORALL["INTERNAL_EVENT_SECRET"])
-    thread = threading.Thread(target=fake.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    _point_at(settings, fake.url)
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    secret = settings.CAREFORALL["INTERNAL_EVENT_SECRET"]
+    fake = FakePledgeService(secret=secret)
+    with fake_peer(settings, "pledge", peer=fake):
+        yield fake
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from payments.models import ProviderEvent
 from payments.tests.factories import stripe_signature, webhook_post
+from provider_events.models import ProviderEvent
 
 pytestmark = pytest.mark.django_db
 

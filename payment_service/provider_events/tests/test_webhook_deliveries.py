@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from payments.models import PaymentStatus, ProviderEvent, ProviderEventResult
-from payments.tasks import payment_capture
+from careforall_common.contracts.statuses import PaymentStatus
+from payments.tasks import payment_capture_task
 from payments.tests.factories import (
     AUTHORIZED_EVENTS,
     CAPTURED_EVENTS,
@@ -24,6 +24,7 @@ from payments.tests.factories import (
     payment_before_a_crash,
     payment_post,
 )
+from provider_events.models import ProviderEvent, ProviderEventResult
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,7 +59,7 @@ def test_duplicated_and_reordered_deliveries_move_the_payment_once(
 
     created = payment_post(donor_client, VISA)
     assert created.json()["status"] == "AUTHORIZED"
-    assert payment_capture(payment_id=payment().pk) is True
+    assert payment_capture_task(payment_id=payment().pk) is True
     settled(deliveries)
 
     assert payment().status == PaymentStatus.CAPTURED
@@ -78,7 +79,7 @@ def test_webhooks_alone_finish_a_payment_whose_request_died(
 
     wait_for(lambda: payment().status == PaymentStatus.AUTHORIZED)
     assert payment().provider_payment_id == intent_id
-    assert payment_capture(payment_id=payment().pk) is True
+    assert payment_capture_task(payment_id=payment().pk) is True
     settled(deliveries)
     retry = payment_post(donor_client, VISA)
 

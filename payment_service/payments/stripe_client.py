@@ -1,0 +1,57 @@
+"""The provider's client (the official ``stripe`` SDK only, SPEC §3) and what its errors mean.
+
+Every module that talks to the provider (``payments.provider`` for intents,
+``refunds.provider`` for refunds and disputes) takes its client here and says what a failure
+means with the exceptions below.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import stripe
+from django.conf import settings
+
+
+class ProviderUnavailable(Exception):
+    """The provider could not be reached or did not answer usefully; try again later."""
+
+
+class ProviderBusy(ProviderUnavailable):
+    """A request with the same idempotency key is still running at the provider."""
+
+
+class ProviderRefused(Exception):
+    """The provider refused a request that no retry can change (e.g. an unknown intent)."""
+
+
+def provider_key(kind: str, object_id: int, action: str = "") -> str:
+    """The deterministic idempotency key of one provider call: the same on every try.
+
+    ``careforall-payment-<id>-create`` for a payment, ``careforall-refund-<id>`` for a refund.
+    """
+    key = f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-{kind}-{object_id}"
+    return f"{key}-{action}" if action else key
+
+
+def stripe_client() -> stripe.StripeClient:
+    return _client_for(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_TIMEOUT,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+@cache
+def _client_for(
+    secret_key: str, api_base: str, timeout: float, retries: int
+) -> stripe.StripeClient:
+    """One client per configuration (the SDK's requests client keeps a session per thread)."""
+    return stripe.StripeClient(
+        secret_key,
+        # An empty base means Stripe itself; {"api": None} would not (docs/stripe-sandbox.md).
+        base_addresses={"api": api_base} if api_base else {},
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )

@@ -1,0 +1,22 @@
+"""What refunds look like from outside (SPEC §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from careforall_common.timestamps import timestamp
+from refunds.models import Refund
+
+
+def refund_output(refund: Refund) -> dict[str, Any]:
+    """Return the ``Refund`` of SPEC §3."""
+    return {
+        "id": refund.pk,
+        "payment_id": refund.payment_id,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "status": refund.status,
+        "source": refund.source,
+        "reason": refund.reason,
+        "created_at": timestamp(refund.created_at),
+    }
