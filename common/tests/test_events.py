@@ -15,6 +15,7 @@ from careforall_common.contracts.events import (
     Envelope,
     PaymentCaptured,
     PaymentFailed,
+    PaymentRefundFailed,
     PledgeCreated,
     PledgeStatusChanged,
     event_parse,
@@ -151,3 +152,13 @@ def test_plan_events_round_trip_and_refusals() -> None:
     ):
         with pytest.raises(ContractError):
             broken()
+
+
+def test_a_failed_refund_round_trips() -> None:
+    failed = PaymentRefundFailed(
+        payment_id=1, pledge_id=2, campaign_id=3, refund_id=4, amount=500, refunded_total=0,
+        currency="usd",
+    )  # fmt: skip
+    assert PaymentRefundFailed.parse(failed.to_payload()) == failed
+    with pytest.raises(ContractError):
+        PaymentRefundFailed.parse({**failed.to_payload(), "refunded_total": -1})

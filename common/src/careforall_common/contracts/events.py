@@ -364,6 +364,48 @@ class PaymentRefunded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentRefundFailed(Event):
+    """A refund the provider reported succeeded, then failed: the money stayed with the charity.
+
+    ``refunded_total`` is what the payment has had back without it. Published after the
+    refund's ``PAYMENT_REFUNDED`` (the same payment: the outbox keeps their order), at most once
+    per refund. Only a partial refund is un-counted: a payment refunded in full stays REFUNDED
+    (SPEC §5.3) and its failed refund is left to staff (docs/payments.md).
+    """
+
+    EVENT_TYPE: ClassVar[str] = "PAYMENT_REFUND_FAILED"
+    AGGREGATE_TYPE: ClassVar[str] = "payment"
+
+    payment_id: int
+    pledge_id: int
+    campaign_id: int
+    refund_id: int
+    amount: int
+    refunded_total: int
+    currency: str
+
+    @classmethod
+    def parse(cls, payload: Any) -> Self:
+        data = _mapping(payload, "payload")
+        total = data.get("refunded_total")
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            raise ContractError("refunded_total must be a whole number")
+        return cls(
+            payment_id=_positive_int(data, "payment_id"),
+            pledge_id=_positive_int(data, "pledge_id"),
+            campaign_id=_positive_int(data, "campaign_id"),
+            refund_id=_positive_int(data, "refund_id"),
+            amount=_positive_int(data, "amount", maximum=MAX_AMOUNT),
+            refunded_total=total,
+            currency=_currency(data),
+        )
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.payment_id
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignChanged(Event):
     EVENT_TYPE: ClassVar[str] = "CAMPAIGN_CHANGED"
     AGGREGATE_TYPE: ClassVar[str] = "campaign"
@@ -499,6 +541,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PaymentCaptured,
         PaymentFailed,
         PaymentRefunded,
+        PaymentRefundFailed,
         CampaignChanged,
         PlanChanged,
         InstallmentDue,
