@@ -324,56 +324,9 @@ class PaymentFailed(PaymentReported):
 
 
 @dataclass(frozen=True, slots=True)
-class PaymentRefunded(Event):
-    """One refund of a captured payment, made here or at the provider (a lost dispute too).
+class RefundReported(Event):
+    """``PAYMENT_REFUNDED`` or ``PAYMENT_REFUND_FAILED``: one payload shape, one refund each."""
 
-    ``amount`` is this refund's; ``refunded_total`` what the payment has had back with it, so
-    that a consumer can keep a per-payment total that only grows, whatever the order.
-    """
-
-    EVENT_TYPE: ClassVar[str] = "PAYMENT_REFUNDED"
-    AGGREGATE_TYPE: ClassVar[str] = "payment"
-
-    payment_id: int
-    pledge_id: int
-    campaign_id: int
-    refund_id: int
-    amount: int
-    refunded_total: int
-    currency: str
-
-    @classmethod
-    def parse(cls, payload: Any) -> Self:
-        data = _mapping(payload, "payload")
-        event = cls(
-            payment_id=_positive_int(data, "payment_id"),
-            pledge_id=_positive_int(data, "pledge_id"),
-            campaign_id=_positive_int(data, "campaign_id"),
-            refund_id=_positive_int(data, "refund_id"),
-            amount=_positive_int(data, "amount", maximum=MAX_AMOUNT),
-            refunded_total=_positive_int(data, "refunded_total", maximum=MAX_AMOUNT),
-            currency=_currency(data),
-        )
-        if event.refunded_total < event.amount:
-            raise ContractError("refunded_total must include the refund's amount")
-        return event
-
-    @property
-    def aggregate_id(self) -> int:
-        return self.payment_id
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentRefundFailed(Event):
-    """A refund the provider reported succeeded, then failed: the money stayed with the charity.
-
-    ``refunded_total`` is what the payment has had back without it. Published after the
-    refund's ``PAYMENT_REFUNDED`` (the same payment: the outbox keeps their order), at most once
-    per refund. Only a partial refund is un-counted: a payment refunded in full stays REFUNDED
-    (SPEC §5.3) and its failed refund is left to staff (docs/payments.md).
-    """
-
-    EVENT_TYPE: ClassVar[str] = "PAYMENT_REFUND_FAILED"
     AGGREGATE_TYPE: ClassVar[str] = "payment"
 
     payment_id: int
@@ -388,9 +341,9 @@ class PaymentRefundFailed(Event):
     def parse(cls, payload: Any) -> Self:
         data = _mapping(payload, "payload")
         total = data.get("refunded_total")
-        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
-            raise ContractError("refunded_total must be a whole number")
-        return cls(
+        if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total <= MAX_AMOUNT:
+            raise ContractError(f"refunded_total must be a whole number of at most {MAX_AMOUNT}")
+        event = cls(
             payment_id=_positive_int(data, "payment_id"),
             pledge_id=_positive_int(data, "pledge_id"),
             campaign_id=_positive_int(data, "campaign_id"),
@@ -399,10 +352,43 @@ class PaymentRefundFailed(Event):
             refunded_total=total,
             currency=_currency(data),
         )
+        event.check()
+        return event
+
+    def check(self) -> None:
+        """Raise ``ContractError`` when the totals cannot be this event's."""
 
     @property
     def aggregate_id(self) -> int:
         return self.payment_id
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRefunded(RefundReported):
+    """One refund of a captured payment, made here or at the provider (a lost dispute too).
+
+    ``amount`` is this refund's; ``refunded_total`` what the payment has had back with it, so
+    that a consumer can keep a per-payment total that only grows, whatever the order.
+    """
+
+    EVENT_TYPE: ClassVar[str] = "PAYMENT_REFUNDED"
+
+    def check(self) -> None:
+        if self.refunded_total < self.amount:
+            raise ContractError("refunded_total must include the refund's amount")
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRefundFailed(RefundReported):
+    """A refund the provider reported succeeded, then failed: the money stayed with the charity.
+
+    ``refunded_total`` is what the payment has had back without it. Published after the
+    refund's ``PAYMENT_REFUNDED`` (the same payment: the outbox keeps their order), at most once
+    per refund. Only a partial refund is un-counted: a payment refunded in full stays REFUNDED
+    (SPEC §5.3) and its failed refund is left to staff (docs/payments.md).
+    """
+
+    EVENT_TYPE: ClassVar[str] = "PAYMENT_REFUND_FAILED"
 
 
 @dataclass(frozen=True, slots=True)
