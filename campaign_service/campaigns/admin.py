@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
-import requests
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +14,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from rest_framework import serializers
 
-from campaigns.clients.pledges import donor_emails
+from campaigns.admin_records import (
+    PaymentEventAdmin,
+    PledgeProjectionAdmin,
+    RefundProjectionAdmin,
+    donation_page,
+)
+from campaigns.exports import donation_rows
 from campaigns.models import (
     MAX_DESCRIPTION_LENGTH,
     Campaign,
@@ -29,19 +31,15 @@ from campaigns.models import (
 )
 from campaigns.services import (
     EDITABLE_FIELDS,
+    campaign_change_check,
     campaign_create,
     campaign_delete,
+    campaign_start_refusal,
     campaign_update,
 )
-from careforall_common.admin import ReadOnlyAdmin, admin_link, csv_response
-from careforall_common.money import MajorUnitsField, MoneyFormMixin, money_format, money_plain
+from careforall_common.admin import csv_response
+from careforall_common.money import MajorUnitsField, MoneyFormMixin, money_format
 from careforall_common.problems import Problem
-from careforall_common.timestamps import timestamp
-
-logger = logging.getLogger(__name__)
-
-DONATIONS_PER_PAGE = 20  # on a campaign's page, newest first
-EXPORT_CHUNK = 500  # donations read per query while a CSV export streams
 
 
 def _money(field: str, description: str) -> Any:
@@ -52,6 +50,15 @@ def _money(field: str, description: str) -> Any:
         return money_format(getattr(obj, field), obj.currency)
 
     return show
+
+
+def _refusal(error: Problem | serializers.ValidationError) -> str:
+    """A service's refusal as one line for staff."""
+    if isinstance(error, Problem):
+        return str(error.detail)
+    detail: Any = error.detail
+    refusals = detail.values() if isinstance(detail, dict) else [detail]
+    return " ".join(str(item) for refusal in refusals for item in refusal)
 
 
 class CampaignForm(MoneyFormMixin, forms.ModelForm):
@@ -68,30 +75,27 @@ class CampaignForm(MoneyFormMixin, forms.ModelForm):
         model = Campaign
         fields = EDITABLE_FIELDS
 
-    def full_clean(self) -> None:
-        """Write through the API's services once the form is valid (SPEC §3).
+    def clean(self) -> dict[str, Any]:
+        """The service's refusals as form errors, before anything is saved (SPEC §3).
 
-        One code path with the API: the status rules, the currency change decided on
-        pledge_service's pledges, and ``CAMPAIGN_CHANGED`` all live in the service; its refusal
-        is shown as the form's error. The admin's view runs outside a transaction for this
-        (``CampaignAdmin.changeform_view``): the service calls pledge_service before it commits.
+        The rules are the service's own; a currency change also asks pledge_service whether
+        the campaign has pledges. ``CampaignAdmin.save_model`` writes through the service, which
+        decides again under pledge_service's hold.
         """
-        super().full_clean()
-        if not self.is_bound or self.errors:
-            return
-        data: dict[str, Any] = {field: self.cleaned_data.get(field) for field in EDITABLE_FIELDS}
+        cleaned = super().clean()
+        status, currency = cleaned.get("status"), cleaned.get("currency")
+        if self.errors or not status or not currency:
+            return cleaned
+        if self.instance.pk is None:
+            refusal = campaign_start_refusal(status=status)
+            if refusal is not None:
+                self.add_error("status", refusal)
+            return cleaned
         try:
-            if self.instance.pk is None:
-                self.instance = campaign_create(**data)
-            else:
-                self.instance = campaign_update(campaign_id=self.instance.pk, **data)
+            campaign_change_check(campaign=self.instance, status=status, currency=currency)
         except Problem as problem:
-            self.add_error(None, str(problem.detail))
-        except serializers.ValidationError as error:
-            detail: Any = error.detail
-            for field, refusals in detail.items() if isinstance(detail, dict) else []:
-                for refusal in refusals:
-                    self.add_error(field if field in self.fields else None, str(refusal))
+            raise forms.ValidationError(str(problem.detail)) from None
+        return cleaned
 
 
 @admin.register(Campaign)
@@ -116,16 +120,6 @@ class CampaignAdmin(admin.ModelAdmin):
     ordering = ["-id"]
     actions = ["activate_campaigns", "close_campaigns"]
     money_read_only = ["raised", "pending", "authorized", "captured", "failed", "refunded"]
-    fields = [
-        *EDITABLE_FIELDS,
-        *money_read_only,
-        "progress",
-        "total_pledges",
-        "total_payments",
-        "donations",
-        "created_at",
-        "updated_at",
-    ]
     # The buckets and counters belong to the event projector (SPEC §4).
     readonly_fields = [
         *money_read_only,
@@ -136,6 +130,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    fields = [*EDITABLE_FIELDS, *readonly_fields]
 
     goal = _money("goal_amount", "Goal")
     refunded = _money("refunded_amount", "Refunded")
@@ -191,7 +186,7 @@ class CampaignAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        context = {**(extra_context or {}), **donation_history(request, object_id)}
+        context = {**(extra_context or {}), **donation_page(request, object_id)}
         return super().change_view(request, object_id, form_url, context)
 
     def donations_csv(self, request: HttpRequest, object_id: int) -> HttpResponseBase:
@@ -231,55 +226,42 @@ class CampaignAdmin(admin.ModelAdmin):
                 "action": request.POST.get("action", ""),
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
-            return TemplateResponse(
-                request, "admin/campaigns/campaign/status_confirmation.html", context
-            )
+            template = "admin/campaigns/campaign/status_confirmation.html"
+            return TemplateResponse(request, template, context)
         moved = 0
-        for campaign in campaigns:
-            if campaign.status == status:
-                continue
+        for campaign in (c for c in campaigns if c.status != status):
             try:
                 changed = campaign_update(campaign_id=campaign.pk, status=status)
             except Problem as problem:
-                self.message_user(
-                    request, f"#{campaign.pk} {campaign}: {problem.detail}", messages.ERROR
-                )
+                message = f"#{campaign.pk} {campaign}: {problem.detail}"
+                self.message_user(request, message, messages.ERROR)
                 continue
             self.log_change(request, changed, f"Status changed to {status}.")
             moved += 1
         self.message_user(request, f"{moved} campaign(s) now {status}.", messages.SUCCESS)
         return None
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        # Not inside one transaction, as Django's own is: the form writes through the services
-        # (CampaignForm.full_clean), which call pledge_service and commit on their own.
-        return self._changeform_view(  # type: ignore[attr-defined]
-            request, object_id, form_url, extra_context
-        )
-
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
-        # Already written by the service when the form was validated; only the read-model
-        # fields' projector writes otherwise, so nothing is saved here.
-        return
+        """Write through the API's services: its rules, ``CAMPAIGN_CHANGED`` and the cache.
+
+        The form showed every refusal it could foresee; one that comes only now (a pledge made
+        since) is refused as a deletion is, and Django's transaction keeps nothing.
+        """
+        data = {field: form.cleaned_data[field] for field in EDITABLE_FIELDS}
+        try:
+            saved = (
+                campaign_update(campaign_id=obj.pk, **data) if change else campaign_create(**data)
+            )
+        except (Problem, serializers.ValidationError) as error:
+            self._refused(request, _refusal(error))
+        for field in Campaign._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # A campaign with pledges stays (SPEC §3); the bulk action asks per object too.
         if obj is not None and obj.total_pledges:
             return False
         return super().has_delete_permission(request, obj)
-
-    def delete_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        # Not inside one transaction, as Django's own is: the deletion first holds the campaign
-        # in pledge_service (an HTTP call), then commits on its own (services.campaign_delete).
-        return self._delete_view(request, object_id, extra_context)  # type: ignore[attr-defined]
 
     def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
         self.delete_queryset(request, Campaign.objects.filter(pk=obj.pk))
@@ -290,204 +272,15 @@ class CampaignAdmin(admin.ModelAdmin):
             try:
                 campaign_delete(campaign_id=campaign_id)
             except Problem as problem:
-                raise PermissionDenied(str(problem.detail)) from None
+                self._refused(request, str(problem.detail))
+
+    def _refused(self, request: HttpRequest, refusal: str) -> NoReturn:
+        """Refuse the write (403, Django's transaction rolls back) and say why on the next page."""
+        self.message_user(request, refusal, messages.ERROR)
+        raise PermissionDenied(refusal)
 
 
-def _payment_ids(pledge_ids: list[int]) -> dict[int, int]:
-    """The newest payment campaign_service heard of for each pledge (its audit trail)."""
-    found: dict[int, int] = {}
-    rows = PaymentEvent.objects.filter(pledge_id__in=pledge_ids).values_list(
-        "pledge_id", "payment_id"
-    )
-    for pledge_id, payment_id in rows:
-        found[pledge_id] = max(payment_id, found.get(pledge_id, 0))
-    return found
-
-
-def _refunded(pledge_ids: list[int]) -> dict[int, int]:
-    """What came back of each pledge, from this service's refund rows."""
-    rows = (
-        RefundProjection.objects.filter(pledge_id__in=pledge_ids)
-        .values("pledge_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list("pledge_id", "total")
-    )
-    return dict(rows)
-
-
-def donation_history(request: HttpRequest, object_id: str) -> dict[str, Any]:
-    """One page of a campaign's donations, newest first, linked to their pledge and payment."""
-    if not object_id.isdigit():
-        return {}
-    donations = PledgeProjection.objects.filter(campaign_id=int(object_id)).order_by(
-        "-occurred_at", "-pledge_id"
-    )
-    page = Paginator(donations, DONATIONS_PER_PAGE).get_page(request.GET.get("donations_page"))
-    payments = _payment_ids([d.pledge_id for d in page])
-    refunded = _refunded([d.pledge_id for d in page])
-    rows = [
-        {
-            "pledge": admin_link("pledge", d.pledge_id),
-            "payment": admin_link("payment", payments.get(d.pledge_id)),
-            "occurred_at": d.occurred_at,
-            "donor": d.donor_name or "-",
-            "anonymous": d.anonymous,
-            "amount": money_format(d.amount, d.currency),
-            "status": d.status,
-            "refunded": money_format(refunded[d.pledge_id], d.currency)
-            if d.pledge_id in refunded
-            else "",
-        }
-        for d in page
-    ]
-    return {"donation_page": page, "donation_rows": rows}
-
-
-CSV_HEADER = [
-    "pledge_id",
-    "date",
-    "donor",
-    "email",
-    "amount",
-    "currency",
-    "status",
-    "refunded_amount",
-    "payment_id",
-]
-EMAIL_UNAVAILABLE = "(pledge_service did not answer)"
-
-
-def _emails(pledge_ids: list[int]) -> dict[int, str]:
-    try:
-        return donor_emails(pledge_ids=pledge_ids)
-    except (requests.RequestException, ValueError, KeyError, TypeError) as error:
-        logger.warning("export: pledge_service did not give donor emails: %s", error)
-        return dict.fromkeys(pledge_ids, EMAIL_UNAVAILABLE)
-
-
-def donation_rows(campaign_id: int) -> Iterator[list[Any]]:
-    """The campaign's donations, newest first, a chunk at a time (keyset on the pledge id).
-
-    Amounts are exact decimal strings in major units. Donor emails (staff only, as this whole
-    admin is) are asked of pledge_service per chunk, so memory stays flat at any size; they are
-    never stored here. The refunded amount is the sum of the pledge's refund rows.
-    """
-    yield CSV_HEADER
-    before: int | None = None
-    while True:
-        chunk = PledgeProjection.objects.filter(campaign_id=campaign_id)
-        if before is not None:
-            chunk = chunk.filter(pledge_id__lt=before)
-        rows = list(
-            chunk.order_by("-pledge_id").values_list(
-                "pledge_id",
-                "occurred_at",
-                "donor_name",
-                "anonymous",
-                "amount",
-                "currency",
-                "status",
-            )[:EXPORT_CHUNK]
-        )
-        if not rows:
-            return
-        payments = _payment_ids([row[0] for row in rows])
-        refunded = _refunded([row[0] for row in rows])
-        emails = _emails([row[0] for row in rows])
-        for pledge_id, occurred_at, name, anonymous, amount, currency, status in rows:
-            yield [
-                pledge_id,
-                timestamp(occurred_at),
-                "Anonymous" if anonymous or not name else name,
-                emails.get(pledge_id, ""),
-                money_plain(amount, currency),
-                currency,
-                status,
-                money_plain(refunded.get(pledge_id, 0), currency),
-                payments.get(pledge_id, ""),
-            ]
-        before = rows[-1][0]
-
-
-@admin.display(description="Amount", ordering="amount")
-def _row_amount(obj: PledgeProjection | PaymentEvent | RefundProjection) -> str:
-    return money_format(obj.amount, obj.currency)
-
-
-@admin.display(description="Pledge", ordering="pledge_id")
-def _pledge_link(obj: PledgeProjection | PaymentEvent | RefundProjection) -> str:
-    return admin_link("pledge", obj.pledge_id)
-
-
-@admin.register(PledgeProjection)
-class PledgeProjectionAdmin(ReadOnlyAdmin):
-    list_display = [
-        "pledge_id",
-        "campaign",
-        _row_amount,
-        "status",
-        "donor_name",
-        "anonymous",
-        "occurred_at",
-        _pledge_link,
-        "payments",
-    ]
-    list_filter = ["status", "anonymous"]
-    list_select_related = ["campaign"]
-    search_fields = ["=pledge_id", "donor_name"]
-    search_help_text = "Pledge id or donor name (donor emails are in the pledges admin)."
-    ordering = ["-pledge_id"]
-
-    @admin.display(description="Payments")
-    def payments(self, obj: PledgeProjection) -> str:
-        return admin_link("payment", None, "in payments", pledge_id=obj.pledge_id)
-
-
-@admin.register(PaymentEvent)
-class PaymentEventAdmin(ReadOnlyAdmin):
-    """The audit trail of payments as campaign_service received them (SPEC §4)."""
-
-    list_display = [
-        "id",
-        "event_type",
-        "payment",
-        _pledge_link,
-        "campaign",
-        _row_amount,
-        "error",
-        "occurred_at",
-        "received_at",
-    ]
-    list_filter = ["event_type"]
-    list_select_related = ["campaign"]
-    search_fields = ["=payment_id", "=pledge_id", "event_id"]
-    search_help_text = "Payment id, pledge id or event id."
-    ordering = ["-id"]
-
-    @admin.display(description="Payment", ordering="payment_id")
-    def payment(self, obj: PaymentEvent) -> str:
-        return admin_link("payment", obj.payment_id)
-
-
-@admin.register(RefundProjection)
-class RefundProjectionAdmin(ReadOnlyAdmin):
-    """Refunds as campaign_service counted them in ``refunded_amount`` (one row per refund)."""
-
-    list_display = [
-        "refund_id",
-        "payment",
-        _pledge_link,
-        "campaign",
-        _row_amount,
-        "occurred_at",
-        "received_at",
-    ]
-    list_select_related = ["campaign"]
-    search_fields = ["=refund_id", "=payment_id", "=pledge_id"]
-    search_help_text = "Refund id, payment id or pledge id."
-    ordering = ["-refund_id"]
-
-    @admin.display(description="Payment", ordering="payment_id")
-    def payment(self, obj: RefundProjection) -> str:
-        return admin_link("payment", obj.payment_id)
+# The read model's rows, read only: the projector writes them (SPEC §4).
+admin.site.register(PledgeProjection, PledgeProjectionAdmin)
+admin.site.register(PaymentEvent, PaymentEventAdmin)
+admin.site.register(RefundProjection, RefundProjectionAdmin)

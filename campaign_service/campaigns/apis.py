@@ -11,14 +11,11 @@ from rest_framework.views import APIView
 
 from campaigns import cache, selectors, services
 from campaigns.events import campaign_facts
-from campaigns.models import (
-    MAX_DESCRIPTION_LENGTH,
-    MAX_GOAL_AMOUNT,
-    Campaign,
-    CampaignStatus,
-    PledgeProjection,
-)
+from campaigns.models import MAX_DESCRIPTION_LENGTH
+from campaigns.outputs import campaign_output, donation_output
 from careforall_common.auth import IsStaff
+from careforall_common.contracts.money import MAX_AMOUNT
+from careforall_common.contracts.statuses import CampaignStatus
 from careforall_common.fields import (
     CurrencyField,
     StrictCharField,
@@ -29,44 +26,6 @@ from careforall_common.fields import (
 from careforall_common.internal import IsSignedInternalCall
 from careforall_common.pagination import CursorPagination
 from careforall_common.problems import Problem
-from careforall_common.timestamps import timestamp
-
-
-def campaign_output(campaign: Campaign) -> dict[str, Any]:
-    """Return the ``Campaign`` of SPEC §3: a plain dict, since reads are the hot path."""
-    return {
-        "id": campaign.pk,
-        "title": campaign.title,
-        "description": campaign.description,
-        "goal_amount": campaign.goal_amount,
-        "currency": campaign.currency,
-        "status": campaign.status,
-        "created_at": timestamp(campaign.created_at),
-        "updated_at": timestamp(campaign.updated_at),
-        "pending_amount": campaign.pending_amount,
-        "authorized_amount": campaign.authorized_amount,
-        "captured_amount": campaign.captured_amount,
-        "failed_amount": campaign.failed_amount,
-        "refunded_amount": campaign.refunded_amount,
-        "current_amount": campaign.current_amount,
-        "total_pledges": campaign.total_pledges,
-        "total_payments": campaign.total_payments,
-    }
-
-
-ANONYMOUS_DONOR_NAME = "Anonymous"
-
-
-def donation_output(donation: PledgeProjection) -> dict[str, Any]:
-    """Return the ``Donation`` of SPEC §3: never an email or a user id."""
-    return {
-        "pledge_id": donation.pledge_id,
-        "amount": donation.amount,
-        "currency": donation.currency,
-        "status": donation.status,
-        "donor_name": ANONYMOUS_DONOR_NAME if donation.anonymous else donation.donor_name,
-        "occurred_at": timestamp(donation.occurred_at),
-    }
 
 
 def _is_staff(request: Request) -> bool:
@@ -103,7 +62,7 @@ class CampaignListCreateApi(APIView):
     class InputSerializer(StrictSerializer):
         title = StrictCharField(max_length=200)
         description = StrictCharField(allow_blank=True, max_length=MAX_DESCRIPTION_LENGTH)
-        goal_amount = StrictIntegerField(min_value=1, max_value=MAX_GOAL_AMOUNT)
+        goal_amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT)
         currency = CurrencyField(required=False)
         status = StrictChoiceField(
             choices=[CampaignStatus.DRAFT, CampaignStatus.ACTIVE], required=False
@@ -139,7 +98,7 @@ class CampaignDetailApi(APIView):
         description = StrictCharField(
             allow_blank=True, max_length=MAX_DESCRIPTION_LENGTH, required=False
         )
-        goal_amount = StrictIntegerField(min_value=1, max_value=MAX_GOAL_AMOUNT, required=False)
+        goal_amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
         currency = CurrencyField(required=False)
         status = StrictChoiceField(choices=CampaignStatus.choices, required=False)
 
@@ -195,4 +154,4 @@ class CampaignFactsInternalApi(APIView):
         campaign = selectors.campaign_get(campaign_id=campaign_id, include_drafts=True)
         if campaign is None:
             raise Problem(404, "No campaign with this id.")
-        return Response(campaign_facts(campaign))
+        return Response(campaign_facts(campaign).to_payload())

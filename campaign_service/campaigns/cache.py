@@ -28,9 +28,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from pymemcache.client.base import PooledClient
 from rest_framework.renderers import JSONRenderer
 
 from campaigns.models import Campaign
+from campaigns.outputs import campaign_output
 from campaigns.selectors import PUBLIC_STATUSES
 from careforall_common.redis_client import redis_client as _redis
 
@@ -62,8 +64,6 @@ def _memcached() -> Any:
     if not server or time.monotonic() - _failed_at < RETRY_AFTER:
         return None
     if _client is None:
-        from pymemcache.client.base import PooledClient
-
         host, _, port = server.rpartition(":")
         _client = PooledClient(
             (host, int(port)), connect_timeout=0.2, timeout=0.2, no_delay=True, max_pool_size=8
@@ -91,8 +91,6 @@ def render(data: Any) -> bytes:
 
 
 def _detail_body(campaign: Campaign) -> bytes:
-    from campaigns.apis import campaign_output
-
     return render(campaign_output(campaign))
 
 

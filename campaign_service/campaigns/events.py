@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from campaigns.models import Campaign
-from careforall_common.events import CampaignChanged
+from careforall_common.contracts.internal import CampaignFactsRead
+from careforall_common.contracts.statuses import CAMPAIGN_DELETED
 from careforall_common.outbox.services import outbox_publish
-
-DELETED = "deleted"  # the status a deleted campaign's last event carries
 
 # The facts pledge_service keeps: a change to any other field publishes nothing.
 PUBLISHED_FIELDS = ("status", "currency", "goal_amount")
 
 
-def campaign_facts(campaign: Campaign) -> dict[str, Any]:
-    """Return what other services may know of ``campaign``: the event payload and internal read."""
-    return {
-        "campaign_id": campaign.pk,
-        "status": campaign.status,
-        "currency": campaign.currency,
-        "goal_amount": campaign.goal_amount,
-    }
+def campaign_facts(campaign: Campaign, *, deleted: bool = False) -> CampaignFactsRead:
+    """What other services may know of ``campaign``: the event and the internal read's answer."""
+    return CampaignFactsRead(
+        campaign_id=campaign.pk,
+        status=CAMPAIGN_DELETED if deleted else campaign.status,
+        currency=campaign.currency,
+        goal_amount=campaign.goal_amount,
+    )
 
 
 def campaign_changed(*, campaign: Campaign, deleted: bool = False) -> None:
@@ -29,11 +26,4 @@ def campaign_changed(*, campaign: Campaign, deleted: bool = False) -> None:
 
     For a deletion, call it before ``delete()``: the event needs the id.
     """
-    outbox_publish(
-        CampaignChanged(
-            campaign_id=campaign.pk,
-            status=DELETED if deleted else campaign.status,
-            currency=campaign.currency,
-            goal_amount=campaign.goal_amount,
-        )
-    )
+    outbox_publish(campaign_facts(campaign, deleted=deleted))

@@ -3,7 +3,22 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-MAX_GOAL_AMOUNT = 100_000_000  # minor units (SPEC §2)
+from careforall_common.contracts.events import (
+    MAX_DONOR_NAME_LENGTH,
+    PaymentAuthorized,
+    PaymentCaptured,
+    PaymentFailed,
+)
+from careforall_common.contracts.money import (
+    CURRENCY_PATTERN,
+    DEFAULT_CURRENCY,
+    MAX_AMOUNT,
+    MIN_AMOUNT,
+    amount_range_q,
+    currency_q,
+)
+from careforall_common.contracts.statuses import CampaignStatus, PledgeStatus
+
 MAX_DESCRIPTION_LENGTH = 10_000  # characters; a bound for the API and the admin form
 
 # The read model (SPEC §3): changed only by the event projector, never by an edit.
@@ -18,24 +33,20 @@ READ_MODEL_FIELDS = [
 ]
 
 
-class CampaignStatus(models.TextChoices):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-
 class Campaign(models.Model):
     """A fundraising campaign and its public totals (SPEC §3)."""
 
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=MAX_DESCRIPTION_LENGTH)
     goal_amount = models.BigIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_GOAL_AMOUNT)]
+        validators=[MinValueValidator(MIN_AMOUNT), MaxValueValidator(MAX_AMOUNT)]
     )
     currency = models.CharField(
         max_length=3,
-        default="usd",
-        validators=[RegexValidator(r"^[a-z]{3}\Z", "A lowercase ISO-4217 code, such as usd.")],
+        default=DEFAULT_CURRENCY,
+        validators=[
+            RegexValidator(rf"^{CURRENCY_PATTERN}\Z", "A lowercase ISO-4217 code, such as usd.")
+        ],
     )
     status = models.CharField(
         max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
@@ -58,12 +69,10 @@ class Campaign(models.Model):
         indexes = [models.Index(fields=["status"], name="campaign_status_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(goal_amount__gte=1, goal_amount__lte=MAX_GOAL_AMOUNT),
+                condition=amount_range_q("goal_amount"),
                 name="campaign_goal_amount_range",
             ),
-            models.CheckConstraint(
-                condition=models.Q(currency__regex=r"^[a-z]{3}$"), name="campaign_currency_valid"
-            ),
+            models.CheckConstraint(condition=currency_q(), name="campaign_currency_valid"),
             models.CheckConstraint(
                 condition=models.Q(status__in=CampaignStatus.values),
                 name="campaign_status_valid",
@@ -88,38 +97,6 @@ class Campaign(models.Model):
         publishers), and no donor should see a campaign owe money meanwhile.
         """
         return max(0, self.captured_amount - self.refunded_amount)
-
-
-class PledgeStatus(models.TextChoices):
-    PENDING = "PENDING"
-    AUTHORIZED = "AUTHORIZED"
-    CAPTURED = "CAPTURED"
-    REFUNDED = "REFUNDED"
-    FAILED = "FAILED"
-
-
-# SPEC §5.3: a pledge only moves up this rank. CAPTURED and FAILED have equal rank, so neither
-# ever overrides the other; REFUNDED follows CAPTURED only, and nothing leaves FAILED or REFUNDED.
-STATUS_RANK = {
-    PledgeStatus.PENDING: 0,
-    PledgeStatus.AUTHORIZED: 1,
-    PledgeStatus.CAPTURED: 2,
-    PledgeStatus.FAILED: 2,
-    PledgeStatus.REFUNDED: 3,
-}
-TERMINAL = {PledgeStatus.FAILED, PledgeStatus.REFUNDED}
-
-# The campaign bucket that holds the amount of a pledge in each status (SPEC §3). A refunded
-# pledge stays in the captured bucket; its refunds are counted in ``refunded_amount``.
-STATUS_BUCKET = {
-    PledgeStatus.PENDING: "pending_amount",
-    PledgeStatus.AUTHORIZED: "authorized_amount",
-    PledgeStatus.CAPTURED: "captured_amount",
-    PledgeStatus.REFUNDED: "captured_amount",
-    PledgeStatus.FAILED: "failed_amount",
-}
-
-MAX_DONOR_NAME_LENGTH = 255
 
 
 class PledgeProjection(models.Model):
@@ -152,7 +129,7 @@ class PledgeProjection(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gte=1, amount__lte=MAX_GOAL_AMOUNT),
+                condition=amount_range_q(),
                 name="pledge_projection_amount_range",
             ),
             models.CheckConstraint(
@@ -166,9 +143,9 @@ class PledgeProjection(models.Model):
 
 
 class PaymentEventType(models.TextChoices):
-    AUTHORIZED = "PAYMENT_AUTHORIZED"
-    CAPTURED = "PAYMENT_CAPTURED"
-    FAILED = "PAYMENT_FAILED"
+    AUTHORIZED = PaymentAuthorized.EVENT_TYPE
+    CAPTURED = PaymentCaptured.EVENT_TYPE
+    FAILED = PaymentFailed.EVENT_TYPE
 
 
 class PaymentEvent(models.Model):
@@ -226,7 +203,7 @@ class RefundProjection(models.Model):
         verbose_name = "refund"
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gte=1, amount__lte=MAX_GOAL_AMOUNT),
+                condition=amount_range_q(),
                 name="refund_projection_amount_range",
             ),
         ]

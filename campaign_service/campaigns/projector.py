@@ -1,11 +1,12 @@
-"""The campaign projector: pledge and payment events into the read model (SPEC §3, §4).
+"""The campaign projector: the read model's writer for pledge and payment events (SPEC §3, §4).
 
-The inbox hands it a batch of new events (their ids not applied before) inside one transaction,
-which also records their ids. It is order-independent on top of that:
+``campaigns.handlers`` hands it a batch of new, parsed events (their ids not applied before)
+inside the inbox's transaction, which also records their ids. It is order-independent on top of
+that:
 
 - one ``PledgeProjection`` row per pledge; a pledge's amount moves between the campaign's
-  buckets only when its status rank rises (``STATUS_RANK``), so a late or repeated event moves
-  nothing;
+  buckets only when its status moves forward (``careforall_common.contracts.transitions``),
+  so a late or repeated event moves nothing;
 - payment events drive ``total_payments`` and the audit trail only, never the buckets;
 - ``PAYMENT_REFUNDED`` adds one ``RefundProjection`` row per refund id and its amount to the
   campaign's ``refunded_amount``; it needs no pledge row, so it applies before or after the
@@ -26,44 +27,28 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
-from campaigns import cache
 from campaigns.models import (
-    STATUS_BUCKET,
-    STATUS_RANK,
-    TERMINAL,
     Campaign,
     PaymentEvent,
     PaymentEventType,
     PledgeProjection,
-    PledgeStatus,
     RefundProjection,
 )
-from careforall_common.events import (
-    EVENT_TYPES,
-    ContractError,
+from campaigns.services import campaign_totals_move
+from careforall_common.contracts.events import (
     Envelope,
     PaymentRefunded,
     PaymentReported,
     PledgeCreated,
     PledgeStatusChanged,
 )
+from careforall_common.contracts.statuses import PledgeStatus
+from careforall_common.contracts.transitions import PLEDGE_STATUS_BUCKET, pledge_status_moves
 from careforall_common.inbox.handlers import RejectEvent
 
 logger = logging.getLogger(__name__)
-
-PROJECTED = (PledgeCreated, PledgeStatusChanged, PaymentReported, PaymentRefunded)
-
-
-@dataclass(frozen=True)
-class PledgeFacts:
-    pledge_id: int
-    campaign_id: int
-    amount: int
-    currency: str
-    status: PledgeStatus
 
 
 @dataclass
@@ -94,66 +79,15 @@ class _Batch:
         totals[column] = totals.get(column, 0) + amount
 
 
-def project_one(envelope: Envelope) -> None:
-    """The handler of one event (``EVENT_HANDLERS``): a batch of one."""
-    rejected = project_batch([envelope])
-    if rejected:
-        raise RejectEvent(rejected[envelope.event_id])
+Parsed = tuple[Envelope, PledgeCreated | PledgeStatusChanged | PaymentReported | PaymentRefunded]
 
 
-def project_batch(envelopes: list[Envelope]) -> dict[str, str]:
-    """Apply ``envelopes`` in the caller's transaction; return ``{event_id: error}`` of rejects."""
+def batch_apply(events: list[Parsed]) -> dict[str, str]:
+    """Apply parsed ``events`` in the caller's transaction; return the rejects by event id."""
     rejected: dict[str, str] = {}
-    events = []
-    for envelope in envelopes:
-        cls = EVENT_TYPES.get(envelope.event_type)
-        try:
-            if cls is None or not issubclass(cls, PROJECTED):
-                raise ContractError(f"{envelope.event_type} is not projected here")
-            events.append((envelope, cls.parse(envelope.payload)))
-        except ContractError as error:
-            rejected[envelope.event_id] = str(error)
     if not events:
         return rejected
-    campaign_ids = sorted({event.campaign_id for _, event in events})
-    pledge_ids = {
-        event.pledge_id
-        for _, event in events
-        if isinstance(event, (PledgeCreated, PledgeStatusChanged))
-    }
-    payment_ids = {event.payment_id for _, event in events if isinstance(event, PaymentReported)}
-    refund_ids = {event.refund_id for _, event in events if isinstance(event, PaymentRefunded)}
-    batch = _Batch(
-        currencies=dict(
-            Campaign.objects.select_for_update()
-            .filter(pk__in=campaign_ids)
-            .order_by("pk")
-            .values_list("pk", "currency")
-        ),
-        pledges={
-            row.pk: _Pledge(
-                row=row,
-                campaign_id=row.campaign_id,
-                amount=row.amount,
-                currency=row.currency,
-                status=PledgeStatus(row.status),
-                donor={},
-            )
-            for row in PledgeProjection.objects.select_for_update().filter(pk__in=pledge_ids)
-        },
-        audited=set(
-            PaymentEvent.objects.filter(payment_id__in=payment_ids).values_list(
-                "payment_id", "event_type"
-            )
-        )
-        if payment_ids
-        else set(),
-        refunded=set(
-            RefundProjection.objects.filter(pk__in=refund_ids).values_list("pk", flat=True)
-        )
-        if refund_ids
-        else set(),
-    )
+    batch = _batch_load(events)
     for envelope, event in events:
         try:
             if event.campaign_id not in batch.currencies:
@@ -170,6 +104,43 @@ def project_batch(envelopes: list[Envelope]) -> dict[str, str]:
             rejected[envelope.event_id] = str(error)
     _write(batch)
     return rejected
+
+
+def _batch_load(events: list[Parsed]) -> _Batch:
+    """Lock the batch's campaigns in id order, then its pledges' rows; read what is on record."""
+    campaign_ids = sorted({event.campaign_id for _, event in events})
+    pledge_ids = {
+        event.pledge_id
+        for _, event in events
+        if isinstance(event, (PledgeCreated, PledgeStatusChanged))
+    }
+    payment_ids = {event.payment_id for _, event in events if isinstance(event, PaymentReported)}
+    refund_ids = {event.refund_id for _, event in events if isinstance(event, PaymentRefunded)}
+    currencies = dict(
+        Campaign.objects.select_for_update()
+        .filter(pk__in=campaign_ids)
+        .order_by("pk")
+        .values_list("pk", "currency")
+    )
+    rows = PledgeProjection.objects.select_for_update().filter(pk__in=pledge_ids)
+    audited = PaymentEvent.objects.filter(payment_id__in=payment_ids)
+    refunded = RefundProjection.objects.filter(pk__in=refund_ids)
+    return _Batch(
+        currencies=currencies,
+        pledges={
+            row.pk: _Pledge(
+                row=row,
+                campaign_id=row.campaign_id,
+                amount=row.amount,
+                currency=row.currency,
+                status=PledgeStatus(row.status),
+                donor={},
+            )
+            for row in rows
+        },
+        audited=set(audited.values_list("payment_id", "event_type")) if payment_ids else set(),
+        refunded=set(refunded.values_list("pk", flat=True)) if refund_ids else set(),
+    )
 
 
 def _pledge(batch: _Batch, envelope: Envelope, event: PledgeCreated | PledgeStatusChanged) -> None:
@@ -207,7 +178,7 @@ def _pledge(batch: _Batch, envelope: Envelope, event: PledgeCreated | PledgeStat
             or {"donor_name": "", "anonymous": True, "occurred_at": envelope.occurred_at},
             changed=True,
         )
-        batch.add(event.campaign_id, STATUS_BUCKET[status], event.amount)
+        batch.add(event.campaign_id, PLEDGE_STATUS_BUCKET[status], event.amount)
         batch.add(event.campaign_id, "total_pledges", 1)
         return
     if pledge.campaign_id != event.campaign_id:
@@ -226,10 +197,10 @@ def _advance(batch: _Batch, pledge: _Pledge, status: PledgeStatus) -> None:
     The stored amount moves, whatever a later event says, so a bucket only ever loses what it
     was given; a CHECK constraint turns any attempt to go below zero into an error.
     """
-    if pledge.status in TERMINAL or STATUS_RANK[status] <= STATUS_RANK[pledge.status]:
+    if not pledge_status_moves(pledge.status, status):
         return  # late, repeated, or from a terminal status: nothing moves (SPEC §5.3)
-    batch.add(pledge.campaign_id, STATUS_BUCKET[pledge.status], -pledge.amount)
-    batch.add(pledge.campaign_id, STATUS_BUCKET[status], pledge.amount)
+    batch.add(pledge.campaign_id, PLEDGE_STATUS_BUCKET[pledge.status], -pledge.amount)
+    batch.add(pledge.campaign_id, PLEDGE_STATUS_BUCKET[status], pledge.amount)
     pledge.status, pledge.changed = status, True
 
 
@@ -305,42 +276,4 @@ def _write(batch: _Batch) -> None:
         )
     PaymentEvent.objects.bulk_create(batch.audit_rows)
     RefundProjection.objects.bulk_create(batch.refund_rows)
-    deltas = {
-        campaign_id: {column: amount for column, amount in totals.items() if amount}
-        for campaign_id, totals in batch.deltas.items()
-    }
-    touched = sorted(campaign_id for campaign_id, totals in deltas.items() if totals)
-    if len(touched) == 1:
-        (campaign_id,) = touched
-        moves = {column: F(column) + amount for column, amount in deltas[campaign_id].items()}
-        Campaign.objects.filter(pk=campaign_id).update(**moves)
-    elif touched:  # one statement for every campaign: each row gets its own amounts
-        columns = sorted({column for totals in deltas.values() for column in totals})
-        Campaign.objects.filter(pk__in=touched).update(
-            **{
-                column: F(column)
-                + Case(
-                    *(
-                        When(pk=campaign_id, then=Value(totals[column]))
-                        for campaign_id, totals in deltas.items()
-                        if column in totals
-                    ),
-                    default=Value(0),
-                    output_field=BigIntegerField(),
-                )
-                for column in columns
-            }
-        )
-    cache.campaigns_changed(touched)
-
-
-def pledge_facts(event: PledgeCreated | PledgeStatusChanged) -> PledgeFacts:
-    """The pledge facts an event states."""
-    status = event.status if isinstance(event, PledgeCreated) else event.new_status
-    return PledgeFacts(
-        pledge_id=event.pledge_id,
-        campaign_id=event.campaign_id,
-        amount=event.amount,
-        currency=event.currency,
-        status=PledgeStatus(status),
-    )
+    campaign_totals_move(deltas=batch.deltas)

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
 
-from campaigns.models import Campaign, CampaignStatus, PledgeProjection
+from django.db.models import QuerySet, Sum
+
+from campaigns.models import (
+    Campaign,
+    PaymentEvent,
+    PledgeProjection,
+    RefundProjection,
+)
+from careforall_common.contracts.statuses import CampaignStatus
 
 # Drafts are staff's work in progress: the public never sees them (SPEC §3).
 PUBLIC_STATUSES = [CampaignStatus.ACTIVE, CampaignStatus.CLOSED]
@@ -36,4 +44,48 @@ def donation_list(*, campaign_id: int, include_drafts: bool) -> QuerySet[PledgeP
         donations = donations.filter(campaign__status__in=PUBLIC_STATUSES)
     return donations.only(
         "pledge_id", "amount", "currency", "status", "donor_name", "anonymous", "occurred_at"
+    )
+
+
+def payment_ids_by_pledge(pledge_ids: list[int]) -> dict[int, int]:
+    """The newest payment campaign_service heard of for each pledge (its audit trail)."""
+    found: dict[int, int] = {}
+    rows = PaymentEvent.objects.filter(pledge_id__in=pledge_ids).values_list(
+        "pledge_id", "payment_id"
+    )
+    for pledge_id, payment_id in rows:
+        found[pledge_id] = max(payment_id, found.get(pledge_id, 0))
+    return found
+
+
+def refunded_by_pledge(pledge_ids: list[int]) -> dict[int, int]:
+    """What came back of each pledge, from this service's refund rows."""
+    rows = (
+        RefundProjection.objects.filter(pledge_id__in=pledge_ids)
+        .values("pledge_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("pledge_id", "total")
+    )
+    return dict(rows)
+
+
+def donation_history(*, campaign_id: int) -> QuerySet[PledgeProjection]:
+    """A campaign's donations for staff, newest first (the admin pages through them)."""
+    return PledgeProjection.objects.filter(campaign_id=campaign_id).order_by(
+        "-occurred_at", "-pledge_id"
+    )
+
+
+def donation_rows_chunk(
+    *, campaign_id: int, before: int | None, size: int
+) -> list[tuple[int, datetime, str, bool, int, str, str]]:
+    """Up to ``size`` of a campaign's donations below pledge id ``before``, newest first."""
+    chunk = PledgeProjection.objects.filter(campaign_id=campaign_id)
+    if before is not None:
+        chunk = chunk.filter(pledge_id__lt=before)
+    return list(
+        chunk.order_by("-pledge_id").values_list(
+            "pledge_id", "occurred_at", "donor_name", "anonymous", "amount", "currency", "status"
+        )[:size]
     )

@@ -1,14 +1,31 @@
+"""Campaign writes (SPEC §3): one code path for the API and the admin.
+
+Each write changes the row, writes its ``CAMPAIGN_CHANGED`` (SPEC §4) and refreshes the
+gateway's cached reads (``campaigns.cache``) in one transaction, while it holds the row lock.
+The admin calls these from Django's own transaction (``save_model``), so they open a nested
+block there; calls to pledge_service happen before the block, and the release of a hold after
+the outermost commit.
+"""
+
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import BigIntegerField, Case, F, ProtectedError, Value, When
 from rest_framework import serializers
 
-from campaigns.clients.pledges import Released, campaign_held
-from campaigns.events import DELETED, PUBLISHED_FIELDS, campaign_changed
-from campaigns.models import Campaign, CampaignStatus
+from campaigns import cache
+from campaigns.clients.pledges import campaign_has_pledges, campaign_hold, campaign_release
+from campaigns.events import PUBLISHED_FIELDS, campaign_changed
+from campaigns.models import Campaign
+from careforall_common.contracts.money import DEFAULT_CURRENCY
+from careforall_common.contracts.statuses import CAMPAIGN_DELETED, CampaignStatus
 from careforall_common.problems import Problem
 
 # SPEC §3: draft → active, active → closed, draft → closed; closed is final.
@@ -17,8 +34,20 @@ ALLOWED_TRANSITIONS = {
     CampaignStatus.ACTIVE: {CampaignStatus.CLOSED},
     CampaignStatus.CLOSED: set(),
 }
+STARTING_STATUSES = (CampaignStatus.DRAFT, CampaignStatus.ACTIVE)
 
 EDITABLE_FIELDS = ["title", "description", "goal_amount", "currency", "status"]
+
+CURRENCY_REFUSAL = "The currency cannot change once the campaign has pledges."
+DELETE_REFUSAL = "A campaign with pledges cannot be deleted."
+# pledge_service lifts a hold by itself after 30 s (CAMPAIGN_HOLD_SECONDS); a change not
+# committed well within that is abandoned, so that it never lands after the hold is gone.
+HOLD_BUDGET_SECONDS = 10.0
+
+
+def campaign_start_refusal(*, status: str) -> str | None:
+    """Return why a new campaign may not start in ``status``, or None when it may."""
+    return None if status in STARTING_STATUSES else f"A campaign cannot start {status}."
 
 
 def campaign_change_refusal(
@@ -26,14 +55,68 @@ def campaign_change_refusal(
 ) -> str | None:
     """Return why ``campaign`` may not take this status or currency, or None when it may.
 
-    The same status or currency is always allowed (a no-op). Shared by the API and the admin.
+    The same status or currency is always allowed (a no-op). Decided on this service's rows.
     """
     allowed = ALLOWED_TRANSITIONS[CampaignStatus(campaign.status)]
     if status is not None and status != campaign.status and status not in allowed:
         return f"A campaign cannot move from {campaign.status} to {status}."
     if currency is not None and currency != campaign.currency and campaign.total_pledges:
-        return "The currency cannot change once the campaign has pledges."
+        return CURRENCY_REFUSAL
     return None
+
+
+def campaign_change_check(
+    *, campaign: Campaign, status: str | None = None, currency: str | None = None
+) -> None:
+    """Raise the 409 (or 503) ``campaign_update`` would answer, without writing anything.
+
+    For a form to show before it saves: a currency change also asks pledge_service whether the
+    campaign has pledges (the read model may lag). The write decides again, under a hold.
+    """
+    refusal = campaign_change_refusal(campaign=campaign, status=status, currency=currency)
+    changes_currency = currency is not None and currency != campaign.currency
+    if refusal is None and changes_currency and campaign_has_pledges(campaign_id=campaign.pk):
+        refusal = CURRENCY_REFUSAL
+    if refusal is not None:
+        raise Problem(409, refusal, campaign_id=campaign.pk)
+
+
+@dataclass
+class Hold:
+    """A campaign held in pledge_service while a change commits here."""
+
+    campaign_id: int
+    deadline: float
+
+    def release_after_commit(self, *, status: str, currency: str) -> None:
+        """Inside the change's transaction: release with these facts once it commits.
+
+        When the transaction rolls back, nothing is released: pledge_service lifts the hold
+        by itself and keeps the facts it had, which are still true.
+        """
+        if time.monotonic() > self.deadline:
+            raise Problem(503, "Pledges were held too long; try again.")
+        release = partial(
+            campaign_release, campaign_id=self.campaign_id, status=status, currency=currency
+        )
+        transaction.on_commit(release, robust=True)
+
+
+@contextmanager
+def campaign_held(*, campaign_id: int, refusal: str) -> Iterator[Hold]:
+    """Hold the campaign in pledge_service for the block: 409 ``refusal`` when it has pledges.
+
+    The block commits its change with ``Hold.release_after_commit``; when it raises, nothing
+    was committed and the hold is released at once with the facts as they are.
+    """
+    campaign_hold(campaign_id=campaign_id, refusal=refusal)
+    try:
+        yield Hold(campaign_id=campaign_id, deadline=time.monotonic() + HOLD_BUDGET_SECONDS)
+    except BaseException:
+        facts = Campaign.objects.filter(pk=campaign_id).values_list("status", "currency").first()
+        if facts is not None:
+            campaign_release(campaign_id=campaign_id, status=facts[0], currency=facts[1])
+        raise
 
 
 def _locked(campaign_id: int) -> Campaign:
@@ -43,18 +126,19 @@ def _locked(campaign_id: int) -> Campaign:
     return campaign
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def campaign_create(
     *,
     title: str,
     description: str,
     goal_amount: int,
-    currency: str = "usd",
+    currency: str = DEFAULT_CURRENCY,
     status: str = CampaignStatus.DRAFT,
 ) -> Campaign:
     """Create a campaign, a draft unless told ``active`` (SPEC §3)."""
-    if status not in (CampaignStatus.DRAFT, CampaignStatus.ACTIVE):
-        raise serializers.ValidationError({"status": [f"A campaign cannot start {status}."]})
+    refusal = campaign_start_refusal(status=status)
+    if refusal is not None:
+        raise serializers.ValidationError({"status": [refusal]})
     campaign = Campaign.objects.create(
         title=title,
         description=description,
@@ -63,11 +147,8 @@ def campaign_create(
         status=status,
     )
     campaign_changed(campaign=campaign)
+    cache.campaigns_changed([campaign.pk])
     return campaign
-
-
-CURRENCY_REFUSAL = "The currency cannot change once the campaign has pledges."
-DELETE_REFUSAL = "A campaign with pledges cannot be deleted."
 
 
 def campaign_update(
@@ -82,8 +163,7 @@ def campaign_update(
     """Change the given fields; 404 if none, 409 on a refused status move or currency change.
 
     A currency change is decided on pledge_service's pledges (SPEC §3): the campaign is held
-    there (no pledge is made meanwhile) while the change commits. Calls pledge_service for that,
-    so never inside a transaction.
+    there (no pledge is made meanwhile) while the change commits.
     """
     changes = {
         "title": title,
@@ -94,20 +174,15 @@ def campaign_update(
     }
     current = Campaign.objects.filter(pk=campaign_id).values_list("currency", flat=True).first()
     if currency is None or current is None or currency == current:
-        return _campaign_update(campaign_id=campaign_id, changes=changes, released=None)
-    with campaign_held(campaign_id=campaign_id, refusal=CURRENCY_REFUSAL) as released:
-        campaign = _campaign_update(campaign_id=campaign_id, changes=changes, released=released)
-        released.status, released.currency = campaign.status, campaign.currency
-    return campaign
+        return _campaign_update(campaign_id=campaign_id, changes=changes, hold=None)
+    with campaign_held(campaign_id=campaign_id, refusal=CURRENCY_REFUSAL) as hold:
+        return _campaign_update(campaign_id=campaign_id, changes=changes, hold=hold)
 
 
-@transaction.atomic(durable=True)
-def _campaign_update(
-    *, campaign_id: int, changes: dict[str, Any], released: Released | None
-) -> Campaign:
-    """The row lock orders this against concurrent edits and deletes; the read-model fields are
-    never written here (the projector moves them with F-expressions). A change to a published
-    fact writes ``CAMPAIGN_CHANGED`` in the same transaction (SPEC §4).
+@transaction.atomic
+def _campaign_update(*, campaign_id: int, changes: dict[str, Any], hold: Hold | None) -> Campaign:
+    """The row lock orders this against concurrent edits, deletes and the projector; the
+    read-model fields are never written here (the projector moves them with F-expressions).
     """
     campaign = _locked(campaign_id)
     refusal = campaign_change_refusal(
@@ -124,10 +199,11 @@ def _campaign_update(
         for field in changed:
             setattr(campaign, field, changes[field])
         campaign.save(update_fields=[*changed, "updated_at"])
+        cache.campaigns_changed([campaign.pk])
     if any(field in PUBLISHED_FIELDS for field in changed):
         campaign_changed(campaign=campaign)
-    if released is not None:
-        released.in_time()
+    if hold is not None:
+        hold.release_after_commit(status=campaign.status, currency=campaign.currency)
     return campaign
 
 
@@ -136,21 +212,20 @@ def campaign_delete(*, campaign_id: int) -> None:
 
     Decided on pledge_service's pledges, never on the read model, which may lag: the campaign
     is held there (refused when it has pledges; no pledge is made meanwhile) while the deletion
-    commits, and stays held for good. Calls pledge_service, so never inside a transaction.
+    commits, and stays held for good.
     """
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         raise Problem(404, "No campaign with this id.")
     if campaign.total_pledges:  # the read model never counts a pledge that does not exist
         raise Problem(409, DELETE_REFUSAL, campaign_id=campaign_id)
-    with campaign_held(campaign_id=campaign_id, refusal=DELETE_REFUSAL) as released:
-        currency = _campaign_delete(campaign_id=campaign_id, released=released)
-        released.status, released.currency = DELETED, currency
+    with campaign_held(campaign_id=campaign_id, refusal=DELETE_REFUSAL) as hold:
+        _campaign_delete(campaign_id=campaign_id, hold=hold)
 
 
-@transaction.atomic(durable=True)
-def _campaign_delete(*, campaign_id: int, released: Released) -> str:
-    """Delete the held campaign; return its currency.
+@transaction.atomic
+def _campaign_delete(*, campaign_id: int, hold: Hold) -> None:
+    """Delete the held campaign.
 
     Its projected pledges and payment events protect it too: a payment event can arrive before
     the pledge it pays for.
@@ -164,5 +239,46 @@ def _campaign_delete(*, campaign_id: int, released: Released) -> str:
         campaign.delete()
     except ProtectedError:
         raise refusal from None
-    released.in_time()
-    return campaign.currency
+    cache.campaign_deleted(campaign_id)
+    hold.release_after_commit(status=CAMPAIGN_DELETED, currency=campaign.currency)
+
+
+def campaign_totals_move(*, deltas: dict[int, dict[str, int]]) -> None:
+    """Add ``deltas`` (campaign id → read-model field → amount) to the campaigns' totals.
+
+    The projector's write, inside its transaction and holding the campaigns' row locks: one
+    F-expression statement for every campaign, each row getting its own amounts.
+    """
+    moves = {
+        campaign_id: {column: amount for column, amount in totals.items() if amount}
+        for campaign_id, totals in deltas.items()
+    }
+    touched = sorted(campaign_id for campaign_id, totals in moves.items() if totals)
+    if len(touched) == 1:
+        (campaign_id,) = touched
+        columns = {column: F(column) + amount for column, amount in moves[campaign_id].items()}
+        Campaign.objects.filter(pk=campaign_id).update(**columns)
+    elif touched:
+        names = sorted({column for totals in moves.values() for column in totals})
+        Campaign.objects.filter(pk__in=touched).update(
+            **{
+                column: F(column)
+                + Case(
+                    *(
+                        When(pk=campaign_id, then=Value(totals[column]))
+                        for campaign_id, totals in moves.items()
+                        if column in totals
+                    ),
+                    default=Value(0),
+                    output_field=BigIntegerField(),
+                )
+                for column in names
+            }
+        )
+    cache.campaigns_changed(touched)
+
+
+def campaign_totals_set(*, campaign_id: int, totals: dict[str, int]) -> None:
+    """Set the campaign's read-model fields (a reconciliation repair, holding its row lock)."""
+    Campaign.objects.filter(pk=campaign_id).update(**totals)
+    cache.campaigns_changed([campaign_id])

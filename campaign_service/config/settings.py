@@ -32,15 +32,15 @@ CAREFORALL = {
     "OUTBOX_ROUTES": {"CAMPAIGN_CHANGED": ["pledge"]},
     # The read model's projector (SPEC §3, §4).
     "EVENT_HANDLERS": {
-        "PLEDGE_CREATED": "campaigns.projector.project_one",
-        "PLEDGE_STATUS_CHANGED": "campaigns.projector.project_one",
-        "PAYMENT_AUTHORIZED": "campaigns.projector.project_one",
-        "PAYMENT_CAPTURED": "campaigns.projector.project_one",
-        "PAYMENT_FAILED": "campaigns.projector.project_one",
-        "PAYMENT_REFUNDED": "campaigns.projector.project_one",
+        "PLEDGE_CREATED": "campaigns.handlers.read_model_event_handle",
+        "PLEDGE_STATUS_CHANGED": "campaigns.handlers.read_model_event_handle",
+        "PAYMENT_AUTHORIZED": "campaigns.handlers.read_model_event_handle",
+        "PAYMENT_CAPTURED": "campaigns.handlers.read_model_event_handle",
+        "PAYMENT_FAILED": "campaigns.handlers.read_model_event_handle",
+        "PAYMENT_REFUNDED": "campaigns.handlers.read_model_event_handle",
     },
     # A delivered batch is applied in one transaction, one update per campaign.
-    "EVENT_BATCH_HANDLER": "campaigns.projector.project_batch",
+    "EVENT_BATCH_HANDLER": "campaigns.handlers.read_model_events_handle",
 }
 CELERY_BEAT_SCHEDULE = {
     **OUTBOX_BEAT_SCHEDULE,

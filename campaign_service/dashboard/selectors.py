@@ -14,8 +14,9 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from campaigns.models import READ_MODEL_FIELDS, Campaign, PledgeProjection, PledgeStatus
+from campaigns.models import READ_MODEL_FIELDS, Campaign, PledgeProjection
 from careforall_common.admin import outbox_admin_url
+from careforall_common.contracts.statuses import PledgeStatus
 from careforall_common.money import money_format
 from careforall_common.outbox.selectors import outbox_waiting
 from dashboard.clients.outboxes import outbox_waiting_get

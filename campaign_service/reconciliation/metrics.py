@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from reconciliation.selectors import reconciliation_last
+
 
 class ReconciliationCollector(Collector):
     """The last run's differences, when it ran and whether it could compare: one query."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from reconciliation.selectors import reconciliation_last
-
         differences = GaugeMetricFamily(
             "careforall_reconciliation_differences",
             "Differences between the read model and the pledges the last reconciliation left: "

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
-from accounts.models import Role, User
+from accounts import selectors, services
+from accounts.models import User
 from accounts.throttle import sign_in_wait
 from careforall_common.auth import IsStaff, PlatformJWTAuthentication
 from careforall_common.fields import StrictCharField, StrictEmailField, StrictSerializer
@@ -94,7 +94,7 @@ class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
-        user = User.objects.filter(pk=request.user.pk or 0, is_active=True).first()
+        user = selectors.user_active_get(user_id=request.user.pk)
         if user is None:
             raise Problem(401, "The account no longer exists or is disabled.")
         return Response(UserOutput(user).data)
@@ -126,5 +126,4 @@ class InternalStaffStatusApi(APIView):
 
     def get(self, request: Request) -> Response:
         email = request.query_params.get("email", "").lower()
-        staff = User.objects.filter(email=email, is_active=True, role=Role.STAFF).exists()
-        return Response({"email": email, "staff": staff})
+        return Response({"email": email, "staff": selectors.staff_is_active(email=email)})

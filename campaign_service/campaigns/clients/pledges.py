@@ -1,35 +1,33 @@
-"""pledge_service, as campaign_service calls it: campaign holds (SPEC §3, ``pledges.holds``).
+"""pledge_service, as campaigns call it: campaign holds, pledge reads, donor emails (signed).
 
 A deletion or a currency change is decided on pledge_service's own records, never on the read
 model, which may lag: campaign_service holds the campaign there (refused when it has pledges),
-commits its change, and releases the hold with the facts as they are now.
+commits its change, and releases the hold with the facts as they are now
+(``campaigns.services``). Every call goes through ``careforall_common.internal``.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from urllib.parse import urlencode
 
 import requests
 
+from careforall_common.contracts.internal import DonorEmailsRead
 from careforall_common.internal import internal_get, internal_post
 from careforall_common.problems import Problem
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 5.0
-# pledge_service lifts a hold by itself after 30 s (CAMPAIGN_HOLD_SECONDS); a change not
-# committed well within that is abandoned, so that it never lands after the hold is gone.
-HOLD_BUDGET_SECONDS = 10.0
-
 REFUSAL = "The campaign has pledges."
+UNAVAILABLE = "Pledges cannot be checked right now; try again shortly."
+DONORS_CHUNK = 500  # pledge ids per call; pledge_service takes up to 1,000
 
 
 def _unavailable(error: object) -> Problem:
-    logger.warning("pledge_service did not answer a campaign hold: %s", error)
-    return Problem(503, "Pledges cannot be checked right now; try again shortly.")
+    logger.warning("pledge_service did not answer about a campaign's pledges: %s", error)
+    return Problem(503, UNAVAILABLE)
 
 
 def campaign_hold(*, campaign_id: int, refusal: str = REFUSAL) -> None:
@@ -49,41 +47,6 @@ def campaign_hold(*, campaign_id: int, refusal: str = REFUSAL) -> None:
         raise _unavailable(f"{response.status_code} {response.text[:200]}")
 
 
-@contextmanager
-def campaign_held(*, campaign_id: int, refusal: str = REFUSAL) -> Iterator[Released]:
-    """Hold the campaign in pledge_service for the block: 409 ``refusal`` when it has pledges.
-
-    The block commits its change and sets ``released.status`` / ``released.currency`` to the
-    facts to release with; when it raises, the hold is released with the facts it had.
-    """
-    campaign_hold(campaign_id=campaign_id, refusal=refusal)
-    released = Released(deadline=time.monotonic() + HOLD_BUDGET_SECONDS)
-    try:
-        yield released
-    finally:
-        if released.status is None or released.currency is None:
-            facts = _current_facts(campaign_id)  # nothing committed: release as it is
-            if facts is not None:
-                released.status, released.currency = facts
-        if released.status is not None and released.currency is not None:
-            campaign_release(
-                campaign_id=campaign_id, status=released.status, currency=released.currency
-            )
-
-
-class Released:
-    """The facts a hold is released with; ``in_time()`` before committing the change."""
-
-    def __init__(self, *, deadline: float) -> None:
-        self.deadline = deadline
-        self.status: str | None = None
-        self.currency: str | None = None
-
-    def in_time(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise Problem(503, "Pledges were held too long; try again.")
-
-
 def campaign_release(*, campaign_id: int, status: str, currency: str) -> None:
     """End the hold with the campaign's facts now (``deleted`` keeps it for good)."""
     try:
@@ -98,28 +61,23 @@ def campaign_release(*, campaign_id: int, status: str, currency: str) -> None:
         logger.warning("pledge_service did not take a hold's release: %s", error)
 
 
-def _current_facts(campaign_id: int) -> tuple[str, str] | None:
-    from campaigns.models import Campaign
-
-    campaign = Campaign.objects.filter(pk=campaign_id).values_list("status", "currency").first()
-    return (str(campaign[0]), str(campaign[1])) if campaign else None
-
-
-def campaign_ids_with_pledges() -> list[int]:
-    """Every campaign id pledge_service has pledges for (reconciliation, SPEC §5.2)."""
-    response = internal_get("pledge", "/internal/pledges/campaigns", timeout=TIMEOUT)
-    response.raise_for_status()
-    return [int(campaign_id) for campaign_id in response.json()["campaign_ids"]]
-
-
-DONORS_CHUNK = 500  # pledge ids per call; pledge_service takes up to 1,000
+def campaign_has_pledges(*, campaign_id: int) -> bool:
+    """Whether pledge_service has any pledge of the campaign (a read: the hold decides); 503."""
+    query = urlencode({"campaign_id": campaign_id, "limit": 1})
+    try:
+        response = internal_get("pledge", f"/internal/pledges?{query}", timeout=TIMEOUT)
+        response.raise_for_status()
+        return bool(response.json()["results"])
+    except (requests.RequestException, ValueError, KeyError, TypeError) as error:
+        raise _unavailable(error) from error
 
 
 def donor_emails(*, pledge_ids: list[int]) -> dict[int, str]:
     """The donor email of each pledge, from pledge_service (staff's export only, SPEC §3).
 
     Emails stay in pledge_service: never stored here, never in a public answer. Raises
-    ``requests`` errors when pledge_service does not answer.
+    ``requests`` errors when pledge_service does not answer, ``ContractError`` (a
+    ``ValueError``) when it answers outside the contract.
     """
     emails: dict[int, str] = {}
     for start in range(0, len(pledge_ids), DONORS_CHUNK):
@@ -128,6 +86,5 @@ def donor_emails(*, pledge_ids: list[int]) -> dict[int, str]:
             "pledge", "/internal/pledges/donors", {"pledge_ids": chunk}, timeout=TIMEOUT
         )
         response.raise_for_status()
-        for item in response.json()["results"]:
-            emails[int(item["pledge_id"])] = str(item["donor_email"])
+        emails.update(DonorEmailsRead.parse(response.json()).emails)
     return emails

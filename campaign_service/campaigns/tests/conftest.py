@@ -1,51 +1,16 @@
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.conf import settings
-from rest_framework.test import APIClient
 
 from careforall_common import signing
-from careforall_common.keys import generate_pem_pair
-
-
-@pytest.fixture
-def forged_staff_client(make_token: Callable[..., str]) -> Any:
-    """A client whose staff token is signed with a key the platform does not know."""
-    other_private, _ = generate_pem_pair()
-    client = APIClient()
-    token = make_token(user_id=1, role="staff", private_key=other_private)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
-
-
-def internal_signature(message: bytes, **options: Any) -> str:
-    """Sign ``message`` as another service of the platform does."""
-    return signing.sign(message, secret=settings.CAREFORALL["INTERNAL_EVENT_SECRET"], **options)
-
-
-@pytest.fixture
-def deliver(client: Any) -> Callable[..., list[str]]:
-    """Return a function that POSTs events signed to /internal/events; returns each outcome."""
-
-    def post(*events: dict[str, Any]) -> list[str]:
-        body = json.dumps({"events": list(events)}).encode()
-        response = client.post(
-            "/internal/events",
-            body,
-            content_type="application/json",
-            HTTP_X_CAREFORALL_SIGNATURE=internal_signature(body),
-        )
-        assert response.status_code == 200, response.content
-        return [result["status"] for result in response.json()["results"]]
-
-    return post
+from careforall_common.testing.peers import point_at
 
 
 class PledgeHoldsStandIn:
@@ -66,19 +31,22 @@ class PledgeHoldsStandIn:
             ]
         }
 
+    def pledges(self, path: str) -> dict[str, Any]:
+        """``GET /internal/pledges?campaign_id=&limit=1``: whether the campaign has pledges."""
+        campaign_id = int(parse_qs(urlsplit(path).query)["campaign_id"][0])
+        results = [{"campaign_id": campaign_id}] if campaign_id in self.with_pledges else []
+        return {"results": results, "next_after": None}
+
 
 @pytest.fixture
 def pledge_holds(settings: Any) -> Iterator[PledgeHoldsStandIn]:
     stand_in = PledgeHoldsStandIn()
+    secret = settings.CAREFORALL["INTERNAL_EVENT_SECRET"]
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers["Content-Length"]))
-            signed = signing.verify(
-                self.headers.get(signing.HEADER),
-                raw,
-                secret=settings.CAREFORALL["INTERNAL_EVENT_SECRET"],
-            )
+            signed = signing.verify(self.headers.get(signing.HEADER), raw, secret=secret)
             body = json.loads(raw)
             action = self.path.rsplit("/", 1)[-1]
             stand_in.calls.append((action, body))
@@ -89,6 +57,16 @@ def pledge_holds(settings: Any) -> Iterator[PledgeHoldsStandIn]:
             payload = json.dumps({"held": True}).encode() if status == 200 else b""
             if signed and action == "donors" and stand_in.answer is None:
                 status, payload = 200, json.dumps(stand_in.donors(body)).encode()
+            self.respond(status, payload)
+
+        def do_GET(self) -> None:
+            signed = signing.verify(
+                self.headers.get(signing.HEADER), self.path.encode(), secret=secret
+            )
+            payload = json.dumps(stand_in.pledges(self.path)).encode()
+            self.respond(stand_in.answer or (200 if signed else 403), payload)
+
+        def respond(self, status: int, payload: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -97,25 +75,13 @@ def pledge_holds(settings: Any) -> Iterator[PledgeHoldsStandIn]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    with serving_as_pledge_service(settings, Handler):
-        yield stand_in
-
-
-@contextlib.contextmanager
-def serving_as_pledge_service(
-    settings: Any, handler: type[BaseHTTPRequestHandler]
-) -> Iterator[None]:
-    """Serve ``handler`` over real HTTP where the settings say pledge_service is."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    # careforall_common.testing.peers serves GET routes only; holds and donors are POSTs.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    urls = {
-        **settings.CAREFORALL["SERVICE_URLS"],
-        "pledge": f"http://127.0.0.1:{server.server_port}",
-    }
-    settings.CAREFORALL = {**settings.CAREFORALL, "SERVICE_URLS": urls}
+    point_at(settings, "pledge", f"http://127.0.0.1:{server.server_port}")
     try:
-        yield
+        yield stand_in
     finally:
         server.shutdown()
         server.server_close()

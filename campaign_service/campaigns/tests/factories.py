@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from campaigns.models import Campaign, CampaignStatus
+from campaigns.models import Campaign
+from careforall_common.contracts.statuses import CampaignStatus
 
 CREATED_AT = "2025-03-01T12:00:00Z"
 

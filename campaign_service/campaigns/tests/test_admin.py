@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Sum
 
 from campaigns.models import Campaign, PledgeProjection
@@ -28,14 +27,6 @@ from careforall_common.outbox.models import OutboxEvent
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pledge_holds")]
 
 CHANGELIST = "/admin/campaigns/campaign/"
-
-
-@pytest.fixture
-def admin_client(client: Any) -> Any:
-    # A local superuser stands in for the shadow user a platform sign-in makes.
-    user = get_user_model().objects.create_superuser("staff@example.org", "staff@example.org")
-    client.force_login(user)
-    return client
 
 
 def form(campaign: Campaign, **changes: Any) -> dict[str, Any]:
@@ -652,3 +643,23 @@ def test_the_campaign_page_shows_refunds_and_the_refund_rows_are_listed(
     assert "$10.00" in page  # raised: $12.50 captured less $2.50 refunded
     assert 'name="refunded_amount"' not in page  # never edited by hand
     assert "$2.50" in refunds
+
+
+def test_a_refusal_that_comes_only_at_save_time_is_403_and_writes_nothing(
+    admin_client: Any, pledge_holds: Any, monkeypatch: Any
+) -> None:
+    # The form's check saw no pledge; one was made before the save took pledge_service's hold.
+    monkeypatch.setattr("campaigns.services.campaign_has_pledges", lambda **_: False)
+    campaign = campaign_make()
+    pledge_holds.with_pledges.add(campaign.pk)
+    row = campaign_row(campaign)
+
+    response = admin_client.post(
+        f"{CHANGELIST}{campaign.pk}/change/", form(campaign, currency="eur")
+    )
+
+    assert response.status_code == 403
+    assert campaign_row(campaign) == row
+    assert not LogEntry.objects.exists()
+    assert not OutboxEvent.objects.exists()
+    assert [action for action, _ in pledge_holds.calls] == ["hold"]

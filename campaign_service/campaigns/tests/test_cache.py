@@ -16,8 +16,8 @@ import pytest
 from pymemcache.client.base import Client
 
 from campaigns import cache
-from campaigns.models import CampaignStatus
 from campaigns.tests.factories import campaign_make, pledge_created, status_changed
+from careforall_common.contracts.statuses import CampaignStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

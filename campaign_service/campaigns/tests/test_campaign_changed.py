@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from campaigns.models import Campaign, PaymentEvent
 from campaigns.tests.factories import campaign_make
@@ -104,13 +103,6 @@ def test_a_rolled_back_delete_takes_its_event_with_it(staff_client: Any) -> None
     assert response.json()["detail"] == "A campaign with pledges cannot be deleted."
     assert Campaign.objects.filter(pk=campaign.pk).exists()
     assert events() == []
-
-
-@pytest.fixture
-def admin_client(client: Any) -> Any:
-    user = get_user_model().objects.create_superuser("staff@example.org", "staff@example.org")
-    client.force_login(user)
-    return client
 
 
 def test_admin_add_edit_and_delete_publish(admin_client: Any) -> None:

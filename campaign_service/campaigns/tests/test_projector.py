@@ -14,7 +14,6 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from campaigns.models import READ_MODEL_FIELDS, Campaign, PaymentEvent, PledgeProjection
-from campaigns.tests.conftest import internal_signature
 from campaigns.tests.factories import (
     campaign_make,
     campaign_row,
@@ -27,6 +26,7 @@ from campaigns.tests.factories import (
 )
 from careforall_common import signing
 from careforall_common.inbox.models import ProcessedEvent
+from conftest import internal_signature
 
 pytestmark = pytest.mark.django_db
 

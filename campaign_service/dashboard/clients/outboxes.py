@@ -6,6 +6,7 @@ import logging
 
 import requests
 
+from careforall_common.contracts.internal import OutboxStatusRead
 from careforall_common.internal import internal_get
 
 logger = logging.getLogger(__name__)
@@ -18,11 +19,8 @@ def outbox_waiting_get(*, service: str) -> dict[str, dict[str, int]] | None:
     try:
         response = internal_get(service, "/internal/outbox", timeout=TIMEOUT)
         response.raise_for_status()
-        destinations = response.json()["destinations"]
-        return {
-            str(destination): {"pending": int(counts["pending"]), "dead": int(counts["dead"])}
-            for destination, counts in destinations.items()
-        }
-    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as error:
+        status = OutboxStatusRead.parse(response.json())
+    except (requests.RequestException, ValueError) as error:  # ContractError is a ValueError
         logger.warning("%s did not tell its outbox: %s", service, error)
         return None
+    return {name: dict(counts) for name, counts in status.destinations.items()}

@@ -1,51 +1,53 @@
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from campaigns.tests.conftest import serving_as_pledge_service
-from careforall_common import signing
+from careforall_common.testing.peers import FakePeer, fake_peer
 
 
-class Pledges:
-    """pledge_service's pledges, as its signed ``GET /internal/pledges`` reads serve them."""
+class PledgeServiceStandIn(FakePeer):
+    """pledge_service's signed pledge reads, served from ``pledges``; ``paths`` were asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, secret: str) -> None:
+        super().__init__(secret=secret)
         self.pledges: list[dict[str, Any]] = []
+        # Run once, at the first page: what the projector does while the snapshot is read.
+        self.during_fetch: Callable[[], object] | None = None
 
-    def answer(self, path: str) -> dict[str, Any]:
+    @property
+    def paths(self) -> list[str]:
+        return self.asked
+
+    def respond(self, path: str) -> tuple[int, Any]:
         url = urlsplit(path)
         if url.path == "/internal/pledges/campaigns":
-            return {"campaign_ids": sorted({p["campaign_id"] for p in self.pledges})}
-        campaign_id = int(parse_qs(url.query)["campaign_id"][0])
-        results = [p for p in self.pledges if p["campaign_id"] == campaign_id]
-        return {"results": results, "next_after": None}  # one page is enough here
+            return 200, {"campaign_ids": sorted({p["campaign_id"] for p in self.pledges})}
+        if url.path != "/internal/pledges":
+            return 404, {"detail": "No resource at this path."}
+        during_fetch, self.during_fetch = self.during_fetch, None
+        if during_fetch is not None:
+            during_fetch()
+        query = {key: int(values[0]) for key, values in parse_qs(url.query).items()}
+        matching = sorted(
+            (
+                pledge
+                for pledge in self.pledges
+                if pledge["campaign_id"] == query["campaign_id"]
+                and pledge["pledge_id"] > query.get("after", 0)
+            ),
+            key=lambda pledge: pledge["pledge_id"],
+        )
+        page = matching[: query["limit"]]
+        more = len(matching) > query["limit"]
+        return 200, {"results": page, "next_after": page[-1]["pledge_id"] if more else None}
 
 
 @pytest.fixture
-def pledge_service(settings: Any) -> Iterator[Pledges]:
-    stand_in = Pledges()
-    secret = settings.CAREFORALL["INTERNAL_EVENT_SECRET"]
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            signed = signing.verify(
-                self.headers.get(signing.HEADER), self.path.encode(), secret=secret
-            )
-            data = json.dumps(stand_in.answer(self.path)).encode() if signed else b"{}"
-            self.send_response(200 if signed else 403)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    with serving_as_pledge_service(settings, Handler):
+def pledge_service(settings: Any) -> Iterator[PledgeServiceStandIn]:
+    stand_in = PledgeServiceStandIn(secret=settings.CAREFORALL["INTERNAL_EVENT_SECRET"])
+    with fake_peer(settings, "pledge", peer=stand_in):
         yield stand_in

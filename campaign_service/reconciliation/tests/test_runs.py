@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from campaigns.tests.factories import campaign_make, pledge_payload
 from reconciliation.models import ReconciliationRun
 from reconciliation.tasks import reconciliation_check
-from reconciliation.tests.conftest import Pledges
+from reconciliation.tests.conftest import PledgeServiceStandIn as Pledges
 
 pytestmark = pytest.mark.django_db
 

@@ -84,11 +84,13 @@ def test_a_pledge_the_read_model_has_not_seen_yet_keeps_the_campaign(
 
 
 def test_a_deletion_is_held_in_pledge_service_and_released_as_deleted(
-    staff_client: Any, pledge_holds: PledgeHoldsStandIn
+    staff_client: Any, pledge_holds: PledgeHoldsStandIn, django_capture_on_commit_callbacks: Any
 ) -> None:
     campaign = campaign_make(currency="eur")
 
-    staff_client.delete(f"/api/campaigns/{campaign.pk}")
+    # The release follows the commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.delete(f"/api/campaigns/{campaign.pk}")
 
     assert pledge_holds.calls == [
         ("hold", {"campaign_id": campaign.pk}),

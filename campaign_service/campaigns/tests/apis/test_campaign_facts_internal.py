@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from campaigns.tests.conftest import internal_signature
 from campaigns.tests.factories import campaign_make
 from careforall_common import signing
+from conftest import internal_signature
 
 pytestmark = pytest.mark.django_db
 

@@ -211,12 +211,14 @@ def test_a_currency_change_is_decided_on_pledge_service_pledges(
 
 
 def test_a_currency_change_is_released_with_the_new_currency(
-    staff_client: Any, pledge_holds: PledgeHoldsStandIn
+    staff_client: Any, pledge_holds: PledgeHoldsStandIn, django_capture_on_commit_callbacks: Any
 ) -> None:
     campaign = campaign_make(currency="usd", status="active")
 
-    patch(staff_client, campaign, {"currency": "eur"})
-    patch(staff_client, campaign, {"title": "No hold for this"})
+    # The release follows the commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        patch(staff_client, campaign, {"currency": "eur"})
+        patch(staff_client, campaign, {"title": "No hold for this"})
 
     assert pledge_holds.calls == [
         ("hold", {"campaign_id": campaign.pk}),

@@ -1,26 +1,22 @@
 """``manage.py reconcile`` (SPEC §5.2) against a real HTTP stand-in for pledge_service.
 
-The stand-in serves the ``GET /internal/pledges`` contract from a list and refuses any request
-not signed with the internal secret, as pledge_service does.
+The stand-in (``reconciliation/tests/conftest.py``) serves the ``GET /internal/pledges``
+contract from a list and refuses any request not signed with the internal secret, as
+pledge_service does.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from io import StringIO
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from campaigns import reconcile
 from campaigns.models import Campaign, PledgeProjection
-from campaigns.tests.conftest import serving_as_pledge_service
 from campaigns.tests.factories import (
     campaign_make,
     campaign_row,
@@ -30,71 +26,12 @@ from campaigns.tests.factories import (
     pledge_payload,
     status_changed,
 )
-from careforall_common import signing
+from reconciliation.clients import pledges as pledges_client
+from reconciliation.tests.conftest import PledgeServiceStandIn
 
 pytestmark = pytest.mark.django_db
 
 Deliver = Callable[..., list[str]]
-
-
-class PledgeServiceStandIn:
-    """What the stand-in serves (``pledges``) and the paths it was asked for (``paths``)."""
-
-    def __init__(self) -> None:
-        self.pledges: list[dict[str, Any]] = []
-        self.paths: list[str] = []
-        # Run once, at the first page: what the projector does while the snapshot is read.
-        self.during_fetch: Callable[[], object] | None = None
-
-    def page(self, path: str) -> tuple[int, dict[str, Any]]:
-        url = urlsplit(path)
-        if url.path == "/internal/pledges":
-            during_fetch, self.during_fetch = self.during_fetch, None
-            if during_fetch is not None:
-                during_fetch()
-        if url.path == "/internal/pledges/campaigns":
-            return 200, {"campaign_ids": sorted({p["campaign_id"] for p in self.pledges})}
-        if url.path != "/internal/pledges":
-            return 404, {"detail": "No resource at this path."}
-        query = {key: int(values[0]) for key, values in parse_qs(url.query).items()}
-        matching = sorted(
-            (
-                pledge
-                for pledge in self.pledges
-                if pledge["campaign_id"] == query["campaign_id"]
-                and pledge["pledge_id"] > query.get("after", 0)
-            ),
-            key=lambda pledge: pledge["pledge_id"],
-        )
-        page = matching[: query["limit"]]
-        more = len(matching) > query["limit"]
-        return 200, {"results": page, "next_after": page[-1]["pledge_id"] if more else None}
-
-
-@pytest.fixture
-def pledge_service(settings: Any) -> Iterator[PledgeServiceStandIn]:
-    stand_in = PledgeServiceStandIn()
-    secret = settings.CAREFORALL["INTERNAL_EVENT_SECRET"]
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            stand_in.paths.append(self.path)
-            if signing.verify(self.headers.get(signing.HEADER), self.path.encode(), secret=secret):
-                status, body = stand_in.page(self.path)
-            else:
-                status, body = 403, {"detail": "The internal signature is missing, wrong or stale."}
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    with serving_as_pledge_service(settings, Handler):
-        yield stand_in
 
 
 def run(*args: str) -> tuple[int, list[str]]:
@@ -163,7 +100,7 @@ def totals(campaign: Campaign) -> tuple[int, ...]:
 def test_a_read_model_built_by_the_events_matches(
     pledge_service: PledgeServiceStandIn, deliver: Deliver, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(reconcile, "PAGE_SIZE", 3)
+    monkeypatch.setattr(pledges_client, "PAGE_SIZE", 3)
     first, second = campaign_make(), campaign_make()
     pledge_service.pledges = pledges_of(first, 1) + pledges_of(second, 11)
     project(deliver, pledge_service.pledges)
