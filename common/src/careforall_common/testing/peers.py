@@ -1,4 +1,4 @@
-"""A stand-in for another service in a service's tests: its GET routes on 127.0.0.1.
+"""A stand-in for another service in a service's tests: its routes on 127.0.0.1.
 
 A service's tests never reach a real peer; they start a ``FakePeer`` with the answers the peer's
 contract gives (``careforall_common.contracts.internal``), point ``SERVICE_URLS`` at it, and read
@@ -19,13 +19,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from careforall_common import signing
 
 
 class FakePeer:
-    """Answers ``GET …/<id>`` with ``items[id]`` (200) or 404; records every path asked.
+    """Answers ``GET …/<id>`` with ``items[id]`` (200) or 404; records every path asked and
+    every body posted (``respond_post`` answers POSTs: 405 unless a subclass says otherwise).
 
     ``failing`` set to a status (500, 503) answers every call with it. Subclasses change the
     answers by overriding ``respond``.
@@ -34,6 +35,7 @@ class FakePeer:
     def __init__(self, *, secret: str | None = None) -> None:
         self.items: dict[int, Any] = {}
         self.asked: list[str] = []
+        self.posted: list[tuple[str, bytes]] = []
         self.failing: int | None = None
         self.secret = secret
         fake = self
@@ -43,6 +45,19 @@ class FakePeer:
                 fake.asked.append(self.path)
                 status, body = fake.answer(self.path, self.headers.get(signing.HEADER))
                 data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                fake.asked.append(self.path)
+                fake.posted.append((self.path, body))
+                status, answer = fake.answer_post(self.path, body, self.headers.get(signing.HEADER))
+                data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -65,6 +80,17 @@ class FakePeer:
             return self.failing, {"status": self.failing}
         return self.respond(path)
 
+    def answer_post(self, path: str, body: bytes, signature: str | None) -> tuple[int, Any]:
+        if self.secret is not None and not signing.verify(signature, body, secret=self.secret):
+            return 403, {"status": 403}
+        if self.failing is not None:
+            return self.failing, {"status": self.failing}
+        return self.respond_post(path, body)
+
+    def respond_post(self, path: str, body: bytes) -> tuple[int, Any]:
+        """A POST's answer; none by default (405): a subclass that takes POSTs says how."""
+        return 405, {"status": 405}
+
     def respond(self, path: str) -> tuple[int, Any]:
         item_id = path.split("?", 1)[0].rsplit("/", 1)[-1]
         item = self.items.get(int(item_id)) if item_id.isdigit() else None
@@ -79,18 +105,28 @@ def point_at(settings: Any, service: str, url: str) -> None:
     }
 
 
+P = TypeVar("P", bound=FakePeer)
+
+
+@contextmanager
+def peer_served(settings: Any, service: str, peer: P) -> Iterator[P]:
+    """Serve ``peer`` (a ``FakePeer`` or a subclass) as ``service`` while the block runs."""
+    thread = threading.Thread(target=peer.server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    point_at(settings, service, peer.url)
+    try:
+        yield peer
+    finally:
+        peer.server.shutdown()
+        peer.server.server_close()
+
+
 @contextmanager
 def fake_peer(
     settings: Any, service: str, *, signed: bool = False, peer: FakePeer | None = None
 ) -> Iterator[FakePeer]:
-    """Serve ``peer`` (a plain ``FakePeer`` by default) as ``service`` while the block runs."""
+    """Serve ``peer`` (a plain ``FakePeer`` checking signatures when ``signed``, by default) as
+    ``service``; ``peer_served`` keeps a subclass's type."""
     secret = settings.CAREFORALL["INTERNAL_EVENT_SECRET"] if signed else None
-    fake = peer or FakePeer(secret=secret)
-    thread = threading.Thread(target=fake.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    point_at(settings, service, fake.url)
-    try:
+    with peer_served(settings, service, peer or FakePeer(secret=secret)) as fake:
         yield fake
-    finally:
-        fake.server.shutdown()
-        fake.server.server_close()
