@@ -31,12 +31,39 @@ DEFAULTS = {
     # Fixed addresses locally: nothing to look up while nginx runs (compose sets both).
     "CFA_RESOLVER": "127.0.0.1",
     "CFA_UPSTREAM_RESOLVE": "",
+    # The proxies (addresses or CIDRs, separated by spaces or commas) whose X-Forwarded-For the
+    # gateway believes: the client's address, for the rate limits and the access log, is then the
+    # last one in that header that none of them added. Empty: nobody's (the gateway is reached
+    # directly, as under scripts/up and in compose). The production overlay names its load
+    # balancer's range.
+    "CFA_TRUSTED_PROXIES": "",
 }
 PLACEHOLDER = re.compile(r"\$\{(CFA_[A-Z_]+)\}")
+# An IPv4 or IPv6 address or CIDR (nginx checks it further when it loads), or `unix:`; the same
+# rule as docker/gateway-resolver.envsh.
+PROXY = re.compile(r"unix:|[0-9A-Fa-f:./]+")
+
+
+def real_ip_directives(trusted: str) -> str:
+    """``set_real_ip_from`` for each trusted proxy; the image's docker/gateway-resolver.envsh
+    makes the same line from ``CFA_TRUSTED_PROXIES`` (tests/deploy checks that they agree)."""
+    proxies = trusted.replace(",", " ").split()
+    for proxy in proxies:
+        if not PROXY.fullmatch(proxy):
+            raise SystemExit(f"nginx/render.py: CFA_TRUSTED_PROXIES: {proxy!r} is no address")
+    return " ".join(f"set_real_ip_from {proxy};" for proxy in proxies)
+
+
+# Placeholders made from other values, never set by hand.
+DERIVED = {"CFA_SET_REAL_IP_FROM": lambda values: real_ip_directives(values["CFA_TRUSTED_PROXIES"])}
 
 
 def render(template: str, values: dict[str, str]) -> str:
     """Replace every ``${CFA_NAME}``; an unknown name is an error, not an empty string."""
+    values = {**values}
+    for name, derive in DERIVED.items():
+        if name not in values:
+            values[name] = derive({"CFA_TRUSTED_PROXIES": "", **values})
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)

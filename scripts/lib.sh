@@ -130,3 +130,92 @@ manage() {  # manage SERVICE ARGS...
     local service="$1"; shift
     (cd "$ROOT/${service}_service" && "$PY" manage.py "$@")
 }
+
+# --- What a run leaves behind ----------------------------------------------------------------
+# scripts/up records each process it starts in $VAR/run/processes, one "NAME PID IDENTITY" a line.
+# The identity (the boot and the process's start time) tells a live process of that run from a
+# process that got its pid later: after a crash, or after a reboot, pids are reused.
+
+process_identity() {  # process_identity PID: prints "<boot id>:<start time>"; fails when gone
+    local stat
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    stat="${stat##*) }"  # the fields after the command name, which may hold spaces
+    # shellcheck disable=SC2086
+    set -- $stat
+    case "$1" in Z | X) return 1 ;; esac  # a zombie has finished already
+    printf '%s:%s\n' "$(cat /proc/sys/kernel/random/boot_id)" "${20}"
+}
+
+record_process() {  # record_process LEDGER NAME PID
+    echo "$2 $3 $(process_identity "$3" || echo gone)" >>"$1"
+}
+
+recorded_alive() {  # recorded_alive LEDGER: prints "NAME PID" of each recorded process still alive
+    [ -f "$1" ] || return 0
+    local name pid identity
+    while read -r name pid identity; do
+        [ "$(process_identity "$pid" 2>/dev/null)" = "$identity" ] && echo "$name $pid"
+    done <"$1"
+    return 0
+}
+
+pid_of_this_platform() {  # pid_of_this_platform PID VAR: a live process started for VAR
+    [ -n "$1" ] && process_identity "$1" >/dev/null 2>&1 || return 1
+    # Every process scripts/up starts inherits CAREFORALL_VAR; another program with a reused
+    # pid does not have it (an unreadable environment counts as someone else's).
+    tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qxF "CAREFORALL_VAR=$2"
+}
+
+socket_answers() {  # socket_answers PATH: whether a live process accepts connections on it
+    python3 - "$1" <<'PY'
+import socket, sys
+sock = socket.socket(socket.AF_UNIX)
+sock.settimeout(2)
+try:
+    sock.connect(sys.argv[1])
+except (ConnectionRefusedError, FileNotFoundError):
+    sys.exit(1)  # nobody listens: the file of a process that is gone
+except OSError:
+    sys.exit(0)  # busy, or not ours to ask: someone may own it
+PY
+}
+
+stop_processes() {  # stop_processes PID...: TERM, 15 s to finish, then KILL
+    kill -TERM "$@" 2>/dev/null || true
+    local pid alive
+    for _ in $(seq 150); do
+        alive=0
+        for pid in "$@"; do process_identity "$pid" >/dev/null 2>&1 && alive=1; done
+        [ "$alive" = 0 ] && return 0
+        sleep 0.1
+    done
+    kill -KILL "$@" 2>/dev/null || true
+}
+
+clean_run_dir() {  # clean_run_dir VAR: remove what an earlier run left, once nothing owns it
+    local var="$1" run="$1/run" file pid unclean=0
+    [ -f "$run/processes" ] || [ -f "$run/up.pid" ] && unclean=1
+    # Sockets (nginx's status socket, gunicorn's control sockets): a socket file outlives its
+    # process, and binding it again fails with "Address already in use".
+    for file in "$run"/*.sock "$run"/*.ctl; do
+        [ -e "$file" ] || continue
+        socket_answers "$file" && die "$file is in use by a running process; stop it first"
+        rm -f "$file"
+    done
+    # Pid files, nginx's own included.
+    for file in "$run"/*.pid; do
+        [ -e "$file" ] || continue
+        pid="$(tr -dc '0-9' <"$file")"
+        pid_of_this_platform "$pid" "$var" \
+            && die "process $pid ($(basename "$file" .pid)) of an earlier run is still running; stop it first"
+        rm -f "$file"
+    done
+    rm -f "$run/processes"
+    [ "$unclean" = 1 ] || return 0
+    say "cleaning up after an earlier run that did not stop cleanly"
+    # Celery beat's schedules (dbm files, not safe against a kill mid-write): only the times the
+    # periodic tasks last ran, which a new schedule starts again from now.
+    rm -f "$run"/beat-*
+    # nginx's temporary files of requests that were in flight.
+    rm -rf "$var"/nginx/{body,proxy,fastcgi,uwsgi,scgi}/*
+}

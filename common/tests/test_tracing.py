@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from careforall_common import tracing
-from careforall_common.events import Envelope
+from careforall_common.contracts.events import Envelope
 from careforall_common.logging import ContextFilter
 from careforall_common.outbox import relay
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
@@ -267,3 +267,43 @@ def test_otlp_spans_reach_the_collector_named_by_the_standard_variable() -> None
     names = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
     assert names["service.name"] == "careforall-common"
     assert [s.name for s in resource_spans.scope_spans[0].spans] == ["a span"]
+
+
+def test_internal_calls_carry_the_trace_context_and_never_baggage(
+    traced: InMemorySpanExporter,
+) -> None:
+    """Issue 20, finding 9: the propagator is W3C trace context alone. A request's baggage is not
+    read, and none set in the process rides along on an internal call (requests instrumented)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import requests
+    from opentelemetry import baggage, context, propagate
+
+    received: list[dict[str, str]] = []
+
+    class Peer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    incoming = propagate.extract({"traceparent": traceparent, "baggage": "user.id=42"})
+    assert baggage.get_all(incoming) == {}
+    server = HTTPServer(("127.0.0.1", 0), Peer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token = context.attach(baggage.set_baggage("session", "secret", context=incoming))
+    try:
+        requests.get(f"http://127.0.0.1:{server.server_port}/internal/x", timeout=5)
+    finally:
+        context.detach(token)
+        server.shutdown()
+        server.server_close()
+
+    [headers] = received
+    assert "baggage" not in headers
+    assert headers["traceparent"].split("-")[1] == "0af7651916cd43dd8448eb211c80319c"

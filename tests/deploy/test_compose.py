@@ -60,9 +60,10 @@ def test_production_is_the_default() -> None:
         assert environment["DJANGO_DEBUG"] == "false", name
         assert environment.get("STRIPE_API_BASE") is None, name  # real Stripe, never the sandbox
         # the secrets come from files, never from the environment
-        for secret in ("DJANGO_SECRET_KEY", "INTERNAL_EVENT_SECRET", "ADMIN_PASSWORD"):
+        for secret in ("DJANGO_SECRET_KEY", "INTERNAL_EVENT_SECRET"):
             assert secret not in environment, name
             assert environment[f"{secret}_FILE"] == f"/run/secrets/{secret.lower()}", name
+        assert "ADMIN_PASSWORD" not in environment, name
 
 
 def test_development_is_only_what_the_override_adds() -> None:
@@ -107,6 +108,53 @@ def test_each_database_url_reaches_its_own_service_and_the_init_job_only() -> No
     assert secret_holders("stripe_secret_key") == {
         name for name in services() if name.startswith("payment_")
     }
+
+
+def test_the_staff_password_reaches_the_staff_bootstrap_only() -> None:
+    """Issue 20, finding 2: only user_migrate (ensure_staff) holds the staff password; Grafana
+    has an admin password of its own."""
+    for files in (PRODUCTION, DEVELOPMENT):
+        config = services(files)
+        holders = {
+            name
+            for name, service in config.items()
+            if "admin_password" in {s["source"] for s in service.get("secrets", [])}
+            or {"ADMIN_PASSWORD", "ADMIN_PASSWORD_FILE"} & set(service.get("environment") or {})
+        }
+        assert holders == {"user_migrate"}, files
+        environment = config["user_migrate"]["environment"]
+        assert environment["ADMIN_PASSWORD_FILE"] == "/run/secrets/admin_password"
+        assert "ensure_staff" in " ".join(config["user_migrate"]["command"])
+        grafana = config["grafana"]
+        assert {s["source"] for s in grafana["secrets"]} == {"grafana_admin_password"}
+        assert grafana["environment"]["GF_SECURITY_ADMIN_PASSWORD__FILE"] == (
+            "/run/secrets/grafana_admin_password"
+        )
+
+
+def test_make_secrets_writes_grafana_its_own_password(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(ROOT / "docker" / "make-secrets")],
+        env={
+            "PATH": os.environ["PATH"],
+            "CAREFORALL_SECRETS": str(tmp_path / "secrets"),
+            "STRIPE_SECRET_KEY": "sk_test_x",
+            "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    secrets = tmp_path / "secrets"
+    grafana, staff = (secrets / name for name in ("grafana_admin_password", "admin_password"))
+    assert len(grafana.read_text()) >= 32
+    assert grafana.read_text() != staff.read_text()
+    wanted = set(compose_config(*PRODUCTION)["secrets"])
+    assert wanted <= {p.name for p in secrets.iterdir()}
+    assert (ROOT / "docker" / "dev-secrets" / "grafana_admin_password").read_text() != (
+        ROOT / "docker" / "dev-secrets" / "admin_password"
+    ).read_text()
 
 
 def test_no_service_connects_as_root() -> None:

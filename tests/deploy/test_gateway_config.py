@@ -126,12 +126,61 @@ def test_kubernetes_rendering(overlay: str, tmp_path: Path) -> None:
 def test_every_placeholder_has_a_value_wherever_the_template_is_rendered() -> None:
     # The nginx image leaves a ${CFA_...} that is not set as it is: nginx would then refuse it.
     names = template_names()
-    envsh_sets = {"CFA_RESOLVER"}  # docker/gateway-resolver.envsh, when not set
-    assert names - set(compose_gateway_values()) == set()
+    derived = set(render_module().DERIVED)  # made from other values (CFA_TRUSTED_PROXIES)
+    # docker/gateway-resolver.envsh: CFA_RESOLVER when not set, and the derived values
+    envsh_sets = {"CFA_RESOLVER"} | derived
+    assert names - set(compose_gateway_values()) - derived == set()
     assert names - set(dockerfile_gateway_values()) - envsh_sets == set()
     for overlay in ("dev", "production"):
         assert names - set(kubernetes_gateway_values(overlay)) - envsh_sets == set(), overlay
-    assert names - set(render_module().DEFAULTS) - {"CFA_STATIC_ROOT", "CFA_FRONTEND_ROOT"} == set()
+    assert names - set(render_module().DEFAULTS) - derived - {
+        "CFA_STATIC_ROOT", "CFA_FRONTEND_ROOT"
+    } == set()  # fmt: skip
+    # Where the image makes them, their inputs are set (or empty: the script's default).
+    for values in (compose_gateway_values(), kubernetes_gateway_values("production")):
+        assert "CFA_TRUSTED_PROXIES" in values
+
+
+def envsh_real_ip(trusted: str | None) -> subprocess.CompletedProcess[str]:
+    """Source docker/gateway-resolver.envsh as the image's entrypoint does; print its result."""
+    script = (ROOT / "docker" / "gateway-resolver.envsh").read_text()
+    env = {"PATH": "/usr/bin:/bin", "CFA_RESOLVER": "127.0.0.11"}
+    if trusted is not None:
+        env["CFA_TRUSTED_PROXIES"] = trusted
+    return subprocess.run(
+        ["sh", "-c", script + '\nprintf "%s" "$CFA_SET_REAL_IP_FROM"'],
+        capture_output=True, text=True, check=False, env=env, cwd=ROOT,
+    )  # fmt: skip
+
+
+def test_the_image_and_scripts_up_trust_the_same_proxies() -> None:
+    """Issue 20, finding 3: the image's entrypoint script and nginx/render.py turn
+    CFA_TRUSTED_PROXIES into the same set_real_ip_from lines, and refuse the same values."""
+    render = render_module()
+    for trusted in ["", "10.0.0.0/8", "10.0.0.0/8, 192.168.1.7  fd00::/8", "unix:"]:
+        done = envsh_real_ip(trusted)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == render.real_ip_directives(trusted), trusted
+    assert envsh_real_ip(None).stdout == ""  # unset: no proxy is trusted
+    for bad in ["10.0.0.0/8;include /etc/passwd", "proxy.example.org", "*"]:
+        assert envsh_real_ip(bad).returncode != 0, bad
+        with pytest.raises(SystemExit):
+            render.real_ip_directives(bad)
+
+
+def test_the_rendered_gateway_takes_the_client_address_from_trusted_proxies_only() -> None:
+    render = render_module()
+    values = {**render.DEFAULTS, "CFA_STATIC_ROOT": "/s", "CFA_FRONTEND_ROOT": "/f"}
+    plain = render.render(TEMPLATE.read_text(), values)
+    assert not re.search(r"(?m)^\s*set_real_ip_from", plain)  # the default: nobody is trusted
+    assert "real_ip_header X-Forwarded-For;" in plain
+    assert "real_ip_recursive on;" in plain
+    behind = render.render(TEMPLATE.read_text(), {**values, "CFA_TRUSTED_PROXIES": "10.1.0.0/16"})
+    assert "set_real_ip_from 10.1.0.0/16;" in behind
+    # What a client sent in X-Forwarded-For, tracestate or baggage never reaches a service.
+    for line in ('proxy_set_header baggage "";', 'proxy_set_header tracestate "";'):
+        assert plain.count(line) == plain.count("proxy_set_header X-Request-Id"), line
+    assert "$proxy_add_x_forwarded_for" not in plain
 
 
 def test_the_rate_limits_agree_with_scripts_up() -> None:

@@ -173,7 +173,6 @@ def test_only_the_gateway_takes_outside_traffic(overlay: str) -> None:
             }
         }
     }
-    assert policies["payment-service"]["spec"]["ingress"][0]["from"] == [gateway]
     assert policies["flower"]["spec"]["ingress"][0]["from"] == [gateway]
 
 
@@ -201,6 +200,95 @@ def test_only_the_relays_and_signed_reads_reach_the_consumers() -> None:
         if name.endswith(("beat", "migrate"))
     }
     assert beat_or_jobs == set()
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_dashboard_reaches_payment_service_and_nothing_else_new_does(overlay: str) -> None:
+    """Issue 20, finding 7: campaign_service's staff dashboard reads payment_service's outbox
+    (signed GET /internal/outbox), as it reads pledge_service's."""
+    policies = by_kind(overlay, "NetworkPolicy")
+    assert callers(policies["payment-service"]) == {
+        ("gateway", "gateway"),
+        ("campaign-service", "web"),
+    }
+    assert ("campaign-service", "web") in callers(policies["pledge-service"])
+
+
+def admitted(policy: dict[str, Any], labels: dict[str, str], port: int) -> bool:
+    """Whether ``policy`` selects a pod with ``labels`` and admits ``port`` from Prometheus."""
+    selector = policy["spec"]["podSelector"]
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    for rule in policy["spec"].get("ingress", []):
+        if port not in {p["port"] for p in rule.get("ports", [])}:
+            continue
+        for peer in rule.get("from", []):
+            namespace = peer.get("namespaceSelector", {}).get("matchLabels", {})
+            pod = peer.get("podSelector", {}).get("matchLabels", {})
+            if namespace == {"kubernetes.io/metadata.name": "monitoring"} and pod == {
+                "app.kubernetes.io/name": "prometheus"
+            }:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_prometheus_scrapes_the_metrics_ports_and_nothing_else(overlay: str) -> None:
+    """Issue 20, finding 7: a Prometheus in the `monitoring` namespace reaches each web tier's
+    /internal/metrics and Flower's /flower/metrics; no other port of any pod."""
+    policies = list(by_kind(overlay, "NetworkPolicy").values())
+    deployments = by_kind(overlay, "Deployment")
+    scraped = {f"{s}-service": 8000 + i for i, s in enumerate(SERVICES, 1)} | {"flower": 5555}
+    for name, deployment in deployments.items():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        ports = {
+            p["containerPort"]
+            for c in deployment["spec"]["template"]["spec"]["containers"]
+            for p in c.get("ports", [])
+        } | {8081, 11211}
+        for port in ports:
+            wanted = scraped.get(name) == port
+            assert any(admitted(p, labels, port) for p in policies) == wanted, (name, port)
+    assert set(scraped) <= set(deployments)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_staff_password_reaches_the_staff_bootstrap_only(overlay: str) -> None:
+    """Issue 20, finding 2: of every container, init containers included, only the user-migrate
+    Job's (manage.py ensure_staff) has ADMIN_PASSWORD, from a Secret no other pod names."""
+    holders, staff_secret_users = set(), set()
+    for kind in ("Deployment", "Job"):
+        for name, item in by_kind(overlay, kind).items():
+            for container in containers(item):
+                if "ADMIN_PASSWORD" in env_of(container):
+                    holders.add((name, container["name"]))
+                refs = [
+                    e.get("valueFrom", {}).get("secretKeyRef", {}) for e in container.get("env", [])
+                ] + [e.get("secretRef", {}) for e in container.get("envFrom", [])]
+                if any(r.get("name", "").startswith("careforall-staff") for r in refs):
+                    staff_secret_users.add(name)
+    assert holders == {("user-migrate", "migrate")}
+    assert staff_secret_users == {"user-migrate"}
+    (job,) = by_kind(overlay, "Job")["user-migrate"]["spec"]["template"]["spec"]["containers"]
+    assert "ensure_staff" in " ".join(job["command"])
+    if overlay == "dev":
+        secrets = by_kind("dev", "Secret")
+        django = next(s for n, s in secrets.items() if n.startswith("careforall-django"))
+        assert "ADMIN_PASSWORD" not in django["data"]
+        assert any(n.startswith("careforall-staff") for n in secrets)
+
+
+def test_the_production_gateway_believes_only_its_load_balancer() -> None:
+    """Issue 20, finding 3: the production overlay names the balancer's range (a placeholder to
+    replace); the base and dev trust no proxy."""
+    production = by_kind("production", "ConfigMap")["gateway-env"]["data"]
+    assert production["CFA_TRUSTED_PROXIES"] == "192.0.2.0/24"
+    assert by_kind("dev", "ConfigMap")["gateway-env"]["data"]["CFA_TRUSTED_PROXIES"] == ""
+    assert by_kind("base", "ConfigMap")["gateway-env"]["data"]["CFA_TRUSTED_PROXIES"] == ""
 
 
 def test_memcached_and_the_cache_variables() -> None:

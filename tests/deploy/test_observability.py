@@ -20,10 +20,11 @@ import yaml
 from .conftest import ROOT, SERVICES, compose_config, run
 
 OBSERVABILITY = ROOT / "deploy" / "observability"
+# Every module that defines metrics: the shared package's and each service's metrics.py.
 SOURCES = (
     ROOT / "common" / "src" / "careforall_common" / "metrics.py",
-    ROOT / "payment_service" / "payments" / "metrics.py",
-    ROOT / "campaign_service" / "reconciliation" / "metrics.py",
+    ROOT / "common" / "src" / "careforall_common" / "defence" / "attempts.py",
+    *sorted(ROOT.glob("*_service/*/metrics.py")),
 )
 SUFFIXES = ("_total", "_bucket", "_count", "_sum")
 

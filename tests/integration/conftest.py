@@ -64,6 +64,15 @@ class Platform:
         return int((self.var / "run" / f"{name}.pid").read_text())
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "own_platform: starts platforms of its own on the ports")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start platforms of their own run first, before the shared one is started."""
+    items.sort(key=lambda item: item.get_closest_marker("own_platform") is None)
+
+
 @pytest.fixture(scope="session")
 def platform() -> Iterator[Platform]:
     if os.environ.get("CAREFORALL_E2E_URL"):

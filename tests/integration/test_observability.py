@@ -208,7 +208,10 @@ def test_one_donation_is_one_trace_across_the_services_and_the_relay(
     trace_id = secrets.token_hex(16)
     traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
 
-    donate(gateway, staff_token, donor, {"traceparent": traceparent})
+    # As the donor site sends it: the gateway keeps a client traceparent from its own origin only.
+    donate(
+        gateway, staff_token, donor, {"traceparent": traceparent, "Sec-Fetch-Site": "same-origin"}
+    )
 
     relay = process_tree(platform.pid("worker-pledge"))
 

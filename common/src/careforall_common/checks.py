@@ -1,11 +1,17 @@
-"""System checks: a production process refuses development secrets (SPEC §3, STYLE §4)."""
+"""System checks: a production process refuses development secrets (SPEC §3, STYLE §4).
+
+``ADMIN_PASSWORD`` is not one of every process's secrets: only user_service's staff bootstrap
+(``manage.py ensure_staff``) reads it, so only that command requires it (and a strong one), and
+no other process, container or pod needs the staff password at all (issue 20, finding 2).
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from careforall_common import settings as defaults
 
@@ -13,7 +19,6 @@ from careforall_common import settings as defaults
 DEVELOPMENT_SECRETS = {
     "DJANGO_SECRET_KEY": ("SECRET_KEY", defaults.DEV_SECRET_KEY),
     "INTERNAL_EVENT_SECRET": ("INTERNAL_EVENT_SECRET", defaults.DEV_INTERNAL_EVENT_SECRET),
-    "ADMIN_PASSWORD": ("ADMIN_PASSWORD", defaults.DEV_ADMIN_PASSWORD),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", defaults.DEV_STRIPE_WEBHOOK_SECRET),
 }
 
@@ -32,8 +37,8 @@ def secret_errors() -> list[CheckMessage]:
             for variable, (name, development) in DEVELOPMENT_SECRETS.items()
             if getattr(settings, name, None) == development
         ]
-        + admin_password_errors()
         + sandbox_errors()
+        + defence_errors()
     )
 
 
@@ -58,17 +63,103 @@ def sandbox_errors() -> list[CheckMessage]:
     ]
 
 
-def admin_password_errors() -> list[CheckMessage]:
-    """Return an error when ``ADMIN_PASSWORD`` fails Django's password validators (SPEC §3).
+def defence_errors() -> list[CheckMessage]:
+    """Return errors when a production process would run without the card-testing defence.
 
-    Checked while DEBUG is off only, like the secrets: the staff account guards every admin.
+    SPEC §3: ``PAYMENT_LIMITS=off`` only with DEBUG or ``CAREFORALL_SANDBOX=true``; a challenge
+    mode other than off needs the challenge's keys.
+    """
+    errors = mode_errors()
+    if settings.DEBUG or getattr(settings, "CAREFORALL_SANDBOX", False):
+        return errors
+    mode = getattr(settings, "CHALLENGE_MODE", "auto")
+    if str(getattr(settings, "PAYMENT_LIMITS", "on")).lower() == "off":
+        errors.append(
+            Error(
+                "PAYMENT_LIMITS is off while DJANGO_DEBUG is false: card testers would meet "
+                "no limit.",
+                hint="Unset PAYMENT_LIMITS (on); off is for development and demos only.",
+                id="careforall.E007",
+            )
+        )
+    if mode == "on" and not challenge_keys_set():
+        errors.append(
+            Error(
+                "CHALLENGE_MODE is on but CHALLENGE_SITE_KEY or CHALLENGE_SECRET_KEY is empty: "
+                "no guest could give.",
+                hint="Set both from the Turnstile widget's settings, or CHALLENGE_MODE=auto.",
+                id="careforall.E008",
+            )
+        )
+    return errors
+
+
+def mode_errors() -> list[CheckMessage]:
+    mode = getattr(settings, "CHALLENGE_MODE", "auto")
+    if mode in ("off", "on", "auto"):
+        return []
+    return [
+        Error(
+            f"CHALLENGE_MODE is {mode!r}.",
+            hint="Set CHALLENGE_MODE to off, on or auto.",
+            id="careforall.E006",
+        )
+    ]
+
+
+def challenge_keys_set() -> bool:
+    return bool(settings.CHALLENGE_SITE_KEY and settings.CHALLENGE_SECRET_KEY)
+
+
+@register()
+def check_challenge_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn when ``auto`` cannot switch the challenge on: its keys are not set."""
+    if settings.DEBUG or getattr(settings, "CHALLENGE_MODE", "auto") != "auto":
+        return []
+    if challenge_keys_set():
+        return []
+    return [
+        Warning(
+            "CHALLENGE_MODE is auto but the challenge's keys are not set: under a card-testing "
+            "attack only the limits hold.",
+            hint="Set CHALLENGE_SITE_KEY and CHALLENGE_SECRET_KEY (docs/card-testing.md).",
+            id="careforall.W002",
+        )
+    ]
+
+
+# The management command that makes the staff account; the one reader of ADMIN_PASSWORD.
+STAFF_BOOTSTRAP_COMMAND = "ensure_staff"
+
+
+def running_staff_bootstrap(argv: list[str] | None = None) -> bool:
+    """Whether this process is ``manage.py ensure_staff`` (or ``django-admin ensure_staff``)."""
+    args = sys.argv if argv is None else argv
+    return len(args) > 1 and args[1] == STAFF_BOOTSTRAP_COMMAND
+
+
+def admin_password_errors() -> list[CheckMessage]:
+    """Return errors when ``ADMIN_PASSWORD`` is unfit for the staff account (SPEC §3).
+
+    With DEBUG off: ``E001`` for the development default (the variable is unset, or set to it),
+    ``E004`` when it fails Django's password validators. Only the staff bootstrap asks (the
+    check below, and ``ensure_staff`` may call this itself); every other process may run
+    without the variable.
     """
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
 
+    if settings.DEBUG:
+        return []
     password = getattr(settings, "ADMIN_PASSWORD", None)
-    if settings.DEBUG or password is None or password == defaults.DEV_ADMIN_PASSWORD:
-        return []  # the default is reported as a development secret already
+    if password is None or password == defaults.DEV_ADMIN_PASSWORD:
+        return [
+            Error(
+                "ADMIN_PASSWORD has its development default while DJANGO_DEBUG is false.",
+                hint="Set ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE) for the staff bootstrap.",
+                id="careforall.E001",
+            )
+        ]
     try:
         validate_password(password)
     except ValidationError as error:
@@ -112,4 +203,15 @@ def retention_errors() -> list[CheckMessage]:
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    return secret_errors() + key_errors() + retention_errors()
+    return (
+        secret_errors()
+        + key_errors()
+        + retention_errors()
+        + (mode_errors() if settings.DEBUG else [])
+    )
+
+
+@register()
+def check_staff_bootstrap(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The staff password, checked only where it is used: ``manage.py ensure_staff``."""
+    return admin_password_errors() if running_staff_bootstrap() else []

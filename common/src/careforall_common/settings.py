@@ -271,6 +271,7 @@ def logging_config(service: str) -> dict[str, Any]:
 # Card-testing defence (SPEC §3, docs/card-testing.md): limits on payment attempts before any
 # provider call, and a Turnstile-compatible challenge. "N/S": at most N attempts per S seconds.
 PAYMENT_LIMITS = env.str("PAYMENT_LIMITS", default="on")  # "off": development and demos only
+CAREFORALL_SANDBOX = env.bool("CAREFORALL_SANDBOX", default=False)  # a demo: no money moves
 PAYMENT_LIMIT_GUEST_ADDRESS = env.str("PAYMENT_LIMIT_GUEST_ADDRESS", default="20/600")
 PAYMENT_LIMIT_GUEST_EMAIL = env.str("PAYMENT_LIMIT_GUEST_EMAIL", default="5/600")
 PAYMENT_LIMIT_ACCOUNT = env.str("PAYMENT_LIMIT_ACCOUNT", default="30/600")

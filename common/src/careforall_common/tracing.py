@@ -13,6 +13,8 @@ span on each row (``current_traceparent``); the relay delivers each group of row
 whose parent is that context (``delivery_span``), and requests carries it to the consumer in its
 ``traceparent`` header; the consumer applies each event under a span whose parent is the event's
 own ``traceparent``, with the event's request id bound for every log line (``event_context``).
+
+Only the W3C ``traceparent`` (and ``tracestate``) travel between processes: never ``baggage``.
 """
 
 from __future__ import annotations
@@ -88,7 +90,13 @@ def tracing_start(provider: Any, *, instrument: bool = True) -> None:
     """Trace with ``provider`` (tests pass one with an in-memory exporter)."""
     global _tracer
     from opentelemetry import trace
+    from opentelemetry.propagate import set_global_textmap
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+    # W3C trace context only, whatever OTEL_PROPAGATORS says: the default adds W3C baggage,
+    # which would carry whatever a caller put there into every internal call and task, and read
+    # it from every request (issue 20, finding 9). The gateway keeps clients' baggage out too.
+    set_global_textmap(TraceContextTextMapPropagator())
     trace.set_tracer_provider(provider)
     _tracer = provider.get_tracer("careforall")
     if instrument:

@@ -61,6 +61,8 @@ def challenge_state(*, now: float | None = None) -> ChallengeState:
         mode = settings.CHALLENGE_MODE
         return ChallengeState(mode=mode, active=mode == "on", auto_since=None)
     mode = mode_raw.decode() if mode_raw else settings.CHALLENGE_MODE
+    if mode == "auto" and not (settings.CHALLENGE_SITE_KEY and settings.CHALLENGE_SECRET_KEY):
+        return ChallengeState(mode=mode, active=False, auto_since=None)  # checks.W002
     if mode != "auto" or auto_on is None:
         return ChallengeState(mode=mode, active=mode == "on", auto_since=None)
     calm_since = float(last_bad) if last_bad else float(auto_on)
