@@ -8,6 +8,9 @@ import { CampaignsPage } from "./pages/CampaignsPage";
 import { DonatePage } from "./pages/DonatePage";
 import { MyDonationsPage } from "./pages/MyDonationsPage";
 import { ReceiptPage } from "./pages/ReceiptPage";
+import { AuthenticatePage } from "./pages/recurring/AuthenticatePage";
+import { MyPlansPage } from "./pages/recurring/MyPlansPage";
+import { PlanPage } from "./pages/recurring/PlanPage";
 import { SignInPage } from "./pages/SignInPage";
 import { href, navigate, useHash, useRoute, type Route } from "./router";
 
@@ -26,6 +29,12 @@ function Page({ route }: { route: Route }) {
       return <SignInPage mode={route.name} next={route.next} />;
     case "mine":
       return <MyDonationsPage />;
+    case "plans":
+      return <MyPlansPage />;
+    case "plan":
+      return <PlanPage id={route.id} manageToken={route.manageToken} />;
+    case "authenticate":
+      return <AuthenticatePage planId={route.planId} pledgeId={route.pledgeId} manageToken={route.manageToken} />;
     case "notfound":
       return (
         <section>
@@ -73,12 +82,17 @@ export function App() {
                   </a>
                 </li>
                 <li>
+                  <a href={href.plans()} aria-current={route.name === "plans" ? "page" : undefined}>
+                    My plans
+                  </a>
+                </li>
+                <li>
                   <button
                     type="button"
                     className="link"
                     onClick={() => {
                       signOut();
-                      if (route.name === "mine") navigate(href.campaigns());
+                      if (signedInOnly(route)) navigate(href.campaigns());
                     }}
                   >
                     Sign out <span className="muted">({session.user.name})</span>
@@ -111,6 +125,11 @@ export function App() {
       </footer>
     </>
   );
+}
+
+/** A page that shows the donor's own data only while signed in (a manage link needs no account). */
+function signedInOnly(route: Route): boolean {
+  return route.name === "mine" || route.name === "plans" || (route.name === "plan" && !route.manageToken);
 }
 
 /** The skip link must not change the hash: routes live there. */

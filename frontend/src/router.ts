@@ -11,6 +11,9 @@ export type Route =
   | { name: "signin"; next: string }
   | { name: "register"; next: string }
   | { name: "mine" }
+  | { name: "plans" }
+  | { name: "plan"; id: number; manageToken: string | null }
+  | { name: "authenticate"; planId: number; pledgeId: number; manageToken: string | null }
   | { name: "notfound" };
 
 const ID = /^[1-9]\d{0,15}$/;
@@ -56,6 +59,20 @@ export function parseHash(hash: string): Route {
     return { name: "register", next: safeNext(params.get("next")) };
   }
   if (first === "my-donations" && parts.length === 1) return { name: "mine" };
+  if (first === "recurring") return planRoute(parts, params.get("manage_token") || null);
+  return { name: "notfound" };
+}
+
+/** #/recurring, #/recurring/{id}, #/recurring/{id}/installments/{pledge id}/authenticate. */
+function planRoute(parts: string[], manageToken: string | null): Route {
+  if (parts.length === 1) return { name: "plans" };
+  const planId = id(parts[1]);
+  if (planId === null) return { name: "notfound" };
+  if (parts.length === 2) return { name: "plan", id: planId, manageToken };
+  const pledgeId = id(parts[3]);
+  if (parts.length === 5 && parts[2] === "installments" && pledgeId !== null && parts[4] === "authenticate") {
+    return { name: "authenticate", planId, pledgeId, manageToken };
+  }
   return { name: "notfound" };
 }
 
@@ -73,6 +90,13 @@ export const href = {
   signIn: (next?: string) => (next ? `#/signin?next=${encodeURIComponent(next)}` : "#/signin"),
   register: (next?: string) => (next ? `#/register?next=${encodeURIComponent(next)}` : "#/register"),
   mine: () => "#/my-donations",
+  plans: () => "#/recurring",
+  plan: (planId: number, manageToken?: string | null) =>
+    `#/recurring/${planId}${manageToken ? `?manage_token=${encodeURIComponent(manageToken)}` : ""}`,
+  authenticate: (planId: number, pledgeId: number, manageToken?: string | null) =>
+    `#/recurring/${planId}/installments/${pledgeId}/authenticate${
+      manageToken ? `?manage_token=${encodeURIComponent(manageToken)}` : ""
+    }`,
 };
 
 export function navigate(hash: string): void {

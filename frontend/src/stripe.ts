@@ -26,6 +26,9 @@ export interface StripePaymentIntent {
 
 export type ConfirmResult = { error: StripeError; paymentIntent?: undefined } | { paymentIntent: StripePaymentIntent; error?: undefined };
 
+/** Stripe.js's answer to confirmSetup: the card is saved on the customer once it succeeded. */
+export type SetupResult = { error: StripeError; setupIntent?: undefined } | { setupIntent: { id: string; status: string }; error?: undefined };
+
 export interface StripeChangeEvent {
   complete: boolean;
   empty: boolean;
@@ -45,6 +48,10 @@ export interface StripeElements {
 export interface StripeInstance {
   elements(options: { clientSecret: string; appearance?: Record<string, unknown> }): StripeElements;
   confirmPayment(options: { elements: StripeElements; redirect: "if_required"; confirmParams?: Record<string, unknown> }): Promise<ConfirmResult>;
+  confirmSetup(options: { elements: StripeElements; redirect: "if_required"; confirmParams?: Record<string, unknown> }): Promise<SetupResult>;
+  /** 3-D Secure (or any next action) of a PaymentIntent in ``requires_action``. */
+  handleNextAction(options: { clientSecret: string }): Promise<ConfirmResult>;
+  retrievePaymentIntent(clientSecret: string): Promise<{ paymentIntent?: StripePaymentIntent; error?: StripeError }>;
 }
 
 type StripeFactory = (publishableKey: string) => StripeInstance;

@@ -64,6 +64,8 @@ export interface Pledge {
   status: PledgeStatus;
   /** What went back to the donor: REFUNDED when it is the whole amount (SPEC §3). */
   refunded_amount: number;
+  /** The recurring plan this pledge is an installment of, if any. */
+  plan_id?: number | null;
   created_at: string;
   updated_at: string;
   /** Only on a guest's 201: lets the guest read the pledge and pay it later. */
@@ -105,4 +107,53 @@ export interface Refund {
   source?: "staff" | "provider" | "dispute";
   reason: string;
   created_at: string;
+}
+
+export type PlanInterval = "month" | "year";
+export type PlanStatus = "incomplete" | "active" | "paused" | "past_due" | "canceled";
+
+/** A monthly or yearly gift (SPEC §3 "Recurring gifts"): each installment is an ordinary pledge. */
+export interface RecurringPlan {
+  id: number;
+  campaign_id: number;
+  user_id: number | null;
+  donor_name: string;
+  anonymous: boolean;
+  amount: number;
+  currency: string;
+  interval: PlanInterval;
+  status: PlanStatus;
+  next_charge_at: string | null;
+  paused_until: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
+  installments_charged: number;
+  failed_attempts: number;
+  cancel_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  /** An installment waiting for the donor's 3-D Secure (not in SPEC yet: see docs/frontend.md). */
+  pending_authentication?: PendingAuthentication | null;
+}
+
+/** What the 3-D Secure page of an installment confirms with Stripe.js. */
+export interface PendingAuthentication {
+  payment_id: number;
+  /** The installment's pledge, when the platform says so: the page checks it against its link. */
+  pledge_id?: number;
+  client_secret: string;
+  publishable_key: string;
+}
+
+/** The answer to POST /api/recurring: the plan, its first installment, and a guest's manage token. */
+export interface PlanStart extends RecurringPlan {
+  first_installment: { pledge: Pledge; payment: PaymentStart };
+  /** Only for a guest: ``?manage_token=`` on every plan route. */
+  manage_token?: string;
+}
+
+/** The answer to POST /api/recurring/{id}/payment-method: a SetupIntent for the Payment Element. */
+export interface SetupStart {
+  client_secret: string;
+  publishable_key: string;
 }

@@ -1,27 +1,13 @@
 import { useEffect, useState } from "react";
 
+import { campaignTitle } from "../campaignTitles";
 import { ErrorNotice, Loading, Money, PageTitle, StatusBadge } from "../components";
-import { campaignGet, myPledges } from "../endpoints";
+import { myPledges } from "../endpoints";
 import { formatDate } from "../format";
 import { isAbort, useSession } from "../hooks";
 import { RefundedNote } from "../refunds";
 import { href } from "../router";
 import type { Pledge } from "../types";
-
-const titles = new Map<number, Promise<string>>();
-
-/** A campaign's title, asked once per page load. */
-function campaignTitle(id: number): Promise<string> {
-  let title = titles.get(id);
-  if (!title) {
-    title = campaignGet(id).then(
-      (campaign) => campaign.title,
-      () => `Campaign #${id}`,
-    );
-    titles.set(id, title);
-  }
-  return title;
-}
 
 /** One donation of the history: amount, status (with a refunded part), campaign, receipt link. */
 export function DonationItem({ pledge, title }: { pledge: Pledge; title: string | undefined }) {
@@ -36,6 +22,11 @@ export function DonationItem({ pledge, title }: { pledge: Pledge; title: string 
           status={pledge.status}
         />
         {pledge.anonymous && <span className="tag">Anonymous</span>}
+        {pledge.plan_id ? (
+          <a className="tag" href={href.plan(pledge.plan_id)}>
+            Recurring gift
+          </a>
+        ) : null}
       </div>
       <div>
         to <a href={href.campaign(pledge.campaign_id)}>{title ?? `Campaign #${pledge.campaign_id}`}</a>

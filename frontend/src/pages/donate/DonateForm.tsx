@@ -2,10 +2,12 @@ import { useState, type FormEvent } from "react";
 
 import { useSession } from "../../hooks";
 import { formatMoney } from "../../money";
+import { perInterval } from "../../planText";
 import type { PaymentConfig } from "../../stripe";
 import type { Campaign } from "../../types";
 import { AmountPart } from "./AmountPart";
 import { checkDraft, draftAmount, firstErrorTarget, newDraft, type Draft, type DraftErrors } from "./draft";
+import { FrequencyPart } from "./FrequencyPart";
 import { IdentityPart } from "./IdentityPart";
 import { AttemptNotices, ThankYou } from "./OutcomePart";
 import { PaymentPart } from "./PaymentPart";
@@ -46,7 +48,12 @@ export function DonateForm({ campaign, config }: { campaign: Campaign; config: P
   }
 
   const amount = draftAmount(draft, currency);
-  const amountLabel = amount.ok ? formatMoney(amount.minor, currency) : "";
+  const { frequency } = draft; // locked with the rest of the form once the attempt has a pledge
+  const amountLabel = !amount.ok
+    ? ""
+    : frequency === "once"
+      ? formatMoney(amount.minor, currency)
+      : perInterval(amount.minor, currency, frequency);
 
   if (campaign.status !== "active") {
     return <p className="notice">This campaign is not taking donations ({campaign.status}).</p>;
@@ -72,7 +79,12 @@ export function DonateForm({ campaign, config }: { campaign: Campaign; config: P
         locked={attempt.locked}
         onSignedIn={() => setErrors({})}
       />
-      <PaymentPart config={config} attempt={attempt} amountLabel={amountLabel} />
+      <PaymentPart
+        config={config}
+        attempt={attempt}
+        amountLabel={amountLabel}
+        choices={<FrequencyPart draft={draft} update={update} locked={attempt.locked} />}
+      />
       <AttemptNotices attempt={attempt} guest={!user} onRetry={() => submit()} onStartOver={startOver} />
     </>
   );

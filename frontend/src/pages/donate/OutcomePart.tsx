@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ReactNode } from "react";
 
 import { ErrorNotice, Money, StatusBadge } from "../../components";
+import { intervalAdjective, perInterval } from "../../planText";
 import { href } from "../../router";
 import { cardLabel, failureMessage } from "../../stripe";
 import type { Campaign } from "../../types";
@@ -30,19 +31,40 @@ interface Props {
   onStartOver: () => void;
 }
 
+/** A monthly or yearly gift, once its first installment is paid: what comes next, and where to manage it. */
+function PlanSetUp({ attempt, guest }: Pick<Props, "attempt" | "guest">) {
+  const plan = attempt.attempt?.plan;
+  if (!plan) return null;
+  const token = attempt.attempt?.manageToken;
+  return (
+    <>
+      <p data-testid="plan-summary">
+        Your {intervalAdjective(plan.interval)} gift of {perInterval(plan.amount, plan.currency, plan.interval)} is set
+        up: the same card is charged each {plan.interval} until you pause or cancel it.
+      </p>
+      <p className="receipt-link">
+        <a href={href.plan(plan.id, guest ? token : null)}>Manage your {intervalAdjective(plan.interval)} gift</a>
+        {guest && " (keep this link: it is how you pause, change or cancel the gift without an account)"}
+      </p>
+    </>
+  );
+}
+
 /** Paid: in place of the whole form, the thanks, the card, and the receipt's link. */
 export function ThankYou({ campaign, attempt, guest, onStartOver }: Props) {
   const payment = attempt.attempt?.payment;
   const receipt = receiptOf(attempt);
   if (!payment) return null;
+  const first = attempt.attempt?.plan ? "The first payment of your donation" : "Your donation";
   return (
     <Outcome className="notice notice-success">
       <h2>Thank you!</h2>
       <p>
-        Your donation of <Money minor={payment.amount} currency={payment.currency} /> to{" "}
+        {first} of <Money minor={payment.amount} currency={payment.currency} /> to{" "}
         {campaign.title} is <StatusBadge status="CAPTURED" />.
         {payment.card_last4 && <> Paid with {cardLabel(payment.card_brand, payment.card_last4)}.</>}
       </p>
+      <PlanSetUp attempt={attempt} guest={guest} />
       <p>
         {receipt && <a href={receipt}>View your receipt</a>}
         {guest && " (keep this link: it is the only way back to a guest receipt)"}
@@ -77,6 +99,7 @@ export function AttemptNotices({
           <p>
             {failureMessage(payment?.failure_reason ?? null)} No money was taken. Your pledge is
             marked <StatusBadge status="FAILED" />.
+            {attempt.attempt?.plan && ` The ${intervalAdjective(attempt.attempt.plan.interval)} gift was not set up.`}
           </p>
           <button type="button" onClick={onStartOver}>
             Try another card

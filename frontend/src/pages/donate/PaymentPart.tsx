@@ -1,3 +1,5 @@
+import type { ReactNode } from "react";
+
 import { StatusBadge } from "../../components";
 import { formatMoney } from "../../money";
 import type { PaymentConfig } from "../../stripe";
@@ -7,15 +9,17 @@ import type { DonationAttempt } from "./useDonationAttempt";
 interface Props {
   config: PaymentConfig;
   attempt: DonationAttempt;
-  /** The amount as the form reads it ("$12.34"), or "" while it cannot be read. */
+  /** The amount as the form reads it ("$12.34", "$12.34 a month"), or "" while it cannot be read. */
   amountLabel: string;
+  /** Shown after the continue button until the attempt has a pledge: how often to give. */
+  choices?: ReactNode;
 }
 
 /**
  * "Payment": the continue button (it submits `#donate-form`), then the provider's card form once
  * the payment exists, the provider's word on the card, and the attempt's live status region.
  */
-export function PaymentPart({ config, attempt, amountLabel }: Props) {
+export function PaymentPart({ config, attempt, amountLabel, choices }: Props) {
   const { phase, busy, status, cardError } = attempt;
   const pledge = attempt.attempt?.pledge;
   const payment = attempt.attempt?.payment;
@@ -51,6 +55,7 @@ export function PaymentPart({ config, attempt, amountLabel }: Props) {
                 {busy ? "Processing…" : amountLabel ? `Continue to pay ${amountLabel}` : "Continue to payment"}
               </button>
             )}
+            {!pledge && choices}
           </>
         )}
         {cardError && (

@@ -3,9 +3,10 @@
 
 import { ApiError } from "../../api";
 import type { PledgeInput } from "../../endpoints";
+import { intervalAdjective } from "../../planText";
 import { cardErrorMessage, type ConfirmResult } from "../../stripe";
 import type { TraceContext } from "../../trace";
-import type { PaymentStart, Pledge } from "../../types";
+import type { PaymentStart, PlanInterval, PlanStart, Pledge, RecurringPlan } from "../../types";
 
 export const PAYMENT_POLL_MS = 700;
 export const PAYMENT_WAIT_MS = 90_000;
@@ -20,10 +21,14 @@ export const PAYMENT_WAIT_MS = 90_000;
  * The payment is confirmed in the browser: its answer carries the client secret the provider's
  * Payment Element confirms it with. Whether it was paid is always the platform's answer
  * (GET /api/payments/{id}), which follows the provider's webhooks, never the browser's word.
+ *
+ * A monthly or yearly gift (``input.interval``) makes a plan instead: one POST /api/recurring, with
+ * the pledge key, answers the plan and its first installment (pledge and payment), and the attempt
+ * goes on from that payment as a one-off gift does (the Payment Element also saves the card).
  */
 export interface Attempt {
   fingerprint: string;
-  input: PledgeInput;
+  input: GiftInput;
   pledgeKey: string;
   paymentKey: string;
   trace: TraceContext;
@@ -32,7 +37,14 @@ export interface Attempt {
   payment?: PaymentStart;
   /** Stripe.js has sent the card to the provider: from now on, only the platform's answer counts. */
   confirmed?: boolean;
+  /** A monthly or yearly gift: the plan, and a guest's token to manage it. */
+  plan?: RecurringPlan;
+  manageToken?: string;
 }
+
+/** What the form gives: a pledge's body, and how often for a monthly or yearly gift. */
+export type GiftInput = PledgeInput & { interval?: PlanInterval };
+
 
 /**
  * idle → pledging → paying → card → waiting → captured | failed | stuck.
@@ -41,7 +53,7 @@ export interface Attempt {
  */
 export type AttemptPhase =
   | "idle" // the form: no attempt yet, or one whose pledge was refused
-  | "pledging" // POST /api/pledges
+  | "pledging" // POST /api/pledges (or POST /api/recurring, which also makes the first payment)
   | "paying" // POST /api/payments
   | "card" // the provider's card form waits for the donor
   | "waiting" // polling the platform for the payment's outcome
@@ -75,6 +87,7 @@ export const IDLE: AttemptState = {
 export type AttemptEvent =
   | { type: "start"; attempt: Attempt }
   | { type: "pledged"; pledge: Pledge }
+  | { type: "planned"; start: PlanStart; now: number }
   | { type: "payment"; payment: PaymentStart; now: number }
   | { type: "confirmed"; result: ConfirmResult; now: number }
   | { type: "poll-failed" }
@@ -113,9 +126,12 @@ export function advance(state: AttemptState, event: AttemptEvent): AttemptState 
     case "start": {
       if (phase !== "idle" && phase !== "error") return state;
       const next = { ...state, attempt: event.attempt, failure: null };
-      return event.attempt.pledge
-        ? { ...next, phase: "paying", status: "Pending: preparing the payment…" }
-        : { ...next, phase: "pledging", status: "Pending: recording your pledge…" };
+      const { interval } = event.attempt.input;
+      if (event.attempt.pledge) return { ...next, phase: "paying", status: "Pending: preparing the payment…" };
+      const status = interval
+        ? `Pending: setting up your ${intervalAdjective(interval)} gift…`
+        : "Pending: recording your pledge…";
+      return { ...next, phase: "pledging", status };
     }
     case "pledged":
       if (phase !== "pledging" || !attempt) return state;
@@ -125,6 +141,19 @@ export function advance(state: AttemptState, event: AttemptEvent): AttemptState 
         status: "Pending: preparing the payment…",
         attempt: { ...attempt, pledge: event.pledge, receiptToken: event.pledge.receipt_token },
       };
+    case "planned": {
+      if (phase !== "pledging" || !attempt) return state;
+      const { first_installment: first, manage_token: manageToken, ...plan } = event.start;
+      const planned = {
+        ...attempt,
+        plan,
+        manageToken,
+        pledge: first.pledge,
+        receiptToken: first.pledge.receipt_token,
+        payment: first.payment,
+      };
+      return settle({ ...state, phase: "paying", attempt: planned }, event.now);
+    }
     case "payment":
       if ((phase !== "paying" && phase !== "waiting") || !attempt) return state;
       return settle({ ...state, attempt: { ...attempt, payment: event.payment } }, event.now);

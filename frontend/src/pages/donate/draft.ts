@@ -1,17 +1,20 @@
 // What the donor has typed on the donate page, and the pledge it makes once it is valid.
 
-import type { PledgeInput } from "../../endpoints";
 import { parseAmount, presetAmounts, toDecimal, type ParseResult } from "../../money";
-import type { Campaign, User } from "../../types";
+import type { Campaign, PlanInterval, User } from "../../types";
+import type { GiftInput } from "./attempt";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export type Identity = "guest" | "signin" | "register";
+export type Frequency = "once" | PlanInterval;
 
 export interface Draft {
   /** A preset amount in minor units, or "custom" for the "Other" field. */
   amount: number | "custom";
   custom: string;
+  /** Give once (a pledge), or monthly or yearly (a plan). */
+  frequency: Frequency;
   anonymous: boolean;
   identity: Identity;
   name: string;
@@ -34,6 +37,7 @@ export function newDraft(currency: string): Draft {
   return {
     amount: presets[1] ?? "custom",
     custom: "",
+    frequency: "once",
     anonymous: false,
     identity: "guest",
     name: "",
@@ -51,7 +55,7 @@ export function checkDraft(
   draft: Draft,
   campaign: Pick<Campaign, "id" | "currency">,
   user: User | null,
-): { input: PledgeInput | null; errors: DraftErrors } {
+): { input: GiftInput | null; errors: DraftErrors } {
   const errors: DraftErrors = {};
   const amount = draftAmount(draft, campaign.currency);
   if (!amount.ok) errors.amount = amount.error;
@@ -73,6 +77,7 @@ export function checkDraft(
       currency: campaign.currency,
       anonymous: draft.anonymous,
       ...(user ? {} : { donor_name: draft.name.trim(), donor_email: draft.email.trim() }),
+      ...(draft.frequency === "once" ? {} : { interval: draft.frequency }),
     },
     errors,
   };

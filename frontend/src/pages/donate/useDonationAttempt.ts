@@ -1,13 +1,22 @@
 import { useRef, useState } from "react";
 
 import { ApiError } from "../../api";
-import { paymentCreate, paymentGet, pledgeCreate, type PledgeInput } from "../../endpoints";
+import { paymentCreate, paymentGet, pledgeCreate } from "../../endpoints";
 import { isAbort, usePolling } from "../../hooks";
 import { newIdempotencyKey } from "../../keys";
 import type { ConfirmResult } from "../../stripe";
+import { planCreate } from "../../recurring";
 import { newTrace } from "../../trace";
 import type { PaymentStart } from "../../types";
-import { IDLE, PAYMENT_POLL_MS, advance, type Attempt, type AttemptEvent, type AttemptState } from "./attempt";
+import {
+  IDLE,
+  PAYMENT_POLL_MS,
+  advance,
+  type Attempt,
+  type AttemptEvent,
+  type AttemptState,
+  type GiftInput,
+} from "./attempt";
 
 /** The attempt's payment: made with its key, or the pledge's existing one (one per pledge, SPEC §3). */
 async function pay({ pledge, receiptToken, paymentKey, trace }: Attempt): Promise<PaymentStart> {
@@ -29,8 +38,9 @@ export interface DonationAttempt extends AttemptState {
   /** The form can no longer change: the pledge exists, or is being made. */
   locked: boolean;
   /** Start the attempt, or resume it after an error. ``read`` gives the form's pledge (or null
-   * when the form is not valid); it is asked only while no pledge exists. */
-  submit: (read: () => PledgeInput | null) => Promise<void>;
+   * when the form is not valid), with ``interval`` for a monthly or yearly gift; it is asked only
+   * while no pledge exists. */
+  submit: (read: () => GiftInput | null) => Promise<void>;
   /** Stripe.js answered the confirmation: now ask the platform, which hears it from the provider. */
   confirmed: (result: ConfirmResult) => void;
   /** Forget the attempt: the next submission is a new attempt, with a new pledge. */
@@ -48,7 +58,7 @@ export function useDonationAttempt(userId: number | null): DonationAttempt {
     setState(current.current);
   }
 
-  async function submit(read: () => PledgeInput | null) {
+  async function submit(read: () => GiftInput | null) {
     const { phase } = current.current;
     // A double click or a second Enter (even in one task, before a render): one attempt.
     if (inFlight.current || (phase !== "idle" && phase !== "error")) return;
@@ -65,9 +75,16 @@ export function useDonationAttempt(userId: number | null): DonationAttempt {
     inFlight.current = true;
     dispatch({ type: "start", attempt });
     try {
+      const { input, pledgeKey, trace } = attempt;
+      const signedIn = userId !== null;
+      if (!attempt.pledge && input.interval) {
+        // A plan: one call makes it, its first pledge and that pledge's payment.
+        const start = await planCreate({ ...input, interval: input.interval }, pledgeKey, signedIn, trace);
+        dispatch({ type: "planned", start, now: Date.now() });
+        return;
+      }
       if (!attempt.pledge) {
-        const { input, pledgeKey, trace } = attempt;
-        dispatch({ type: "pledged", pledge: await pledgeCreate(input, pledgeKey, userId !== null, trace) });
+        dispatch({ type: "pledged", pledge: await pledgeCreate(input, pledgeKey, signedIn, trace) });
       }
       const pledged = current.current.attempt;
       if (pledged?.pledge) dispatch({ type: "payment", payment: await pay(pledged), now: Date.now() });
