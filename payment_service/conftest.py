@@ -16,6 +16,7 @@ import pytest
 from careforall_common.testing.peers import fake_peer, point_at
 from payments.tests.factories import API_KEY, CLOSED_PORT_URL, TEST_QUEUE, WEBHOOK_SECRET, Sandbox
 from payments.tests.fakes import FakePledgeService
+from refunds.tests.fakes import FakeUserService
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 
@@ -97,9 +98,11 @@ def sandbox(sandbox_process: Sandbox, settings: Any) -> Sandbox:
 
 
 @pytest.fixture(autouse=True)
-def _no_pledge_service(settings: Any) -> None:
-    """pledge_service is not running in these tests: a closed port, unless ``pledge_service``."""
+def _no_peers(settings: Any) -> None:
+    """pledge_service and user_service are not running in these tests: a closed port, unless
+    ``pledge_service`` or ``user_service``."""
     point_at(settings, "pledge", CLOSED_PORT_URL)
+    point_at(settings, "user", CLOSED_PORT_URL)
 
 
 @pytest.fixture
@@ -108,6 +111,21 @@ def pledge_service(settings: Any) -> Iterator[FakePledgeService]:
     fake = FakePledgeService(secret=secret)
     with fake_peer(settings, "pledge", peer=fake):
         yield fake
+
+
+@pytest.fixture
+def user_service(settings: Any) -> Iterator[FakeUserService]:
+    """user_service's staff check: ``user1@example.org`` (``staff_client``) is active staff."""
+    secret = settings.CAREFORALL["INTERNAL_EVENT_SECRET"]
+    fake = FakeUserService(secret=secret, staff={"user1@example.org"})
+    with fake_peer(settings, "user", peer=fake):
+        yield fake
+
+
+@pytest.fixture
+def staff_client(staff_client: Any, user_service: FakeUserService) -> Any:
+    """The shared staff client, whose account user_service still says is staff."""
+    return staff_client
 
 
 @pytest.fixture

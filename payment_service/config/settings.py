@@ -41,6 +41,7 @@ CAREFORALL = {
         "PAYMENT_CAPTURED": ["pledge", "campaign"],
         "PAYMENT_FAILED": ["pledge", "campaign"],
         "PAYMENT_REFUNDED": ["pledge", "campaign"],
+        "PAYMENT_REFUND_FAILED": ["pledge", "campaign"],
     },
 }
 
@@ -104,8 +105,13 @@ PROVIDER_EVENT_RETENTION_DAYS = env.int("PROVIDER_EVENT_RETENTION_DAYS", default
 PAYMENT_RECONCILE_AFTER_SECONDS = env.float("PAYMENT_RECONCILE_AFTER_SECONDS", default=30.0)
 # Past this age, a payment whose intent the provider never confirmed is given up as FAILED: the
 # provider keeps idempotency keys 24 h, so creating it again later could make a second intent.
-# A staff refund still pending this long (its request died, no repeat came) is sent again.
+# A staff refund still pending this long (its request died, no repeat came) is sent again, or
+# read at the provider once the provider's refund id is known.
 REFUND_RETRY_AFTER_SECONDS = env.float("REFUND_RETRY_AFTER_SECONDS", default=60.0)
+# Past this age a staff refund is never created again (the provider keeps idempotency keys
+# 24 h, so a later create could make a second refund): it is looked for at the provider by its
+# metadata, and failed as "provider_unconfirmed" when the provider has none.
+REFUND_CREATE_RETRY_HOURS = env.float("REFUND_CREATE_RETRY_HOURS", default=23.0)
 # How far back the refund sweep reads the provider's refunds and disputes (Stripe redelivers a
 # webhook for 3 days).
 PROVIDER_SWEEP_HOURS = env.float("PROVIDER_SWEEP_HOURS", default=72.0)

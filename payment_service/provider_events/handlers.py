@@ -17,13 +17,15 @@ the provider (its list is the truth, whatever order the events come in), and a d
 the dispute; a payment they name that is not captured here yet is brought forward first
 (``refunds.counting``). If the provider cannot be asked, a refund or dispute event's own signed
 object is applied; a ``charge.refunded`` (which names no refund) is answered 503, so that it is
-delivered again.
+delivered again. The ``charge.refunded`` of a charge never captured (an authorization released
+by canceling its intent) is no refund: it is ignored, never counted, never 503.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -55,7 +57,13 @@ HANDLED = {
     "payment_intent.payment_failed",
     "payment_intent.canceled",
 }
-REFUND_EVENTS = {"charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"}
+REFUND_EVENTS = {
+    "charge.refunded",
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
+    "charge.refund.updated",
+}
 DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed"}
 UNAVAILABLE = "The provider cannot be reached; deliver the event again."
 
@@ -95,6 +103,9 @@ def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -
     payment = Payment.objects.filter(provider_payment_id=intent_id).first() if intent_id else None
     if payment is None:
         return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
+    if found.get("object") == "charge" and found.get("captured") is False:
+        # An authorization released: the provider reports it refunded, nothing was captured.
+        return provider_event_close(stored, ProviderEventResult.IGNORED, payment)
     with contextlib.suppress(ProviderUnavailable, ProviderRefused):  # then the event's object
         payment = payment_bring_forward(payment)
     try:
@@ -118,7 +129,7 @@ def _refunds(found: dict[str, Any]) -> list[Any]:
     except (ProviderUnavailable, ProviderRefused):
         if found.get("object") != "refund":
             raise Problem(503, UNAVAILABLE) from None
-        return [refund_report(found)]
+        return [replace(refund_report(found), current=False)]
 
 
 def _dispute(payment: Payment, found: dict[str, Any]) -> bool:

@@ -1,8 +1,10 @@
 """The refund sweep (SPEC §3): what no request, reply or webhook finished, done from here.
 
-``refunds_reconcile`` (the ``payments.refunds_reconcile`` task) sends again the staff refunds
-still pending after ``REFUND_RETRY_AFTER_SECONDS`` and reads the provider's refunds and disputes
-of the last ``PROVIDER_SWEEP_HOURS`` to apply what no webhook brought; each counts once
+``refunds_reconcile`` (the ``payments.refunds_reconcile`` task) asks the provider again about
+the staff refunds still pending after ``REFUND_RETRY_AFTER_SECONDS`` — reading the ones it
+has, creating again only those younger than ``REFUND_CREATE_RETRY_HOURS`` that it may not have
+(``refunds.services.refund_send``) — and reads the provider's refunds and disputes of the last
+``PROVIDER_SWEEP_HOURS`` to apply what no webhook brought; each counts once
 (``refunds.counting``).
 """
 
@@ -21,13 +23,13 @@ from payments.stripe_client import ProviderBusy, ProviderRefused, ProviderUnavai
 from refunds.counting import (
     PaymentNotCaptured,
     payment_bring_forward,
-    refund_fail,
     refund_observe,
+    refund_refuse,
     refunds_observe,
 )
 from refunds.disputes import dispute_observe
 from refunds.models import Dispute, Refund, RefundSource, RefundStatus
-from refunds.provider import disputes_since, refunds_since
+from refunds.provider import RefundReport, disputes_since, refunds_since
 from refunds.services import refund_send
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,8 @@ def refunds_reconcile(*, budget_seconds: float = 40.0) -> int:
     """Finish refunds that nothing else did; return how many counted.
 
     - our pending refunds older than ``REFUND_RETRY_AFTER_SECONDS`` (the request died, its
-      repeat never came): the same create is sent again with the same key;
+      repeat never came, or the provider has not settled it): read at the provider, or the
+      same create sent again with the same key while that is safe;
     - the provider's refunds and disputes of the last ``PROVIDER_SWEEP_HOURS`` that are not
       counted here (a webhook was lost): read and applied.
 
@@ -68,7 +71,7 @@ def _retry_pending(deadline: float) -> int:
             report = refund_send(refund)
         except ProviderRefused as error:
             with transaction.atomic(durable=True):
-                refund_fail(refund, str(error) or "refused by the provider")
+                refund_refuse(refund, str(error) or "refused by the provider")
             continue
         except ProviderBusy:
             continue
@@ -82,10 +85,10 @@ def _sweep_refunds(since: int, deadline: float) -> int:
     for report in refunds_since(since):
         if time.monotonic() > deadline:
             break
-        if not report.succeeded and not report.failed:
+        if report.released or not (report.succeeded or report.failed):
             continue
         known = Refund.objects.filter(provider_refund_id=report.provider_refund_id).first()
-        if known is not None and known.status != RefundStatus.PENDING:
+        if known is not None and _settled(known, report):
             continue
         payment = _payment_of(report.intent_id)
         if payment is None:
@@ -99,6 +102,15 @@ def _sweep_refunds(since: int, deadline: float) -> int:
                 "refund %s: its payment is not captured here yet", report.provider_refund_id
             )
     return counted
+
+
+def _settled(known: Refund, report: RefundReport) -> bool:
+    """Whether our row already says what the provider says of the refund."""
+    if known.failed_after_success_at is not None:
+        return True  # failed after it succeeded: final
+    if report.succeeded:
+        return known.status == RefundStatus.SUCCEEDED
+    return known.status == RefundStatus.FAILED
 
 
 def _sweep_disputes(since: int, deadline: float) -> int:

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from careforall_common.admin import ReadOnlyAdmin, admin_link
 from careforall_common.money import money_format
 from payments.models import Payment
-from refunds.models import Dispute, Refund
+from refunds.models import Dispute, Refund, RefundStatus
 
 REFUND_FIELDS = (
     "id",
@@ -21,6 +21,7 @@ REFUND_FIELDS = (
     "source",
     "reason",
     "failure_reason",
+    "failed_after_success_at",
     "provider_refund_id",
     "requested_by_link",
     "created_at",
@@ -78,6 +79,19 @@ class DisputeInline(ReadOnlyInline):
     verbose_name_plural = "Disputes"
 
 
+class FailedLaterFilter(admin.SimpleListFilter):
+    title = "failed after it succeeded"
+    parameter_name = "failed_later"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Refund]) -> QuerySet[Refund]:
+        if self.value() == "yes":
+            return queryset.filter(failed_after_success_at__isnull=False)
+        return queryset
+
+
 class DisputedFilter(admin.SimpleListFilter):
     title = "disputed"
     parameter_name = "disputed"
@@ -104,14 +118,15 @@ class RefundAdmin(ReadOnlyAdmin):
         "source",
         "reason",
         "provider_refund_id",
+        "failed_later",
         "created_at",
     ]
-    list_filter = ["status", "source", "currency"]
+    list_filter = ["status", "source", FailedLaterFilter, "currency"]
     search_fields = ["=id", "=payment__id", "=provider_refund_id"]
     search_help_text = "Refund id, payment id or the provider's refund id."
     ordering = ["-id"]
-    fields = ("payment_link", *REFUND_FIELDS)
-    readonly_fields = ("payment_link", *REFUND_FIELDS)
+    fields = ("payment_link", *REFUND_FIELDS, "failed_later")
+    readonly_fields = ("payment_link", *REFUND_FIELDS, "failed_later")
 
     @admin.display(description="Payment", ordering="payment_id")
     def payment_link(self, refund: Refund) -> str:
@@ -124,6 +139,16 @@ class RefundAdmin(ReadOnlyAdmin):
     @admin.display(description="Requested by (platform user)")
     def requested_by_link(self, refund: Refund) -> str:
         return admin_link("user", refund.requested_by) if refund.requested_by else "-"
+
+    @admin.display(description="Failed at the provider after it succeeded")
+    def failed_later(self, refund: Refund) -> str:
+        """Staff's cue: un-counted (a partial refund), or still counted on a payment REFUNDED in
+        full, whose donor did not get the money back (docs/payments.md)."""
+        if refund.failed_after_success_at is None:
+            return "-"
+        if refund.status == RefundStatus.SUCCEEDED:
+            return "yes: still counted, the payment stays REFUNDED; settle it with the donor"
+        return "yes: un-counted"
 
 
 @admin.register(Dispute)

@@ -35,7 +35,9 @@ class Refund(models.Model):
     dashboard) is inserted as the provider has it. Each one is counted once, when it moves to
     ``succeeded``: the payment's ``refunded_amount`` grows and ``PAYMENT_REFUNDED`` is published
     in the same transaction. ``provider_refund_id`` is the provider's ``re_…`` id, or the
-    ``dp_…`` id of a lost dispute.
+    ``dp_…`` id of a lost dispute. A staff refund failed here (refused, or never confirmed by
+    the provider) still counts if the provider later says it succeeded; one that the provider
+    failed after it succeeded is un-counted once (``failed_after_success_at``).
     """
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
@@ -51,6 +53,12 @@ class Refund(models.Model):
         max_length=255, unique=True, null=True, blank=True, db_collation=EXACT
     )
     requested_by = models.BigIntegerField(null=True, blank=True)  # the staff account
+    # When the provider failed the refund after it had succeeded here (the card was closed
+    # meanwhile): un-counted if the payment was still CAPTURED (status failed), left counted
+    # on a payment REFUNDED in full (status succeeded; SPEC §5.3), for staff to settle.
+    failed_after_success_at = models.DateTimeField(
+        "failed at the provider after it succeeded", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

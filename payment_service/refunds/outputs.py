@@ -8,8 +8,8 @@ from careforall_common.timestamps import timestamp
 from refunds.models import Refund
 
 
-def refund_output(refund: Refund) -> dict[str, Any]:
-    """Return the ``Refund`` of SPEC §3."""
+def refund_output(refund: Refund, *, with_reason: bool) -> dict[str, Any]:
+    """Return the ``Refund`` of SPEC §3; ``reason`` is staff-only (``None`` for anyone else)."""
     return {
         "id": refund.pk,
         "payment_id": refund.payment_id,
@@ -17,6 +17,6 @@ def refund_output(refund: Refund) -> dict[str, Any]:
         "currency": refund.currency,
         "status": refund.status,
         "source": refund.source,
-        "reason": refund.reason,
+        "reason": refund.reason if with_reason else None,
         "created_at": timestamp(refund.created_at),
     }

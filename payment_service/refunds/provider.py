@@ -42,6 +42,12 @@ class RefundReport:
     refund_id: str | None  # metadata[refund_id]: one of ours, made by ``refund_create``
     reason: str = ""
     failure_reason: str = ""
+    # An authorization released (an uncaptured intent canceled): Stripe lists it as a refund
+    # (``destination_details.card.type == "reversal"``), but no captured money went back.
+    released: bool = False
+    # False for a webhook's own object applied while the provider could not be asked: an old
+    # snapshot, never enough to count a refund we had given up on.
+    current: bool = True
 
     @property
     def succeeded(self) -> bool:
@@ -81,7 +87,14 @@ def refund_report(found: stripe.StripeObject | Mapping[str, Any]) -> RefundRepor
         refund_id=str(metadata["refund_id"]) if metadata.get("refund_id") else None,
         reason=str(refund.get("reason") or ""),
         failure_reason=str(refund.get("failure_reason") or "")[:255],
+        released=_card_destination(refund) == "reversal",
     )
+
+
+def _card_destination(refund: Mapping[str, Any]) -> str:
+    details = refund.get("destination_details")
+    card = details.get("card") if isinstance(details, Mapping) else None
+    return str(card.get("type") or "") if isinstance(card, Mapping) else ""
 
 
 def dispute_report(found: stripe.StripeObject | Mapping[str, Any]) -> DisputeReport:
@@ -128,6 +141,27 @@ def refund_create(*, refund_id: int, intent_id: str, amount: int, reason: str) -
         logger.warning("provider: refund %s failed: %r", refund_id, error)
         raise ProviderUnavailable(str(error)) from error
     return refund_report(found)
+
+
+def refund_retrieve(provider_refund_id: str) -> RefundReport:
+    """The refund as the provider has it now (a GET: never a second refund)."""
+    try:
+        return refund_report(stripe_client().v1.refunds.retrieve(provider_refund_id))
+    except stripe.InvalidRequestError as error:
+        logger.error("provider: refund %s refused: %r", provider_refund_id, error)
+        raise ProviderRefused(str(error)) from error
+    except stripe.StripeError as error:
+        logger.warning("provider: refund %s failed: %r", provider_refund_id, error)
+        raise ProviderUnavailable(str(error)) from error
+
+
+def refund_find(*, intent_id: str, refund_id: int) -> RefundReport | None:
+    """The intent's refund made as our refund ``refund_id`` (its ``metadata[refund_id]``), if
+    the provider has one."""
+    for report in refunds_of_intent(intent_id):
+        if report.refund_id == str(refund_id):
+            return report
+    return None
 
 
 def refunds_of_intent(intent_id: str) -> list[RefundReport]:

@@ -6,15 +6,20 @@
 2. **The provider call**, outside any transaction, with the refund's deterministic key and its
    id in the metadata; a crash before, during or after it changes nothing the repeat (same
    ``Idempotency-Key``), the webhook or the sweep cannot finish: each of them sends the same
-   request or reads the provider's refund, and ``refund_observe`` counts it once.
+   request or reads the provider's refund, and ``refund_observe`` counts it once. Once the
+   provider's refund id is known the refund is only read there, and past
+   ``REFUND_CREATE_RETRY_HOURS`` it is never created again (``refund_send``).
 3. **Transaction 2** counts the reply and answers the record.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.idempotency import (
@@ -29,10 +34,10 @@ from careforall_common.idempotency import (
 from careforall_common.problems import Problem, problem_body
 from payments.models import Payment
 from payments.stripe_client import ProviderBusy, ProviderRefused, ProviderUnavailable
-from refunds.counting import refund_fail, refund_observe
+from refunds.counting import refund_observe, refund_refuse
 from refunds.models import Refund, RefundRequest, RefundSource, RefundStatus
 from refunds.outputs import refund_output
-from refunds.provider import RefundReport, refund_create
+from refunds.provider import RefundReport, refund_create, refund_find, refund_retrieve
 from refunds.selectors import refund_reserved_total
 
 REFUNDABLE = PaymentStatus.CAPTURED
@@ -111,7 +116,10 @@ def refund_reserve(
         requested_by=staff_user_id,
     )
     return record_insert(
-        RefundRequest, idempotency=idempotency, body=refund_output(refund), refund=refund
+        RefundRequest,
+        idempotency=idempotency,
+        body=refund_output(refund, with_reason=True),  # staff's own answer
+        refund=refund,
     )
 
 
@@ -135,10 +143,25 @@ def _answer(record: RefundRequest) -> RefundRequest:
 
 
 def refund_send(refund: Refund) -> RefundReport:
-    """Ask the provider for the refund, with its deterministic key: the same request each try."""
+    """Ask the provider about the pending staff refund, never making a second one.
+
+    Its provider id known: the refund is read. Younger than ``REFUND_CREATE_RETRY_HOURS``: the
+    create is sent, with the deterministic key, the same request each try (the provider
+    replays the first answer). Older, the provider may have forgotten the key and would refund
+    again: the refund is looked for among the intent's refunds by its metadata, and when the
+    provider has none it never got the create (``ProviderRefused("provider_unconfirmed")``).
+    """
+    if refund.provider_refund_id is not None:
+        return refund_retrieve(refund.provider_refund_id)
     intent_id = refund.payment.provider_payment_id
     if intent_id is None:  # a CAPTURED payment always has one (a CHECK constraint)
         raise ProviderRefused(f"payment {refund.payment_id} has no intent")
+    too_old = timezone.now() - timedelta(hours=settings.REFUND_CREATE_RETRY_HOURS)
+    if refund.created_at <= too_old:
+        found = refund_find(intent_id=intent_id, refund_id=refund.pk)
+        if found is None:
+            raise ProviderRefused("provider_unconfirmed")
+        return found
     return refund_create(
         refund_id=refund.pk, intent_id=intent_id, amount=refund.amount, reason=refund.reason
     )
@@ -149,12 +172,13 @@ def refund_settle(
     *, record: RefundRequest, report: RefundReport | None, refusal: str
 ) -> RefundRequest:
     """Transaction 2: count the provider's reply, then answer the record (the first answer
-    sticks). A refusal fails the refund and answers 409 with the provider's reason."""
+    sticks). A refusal fails the refund (unless the provider has it) and answers 409 with the
+    provider's reason."""
     refund = record.refund
     if report is not None:
         refund_observe(payment_id=refund.payment_id, report=report)
     elif refusal:
-        refund_fail(refund, refusal)
+        refund_refuse(refund, refusal)
     refund = Refund.objects.get(pk=record.refund_id)
     if refund.status == RefundStatus.FAILED:
         reason = refusal or refund.failure_reason or "failed"
@@ -163,7 +187,7 @@ def refund_settle(
             problem_body(409, f"The provider refused the refund: {reason}", refund_id=refund.pk),
         )
     else:
-        status, body = 201, refund_output(refund)
+        status, body = 201, refund_output(refund, with_reason=True)
     answered = RefundRequest.objects.filter(pk=record.pk, answered=False).update(
         response_status=status, response_body=body, answered=True
     )

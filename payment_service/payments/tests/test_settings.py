@@ -59,6 +59,7 @@ def test_payment_events_go_to_pledges_and_campaigns(settings: Any) -> None:
         "PAYMENT_CAPTURED": ["pledge", "campaign"],
         "PAYMENT_FAILED": ["pledge", "campaign"],
         "PAYMENT_REFUNDED": ["pledge", "campaign"],
+        "PAYMENT_REFUND_FAILED": ["pledge", "campaign"],
     }
 
 

@@ -174,7 +174,11 @@ def test_the_donor_and_a_receipt_token_read_the_refunds(
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_refunds_never_refund_more_than_was_captured(
-    make_token: Any, donor_client: Any, pledge_service: FakePledgeService, sandbox: Sandbox
+    make_token: Any,
+    donor_client: Any,
+    pledge_service: FakePledgeService,
+    user_service: Any,
+    sandbox: Sandbox,
 ) -> None:
     pledge_service.add(41)
     made = captured(donor_client)
