@@ -354,6 +354,7 @@ def test_the_donate_form_works_from_the_keyboard_in_order(
         seen.append(page.evaluate(FOCUSED_NAME))
 
     assert seen == [
+        "Give once",
         "$25",
         "Other amount in USD",
         "Give anonymously",

@@ -51,16 +51,16 @@ afterEach(() => {
 });
 
 describe("DonateForm: give once, monthly or yearly", () => {
-  it("offers a radio group, once by default, after the continue button in the tab order", () => {
+  it("offers a radio group, once by default, first in the form: what kind of gift, then how much", () => {
     render();
     const labels = ["once", "month", "year"].map((value) => document.querySelector(`label:has(#frequency-${value})`)?.textContent);
     expect(labels).toEqual(["Give once", "Give monthly", "Give yearly"]);
     expect(radio("frequency-once").checked).toBe(true);
     expect(radio("frequency-month").getAttribute("name")).toBe("frequency");
     expect(radio("frequency-month").getAttribute("form")).toBe("donate-form");
-    // The donate form's tab order up to "Continue to pay" is fixed (tests/browser): this group follows it.
+    // The group comes before the amounts and the continue button (tests/browser checks the tab order).
     const order = continueButton().compareDocumentPosition(radio("frequency-once"));
-    expect(order & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(order & Node.DOCUMENT_POSITION_PRECEDING).toBeTruthy();
     expect(continueButton().textContent).toBe("Continue to pay $25.00");
   });
 

@@ -63,6 +63,7 @@ export function DonateForm({ campaign, config }: { campaign: Campaign; config: P
   }
   return (
     <>
+      <FrequencyPart draft={draft} update={update} locked={attempt.locked} />
       <AmountPart
         currency={currency}
         draft={draft}
@@ -83,7 +84,6 @@ export function DonateForm({ campaign, config }: { campaign: Campaign; config: P
         config={config}
         attempt={attempt}
         amountLabel={amountLabel}
-        choices={<FrequencyPart draft={draft} update={update} locked={attempt.locked} />}
       />
       <AttemptNotices attempt={attempt} guest={!user} onRetry={() => submit()} onStartOver={startOver} />
     </>

@@ -15,8 +15,7 @@ interface Props {
 /**
  * "How often": once (a pledge), or monthly or yearly (a plan that charges the same card each
  * period). A native radio group of `#donate-form`, so the arrow keys move within it and Enter
- * submits the form. It follows the continue button in the tab order: the donate form's order up
- * to that button is fixed (docs/frontend.md, Accessibility).
+ * submits the form. It comes first, before the amount: what kind of gift, then how much.
  */
 export function FrequencyPart({ draft, update, locked }: Props) {
   return (

@@ -1,5 +1,3 @@
-import type { ReactNode } from "react";
-
 import { StatusBadge } from "../../components";
 import { formatMoney } from "../../money";
 import type { PaymentConfig } from "../../stripe";
@@ -11,15 +9,13 @@ interface Props {
   attempt: DonationAttempt;
   /** The amount as the form reads it ("$12.34", "$12.34 a month"), or "" while it cannot be read. */
   amountLabel: string;
-  /** Shown after the continue button until the attempt has a pledge: how often to give. */
-  choices?: ReactNode;
 }
 
 /**
  * "Payment": the continue button (it submits `#donate-form`), then the provider's card form once
  * the payment exists, the provider's word on the card, and the attempt's live status region.
  */
-export function PaymentPart({ config, attempt, amountLabel, choices }: Props) {
+export function PaymentPart({ config, attempt, amountLabel }: Props) {
   const { phase, busy, status, cardError } = attempt;
   const pledge = attempt.attempt?.pledge;
   const payment = attempt.attempt?.payment;
@@ -55,7 +51,6 @@ export function PaymentPart({ config, attempt, amountLabel, choices }: Props) {
                 {busy ? "Processing…" : amountLabel ? `Continue to pay ${amountLabel}` : "Continue to payment"}
               </button>
             )}
-            {!pledge && choices}
           </>
         )}
         {cardError && (
