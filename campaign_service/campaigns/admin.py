@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from campaigns.admin_records import (
     PaymentEventAdmin,
+    PlanProjectionAdmin,
     PledgeProjectionAdmin,
     RefundProjectionAdmin,
     donation_page,
@@ -26,6 +27,7 @@ from campaigns.models import (
     Campaign,
     CampaignStatus,
     PaymentEvent,
+    PlanProjection,
     PledgeProjection,
     RefundProjection,
 )
@@ -126,6 +128,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "progress",
         "total_pledges",
         "total_payments",
+        "active_plans",
+        "monthly_recurring",
         "donations",
         "created_at",
         "updated_at",
@@ -138,6 +142,7 @@ class CampaignAdmin(admin.ModelAdmin):
     authorized = _money("authorized_amount", "Authorized")
     captured = _money("captured_amount", "Captured")
     failed = _money("failed_amount", "Failed")
+    monthly_recurring = _money("monthly_recurring_amount", "Monthly recurring")
 
     @admin.display(description="Raised", ordering=F("captured_amount") - F("refunded_amount"))
     def raised(self, obj: Campaign) -> str:
@@ -284,3 +289,4 @@ class CampaignAdmin(admin.ModelAdmin):
 admin.site.register(PledgeProjection, PledgeProjectionAdmin)
 admin.site.register(PaymentEvent, PaymentEventAdmin)
 admin.site.register(RefundProjection, RefundProjectionAdmin)
+admin.site.register(PlanProjection, PlanProjectionAdmin)

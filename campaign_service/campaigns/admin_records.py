@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 
-from campaigns.models import PaymentEvent, PledgeProjection, RefundProjection
+from campaigns.models import PaymentEvent, PlanProjection, PledgeProjection, RefundProjection
 from campaigns.selectors import donation_history, payment_ids_by_pledge, refunded_by_pledge
 from careforall_common.admin import ReadOnlyAdmin, admin_link
 from careforall_common.money import money_format
@@ -46,7 +46,7 @@ def donation_page(request: HttpRequest, object_id: str) -> dict[str, Any]:
 
 
 @admin.display(description="Amount", ordering="amount")
-def _row_amount(obj: PledgeProjection | PaymentEvent | RefundProjection) -> str:
+def _row_amount(obj: PledgeProjection | PaymentEvent | RefundProjection | PlanProjection) -> str:
     return money_format(obj.amount, obj.currency)
 
 
@@ -113,6 +113,7 @@ class RefundProjectionAdmin(ReadOnlyAdmin):
         "campaign",
         _row_amount,
         "occurred_at",
+        "failed_at",
         "received_at",
     ]
     list_select_related = ["campaign"]
@@ -123,3 +124,15 @@ class RefundProjectionAdmin(ReadOnlyAdmin):
     @admin.display(description="Payment", ordering="payment_id")
     def payment(self, obj: RefundProjection) -> str:
         return admin_link("payment", obj.payment_id)
+
+
+class PlanProjectionAdmin(ReadOnlyAdmin):
+    """Recurring plans as campaign_service counts them in ``active_plans`` and
+    ``monthly_recurring_amount`` (one row per plan; pledge_service's admin manages them)."""
+
+    list_display = ["plan_id", "campaign", "status", _row_amount, "interval", "changed_at"]
+    list_filter = ["status", "interval"]
+    list_select_related = ["campaign"]
+    search_fields = ["=plan_id", "=campaign__id"]
+    search_help_text = "Plan id or campaign id."
+    ordering = ["-plan_id"]

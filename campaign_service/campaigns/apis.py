@@ -103,14 +103,17 @@ class CampaignDetailApi(APIView):
         status = StrictChoiceField(choices=CampaignStatus.choices, required=False)
 
     def get(self, request: Request, campaign_id: int) -> Response:
+        guest = _guest(request)
+        # Read before the row: a write committed meanwhile makes the fill stand down.
+        generation = cache.campaign_generation(campaign_id) if guest else None
         campaign = selectors.campaign_get(
             campaign_id=campaign_id, include_drafts=_is_staff(request)
         )
         if campaign is None:
             raise Problem(404, "No campaign with this id.")
         response = Response(campaign_output(campaign))
-        if _guest(request):
-            cache.campaign_fill(campaign, _rendered(response))
+        if guest:
+            cache.campaign_fill(campaign, _rendered(response), generation=generation)
         return response
 
     def patch(self, request: Request, campaign_id: int) -> Response:

@@ -1,4 +1,4 @@
-"""Events campaign_service consumes: pledge and payment events into the read model (SPEC §4).
+"""Events campaign_service consumes: pledge, payment and plan events into the read model (SPEC §4).
 
 The inbox (``careforall_common.inbox``) calls these, as ``EVENT_HANDLERS`` and
 ``EVENT_BATCH_HANDLER`` name them, inside the transaction that records the event ids; the
@@ -13,13 +13,22 @@ from careforall_common.contracts.events import (
     ContractError,
     Envelope,
     PaymentRefunded,
+    PaymentRefundFailed,
     PaymentReported,
+    PlanChanged,
     PledgeCreated,
     PledgeStatusChanged,
 )
 from careforall_common.inbox.handlers import RejectEvent
 
-PROJECTED = (PledgeCreated, PledgeStatusChanged, PaymentReported, PaymentRefunded)
+PROJECTED = (
+    PledgeCreated,
+    PledgeStatusChanged,
+    PaymentReported,
+    PaymentRefunded,
+    PaymentRefundFailed,
+    PlanChanged,
+)
 
 
 def read_model_event_handle(envelope: Envelope) -> None:

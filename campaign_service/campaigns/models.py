@@ -5,6 +5,8 @@ from django.db import models
 
 from careforall_common.contracts.events import (
     MAX_DONOR_NAME_LENGTH,
+    PLAN_INTERVALS,
+    PLAN_STATUSES,
     PaymentAuthorized,
     PaymentCaptured,
     PaymentFailed,
@@ -31,6 +33,17 @@ READ_MODEL_FIELDS = [
     "total_pledges",
     "total_payments",
 ]
+# The recurring plans' figures (SPEC §3 "Recurring gifts"): from ``PLAN_CHANGED`` only.
+PLAN_FIELDS = ["active_plans", "monthly_recurring_amount"]
+# A plan counts while it is charged: active, or past_due while its installment is retried.
+COUNTED_PLAN_STATUSES = ("active", "past_due")
+
+
+def plan_monthly_amount(*, status: str, amount: int, interval: str) -> int:
+    """What a plan adds to ``monthly_recurring_amount``: a yearly one 1/12, rounded down."""
+    if status not in COUNTED_PLAN_STATUSES:
+        return 0
+    return amount if interval == "month" else amount // 12
 
 
 class Campaign(models.Model):
@@ -64,6 +77,8 @@ class Campaign(models.Model):
     refunded_amount = models.BigIntegerField(default=0)
     total_pledges = models.BigIntegerField(default=0)
     total_payments = models.BigIntegerField(default=0)  # captured payments
+    active_plans = models.BigIntegerField(default=0)  # recurring plans active or past_due
+    monthly_recurring_amount = models.BigIntegerField(default=0)  # what they give a month
 
     class Meta:
         indexes = [models.Index(fields=["status"], name="campaign_status_idx")]
@@ -82,7 +97,7 @@ class Campaign(models.Model):
                     condition=models.Q(**{f"{field}__gte": 0}),
                     name=f"campaign_{field}_not_negative",
                 )
-                for field in READ_MODEL_FIELDS
+                for field in [*READ_MODEL_FIELDS, *PLAN_FIELDS]
             ),
         ]
 
@@ -185,8 +200,10 @@ class RefundProjection(models.Model):
     """One refund of a payment as the read model knows it: written only by the projector.
 
     Keyed by payment_service's refund id, so a repeated ``PAYMENT_REFUNDED`` counts once; it
-    needs no pledge row, so it applies in any order with the pledge's events. The campaign's
-    ``refunded_amount`` is the sum of its rows (``reconcile`` proves it).
+    needs no pledge row, so it applies in any order with the pledge's events. A refund that
+    failed after it was reported (``PAYMENT_REFUND_FAILED``) keeps its row with ``failed_at``
+    set: the money stayed with the charity. The campaign's ``refunded_amount`` is the sum of
+    its rows not failed (``reconcile`` proves it).
     """
 
     refund_id = models.BigIntegerField(primary_key=True)
@@ -198,6 +215,7 @@ class RefundProjection(models.Model):
     occurred_at = models.DateTimeField()
     event_id = models.UUIDField()
     received_at = models.DateTimeField(auto_now_add=True)
+    failed_at = models.DateTimeField(null=True, blank=True)  # when the provider reported it failed
 
     class Meta:
         verbose_name = "refund"
@@ -210,3 +228,51 @@ class RefundProjection(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.refund_id} of payment {self.payment_id}"
+
+    @property
+    def failed(self) -> bool:
+        return self.failed_at is not None
+
+
+class PlanProjection(models.Model):
+    """One recurring plan as the read model knows it (SPEC §3): written only by the projector.
+
+    Each ``PLAN_CHANGED`` sets the row to the plan as it is now and moves the campaign's
+    ``active_plans`` and ``monthly_recurring_amount`` by the difference between the row's old
+    and new contribution (``monthly_amount``), so a repeat moves nothing. ``changed_at`` is the
+    newest event's time: an older one is stale and ignored; ``canceled`` is final.
+    """
+
+    plan_id = models.BigIntegerField(primary_key=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="plans")
+    status = models.CharField(max_length=16, choices=[(s, s) for s in PLAN_STATUSES])
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    interval = models.CharField(max_length=8, choices=[(i, i) for i in PLAN_INTERVALS])
+    monthly_amount = models.BigIntegerField()  # its part of monthly_recurring_amount
+    changed_at = models.DateTimeField()  # occurred_at of the event the row shows
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "recurring plan"
+        constraints = [
+            models.CheckConstraint(condition=amount_range_q(), name="plan_projection_amount_range"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PLAN_STATUSES), name="plan_projection_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interval__in=PLAN_INTERVALS),
+                name="plan_projection_interval_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(monthly_amount__gte=0),
+                name="plan_projection_monthly_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan {self.plan_id}"
+
+    @property
+    def counted(self) -> bool:
+        return self.status in COUNTED_PLAN_STATUSES

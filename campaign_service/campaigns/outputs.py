@@ -33,6 +33,8 @@ def campaign_output(campaign: Campaign) -> dict[str, Any]:
         "current_amount": campaign.current_amount,
         "total_pledges": campaign.total_pledges,
         "total_payments": campaign.total_payments,
+        "active_plans": campaign.active_plans,
+        "monthly_recurring_amount": campaign.monthly_recurring_amount,
     }
 
 

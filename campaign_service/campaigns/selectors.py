@@ -61,7 +61,7 @@ def payment_ids_by_pledge(pledge_ids: list[int]) -> dict[int, int]:
 def refunded_by_pledge(pledge_ids: list[int]) -> dict[int, int]:
     """What came back of each pledge, from this service's refund rows."""
     rows = (
-        RefundProjection.objects.filter(pledge_id__in=pledge_ids)
+        RefundProjection.objects.filter(pledge_id__in=pledge_ids, failed_at__isnull=True)
         .values("pledge_id")
         .annotate(total=Sum("amount"))
         .order_by()

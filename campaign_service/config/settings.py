@@ -38,6 +38,8 @@ CAREFORALL = {
         "PAYMENT_CAPTURED": "campaigns.handlers.read_model_event_handle",
         "PAYMENT_FAILED": "campaigns.handlers.read_model_event_handle",
         "PAYMENT_REFUNDED": "campaigns.handlers.read_model_event_handle",
+        "PAYMENT_REFUND_FAILED": "campaigns.handlers.read_model_event_handle",
+        "PLAN_CHANGED": "campaigns.handlers.read_model_event_handle",
     },
     # A delivered batch is applied in one transaction, one update per campaign.
     "EVENT_BATCH_HANDLER": "campaigns.handlers.read_model_events_handle",

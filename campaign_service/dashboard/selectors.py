@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from campaigns.models import READ_MODEL_FIELDS, Campaign, PledgeProjection
+from campaigns.models import PLAN_FIELDS, READ_MODEL_FIELDS, Campaign, PledgeProjection
 from careforall_common.admin import outbox_admin_url
 from careforall_common.contracts.statuses import PledgeStatus
 from careforall_common.money import money_format
@@ -86,10 +86,12 @@ def donations_since(since: datetime) -> list[Period]:
 
 
 def totals_by_currency() -> list[dict[str, Any]]:
-    """Every campaign's buckets and counters summed per currency: the API's totals, added up."""
+    """Every campaign's buckets and counters summed per currency: the API's totals, added up,
+    with the recurring plans' figures (SPEC §3 "Recurring gifts")."""
+    fields = [*READ_MODEL_FIELDS, *PLAN_FIELDS]
     rows: Any = (
         Campaign.objects.values("currency")
-        .annotate(campaigns=Count("pk"), **{name: Sum(name) for name in READ_MODEL_FIELDS})
+        .annotate(campaigns=Count("pk"), **{name: Sum(name) for name in fields})
         .order_by("currency")
     )
     return [
@@ -97,7 +99,7 @@ def totals_by_currency() -> list[dict[str, Any]]:
             **row,
             **{
                 f"{name}_shown": money_format(row[name], row["currency"])
-                for name in READ_MODEL_FIELDS
+                for name in fields
                 if name.endswith("_amount")
             },
             # current_amount (SPEC §3): what was raised and kept.

@@ -4,7 +4,9 @@ Per campaign, the buckets and ``total_pledges`` are derived from the snapshot an
 rows compared with it one by one. ``total_payments`` cannot be derived from pledges: it is
 compared with this service's own audit trail (``PaymentEvent`` rows of captured payments), which
 is what the projector counts. ``refunded_amount`` is compared with the sum of the pledges'
-``refunded_amount`` in pledge_service, pledge by pledge with this service's refund rows.
+``refunded_amount`` in pledge_service, pledge by pledge with this service's refund rows not
+failed. ``active_plans`` and ``monthly_recurring_amount`` are derived from pledge_service's
+recurring plans, and each plan row compared with its plan.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from datetime import UTC, datetime
 from django.db.models import Sum
 
 from campaigns.models import (
+    COUNTED_PLAN_STATUSES,
     READ_MODEL_FIELDS,
     Campaign,
     PaymentEvent,
     PaymentEventType,
+    PlanProjection,
     PledgeProjection,
     RefundProjection,
 )
 from careforall_common.contracts.transitions import PLEDGE_STATUS_BUCKET
-from reconciliation.snapshots import Snapshot, TruePledge
+from reconciliation.snapshots import Snapshot, TruePlan, TruePledge
 
 
 @dataclass(frozen=True)
@@ -51,16 +55,24 @@ def campaign_compare(*, snapshot: Snapshot) -> list[Difference]:
     campaign_id = snapshot.campaign_id
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
-        if not snapshot.pledges:
+        if not snapshot.pledges and not snapshot.plans:
             return []
-        return [Difference(campaign_id, "campaign", "missing", f"{len(snapshot.pledges)} pledges")]
+        truth = f"{len(snapshot.pledges)} pledges"
+        truth += f", {len(snapshot.plans)} plans" if snapshot.plans else ""
+        return [Difference(campaign_id, "campaign", "missing", truth)]
+    expected = {**expected_counters(snapshot), **expected_plan_counters(snapshot)}
     differences = [
         Difference(campaign_id, name, getattr(campaign, name), value)
-        for name, value in expected_counters(snapshot).items()
+        for name, value in expected.items()
         if getattr(campaign, name) != value
     ]
     rows = {row.pk: row for row in PledgeProjection.objects.filter(campaign_id=campaign_id)}
-    return differences + _row_differences(snapshot, rows) + refund_differences(snapshot)
+    return (
+        differences
+        + _row_differences(snapshot, rows)
+        + refund_differences(snapshot)
+        + plan_differences(snapshot)
+    )
 
 
 def expected_counters(snapshot: Snapshot) -> dict[str, int]:
@@ -76,9 +88,46 @@ def expected_counters(snapshot: Snapshot) -> dict[str, int]:
     return counters
 
 
+def expected_plan_counters(snapshot: Snapshot) -> dict[str, int]:
+    """``active_plans`` and ``monthly_recurring_amount`` as pledge_service's plans make them."""
+    plans = snapshot.plans.values()
+    return {
+        "active_plans": sum(plan.plan.status in COUNTED_PLAN_STATUSES for plan in plans),
+        "monthly_recurring_amount": sum(plan.monthly_amount for plan in plans),
+    }
+
+
+def plan_differences(snapshot: Snapshot) -> list[Difference]:
+    """Plan by plan, the projection rows against pledge_service's plans."""
+    campaign_id = snapshot.campaign_id
+    rows = {row.pk: row for row in PlanProjection.objects.filter(campaign_id=campaign_id)}
+    differences = []
+    for plan_id in sorted(set(snapshot.plans) | set(rows)):
+        plan, row = snapshot.plans.get(plan_id), rows.get(plan_id)
+        if row is None or plan is None:
+            differences.append(
+                Difference(campaign_id, f"plan {plan_id}", plan_summary(row), plan_summary(plan))
+            )
+            continue
+        differences += [
+            Difference(campaign_id, f"plan {plan_id} {name}", getattr(row, name), value)
+            for name, value in plan.row_values().items()
+            if getattr(row, name) != value
+        ]
+    return differences
+
+
+def plan_summary(plan: PlanProjection | TruePlan | None) -> str:
+    if plan is None:
+        return "missing"
+    shown = plan.plan if isinstance(plan, TruePlan) else plan
+    return f"{shown.status} {shown.amount} {shown.currency} a {shown.interval}"
+
+
 def refunds_by_pledge(campaign_id: int) -> dict[int, int]:
+    """What the refund rows count per pledge: refunds that failed count nothing."""
     return dict(
-        RefundProjection.objects.filter(campaign_id=campaign_id)
+        RefundProjection.objects.filter(campaign_id=campaign_id, failed_at__isnull=True)
         .values("pledge_id")
         .annotate(total=Sum("amount"))
         .order_by()

@@ -11,21 +11,26 @@ a second run, once the pipeline is quiet, settles it. "Touched" compares each ro
 it was read just before the snapshot, never two hosts' clocks: a skewed clock cannot make an
 event's row look old. ``refunded_amount`` is set to the sum of this service's refund rows (one
 per refund id, so a refund event still on its way adds its amount once when it comes); what the
-rows do not hold yet is reported.
+rows do not hold yet is reported. Plan rows are set to pledge_service's plans the same way (a row
+the projector touched since the snapshot began is kept and reported), and ``active_plans`` and
+``monthly_recurring_amount`` to the sums of the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from campaigns.models import (
+    COUNTED_PLAN_STATUSES,
     READ_MODEL_FIELDS,
     Campaign,
+    PlanProjection,
     PledgeProjection,
 )
 from campaigns.services import campaign_totals_set
@@ -37,11 +42,16 @@ from reconciliation.reconcile_checks import (
     Difference,
     campaign_compare,
     captured_payments,
+    plan_summary,
     pledge_summary,
     refund_differences,
     refunds_by_pledge,
 )
 from reconciliation.snapshots import Snapshot, TruePledge, snapshot_fetch
+
+# A plan row the repair inserts shows the plan as of a moment before the snapshot began, less
+# this much for the clocks of two hosts: any event of the plan newer than that still applies.
+CLOCK_SKEW = timedelta(seconds=5)
 
 
 @dataclass
@@ -81,9 +91,47 @@ def campaign_repair(*, snapshot: Snapshot) -> list[Difference]:
             PledgeProjection.objects.update_or_create(
                 pk=pledge_id, defaults={"campaign_id": campaign_id, **pledge.row_values()}
             )
+    kept += _plans_repair(snapshot)
     campaign_totals_set(campaign_id=campaign_id, totals=_counters_from_rows(campaign_id))
     # Refund rows are never made up: what they lack is an event still on its way.
     return kept + refund_differences(snapshot)
+
+
+def _plans_repair(snapshot: Snapshot) -> list[Difference]:
+    """Set the campaign's plan rows to the snapshot's plans; return the rows kept as newer.
+
+    The caller holds the campaign row lock; a row the projector touched since just before the
+    snapshot may show a newer event than the snapshot, so it is kept and reported.
+    """
+    campaign_id = snapshot.campaign_id
+    rows = {
+        row.pk: row
+        for row in PlanProjection.objects.select_for_update().filter(campaign_id=campaign_id)
+    }
+    kept = []
+    for plan_id in sorted(set(snapshot.plans) | set(rows)):
+        plan, row = snapshot.plans.get(plan_id), rows.get(plan_id)
+        if row is not None and _plan_touched(row, snapshot):
+            kept.append(
+                Difference(campaign_id, f"plan {plan_id}", plan_summary(row), plan_summary(plan))
+            )
+            continue
+        if plan is None:
+            PlanProjection.objects.filter(pk=plan_id).delete()
+            continue
+        values = {**plan.row_values(), "monthly_amount": plan.monthly_amount}
+        if row is None or any(getattr(row, name) != value for name, value in values.items()):
+            changed_at = snapshot.started_at - CLOCK_SKEW if row is None else row.changed_at
+            PlanProjection.objects.update_or_create(
+                pk=plan_id,
+                defaults={"campaign_id": campaign_id, **values, "changed_at": changed_at},
+            )
+    return kept
+
+
+def _plan_touched(row: PlanProjection, snapshot: Snapshot) -> bool:
+    """Whether the projector wrote the plan's row since just before the snapshot was read."""
+    return snapshot.plan_rows_before.get(row.pk) != (row.status, row.updated_at)
 
 
 def _touched(row: PledgeProjection, snapshot: Snapshot) -> bool:
@@ -115,6 +163,11 @@ def _counters_from_rows(campaign_id: int) -> dict[str, int]:
         counters["total_pledges"] += item["count"]
     counters["total_payments"] = captured_payments(campaign_id)
     counters["refunded_amount"] = sum(refunds_by_pledge(campaign_id).values())
+    plans = PlanProjection.objects.filter(campaign_id=campaign_id)
+    counters["active_plans"] = plans.filter(status__in=COUNTED_PLAN_STATUSES).count()
+    counters["monthly_recurring_amount"] = (
+        plans.aggregate(total=Sum("monthly_amount"))["total"] or 0
+    )
     return counters
 
 

@@ -1,7 +1,10 @@
-"""The truth of a reconciliation: a campaign's pledges as pledge_service has them (SPEC §5.2).
+"""The truth of a reconciliation: a campaign's pledges and plans as pledge_service has them
+(SPEC §5.2).
 
 Its signed internal read ``GET /internal/pledges`` lists a campaign's pledges, each the payload
-of its ``PLEDGE_CREATED`` as it is now, with what came back of it (``refunded_amount``).
+of its ``PLEDGE_CREATED`` as it is now, with what came back of it (``refunded_amount``, less
+refunds that failed); ``GET /internal/plans`` lists its recurring plans, each the payload of its
+latest ``PLAN_CHANGED``.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from campaigns.models import PledgeProjection
-from careforall_common.contracts.events import ContractError, PledgeCreated
+from campaigns.models import PlanProjection, PledgeProjection, plan_monthly_amount
+from careforall_common.contracts.events import ContractError, PlanChanged, PledgeCreated
 from careforall_common.contracts.statuses import PledgeStatus
-from reconciliation.clients.pledges import ReconcileError, pledges_page
+from reconciliation.clients.pledges import ReconcileError, plans_page, pledges_page
 
 
 @dataclass(frozen=True)
@@ -47,22 +50,49 @@ class TruePledge:
 
 
 @dataclass(frozen=True)
+class TruePlan:
+    plan: PlanChanged
+
+    @property
+    def monthly_amount(self) -> int:
+        plan = self.plan
+        return plan_monthly_amount(status=plan.status, amount=plan.amount, interval=plan.interval)
+
+    def row_values(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "status": plan.status,
+            "amount": plan.amount,
+            "currency": plan.currency,
+            "interval": plan.interval,
+        }
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    """A campaign's pledges in pledge_service, when reading them began, and the projection rows
-    (status, ``updated_at``) as they were just before."""
+    """A campaign's pledges and plans in pledge_service, when reading them began, and the
+    projection rows (status, ``updated_at``) as they were just before."""
 
     campaign_id: int
     started_at: datetime
     pledges: dict[int, TruePledge]
     rows_before: dict[int, tuple[str, datetime]] = field(default_factory=dict)
+    plans: dict[int, TruePlan] = field(default_factory=dict)
+    plan_rows_before: dict[int, tuple[str, datetime]] = field(default_factory=dict)
 
 
 def snapshot_fetch(*, campaign_id: int) -> Snapshot:
-    """Read all pledges of ``campaign_id`` from pledge_service, page by page."""
+    """Read all pledges and plans of ``campaign_id`` from pledge_service, page by page."""
     started_at = timezone.now()
     rows_before = {
         pk: (status, updated_at)
         for pk, status, updated_at in PledgeProjection.objects.filter(
+            campaign_id=campaign_id
+        ).values_list("pk", "status", "updated_at")
+    }
+    plan_rows_before = {
+        pk: (status, updated_at)
+        for pk, status, updated_at in PlanProjection.objects.filter(
             campaign_id=campaign_id
         ).values_list("pk", "status", "updated_at")
     }
@@ -83,7 +113,29 @@ def snapshot_fetch(*, campaign_id: int) -> Snapshot:
                 started_at=started_at,
                 pledges=pledges,
                 rows_before=rows_before,
+                plans=_plans_fetch(campaign_id),
+                plan_rows_before=plan_rows_before,
             )
+
+
+def _plans_fetch(campaign_id: int) -> dict[int, TruePlan]:
+    plans: dict[int, TruePlan] = {}
+    after: int | None = None
+    while True:
+        body = plans_page(campaign_id=campaign_id, after=after)
+        try:
+            for item in body["results"]:
+                plan = TruePlan(PlanChanged.parse(item))
+                if plan.plan.campaign_id != campaign_id:
+                    raise ContractError(f"plan {plan.plan.plan_id} is of another campaign")
+                plans[plan.plan.plan_id] = plan
+            after = body["next_after"]
+            if after is not None and (isinstance(after, bool) or not isinstance(after, int)):
+                raise ContractError("next_after must be an integer or null")
+        except (KeyError, TypeError, ContractError) as error:
+            raise ReconcileError(f"pledge_service answered outside the contract: {error}") from None
+        if after is None:
+            return plans
 
 
 def _true_pledge(item: Any) -> TruePledge:

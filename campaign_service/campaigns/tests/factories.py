@@ -142,6 +142,51 @@ def payment_refunded(
     )
 
 
+def payment_refund_failed(
+    campaign: Campaign,
+    *,
+    refund_id: int,
+    pledge_id: int,
+    amount: int,
+    total: int = 0,
+    payment_id: int | None = None,
+) -> dict[str, Any]:
+    """``PAYMENT_REFUND_FAILED`` of one refund; ``total``: the payment's refunds without it."""
+    return payment_event(
+        "PAYMENT_REFUND_FAILED",
+        campaign,
+        payment_id=pledge_id if payment_id is None else payment_id,
+        pledge_id=pledge_id,
+        amount=amount,
+        refund_id=refund_id,
+        refunded_total=total,
+    )
+
+
+def plan_changed(
+    campaign: Campaign | int,
+    *,
+    plan_id: int,
+    status: str = "active",
+    amount: int = 1_000,
+    interval: str = "month",
+    currency: str = "usd",
+    occurred_at: str = "2025-03-01T12:05:00Z",
+    **ignored: Any,
+) -> dict[str, Any]:
+    """``PLAN_CHANGED``: the plan as it is at ``occurred_at`` (``ignored``: other keys of a
+    plan as pledge_service's internal read answers it)."""
+    payload = {
+        "plan_id": plan_id,
+        "campaign_id": campaign if isinstance(campaign, int) else campaign.pk,
+        "status": status,
+        "amount": amount,
+        "currency": currency,
+        "interval": interval,
+    }
+    return envelope("PLAN_CHANGED", payload, aggregate_id=plan_id, occurred_at=occurred_at)
+
+
 # The status changes that take a new pledge to each status, in order.
 PATHS = {
     "PENDING": [],

@@ -8,15 +8,20 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
+from django.test import Client as DjangoClient
 from pymemcache.client.base import Client
 
-from campaigns import cache
-from campaigns.tests.factories import campaign_make, pledge_created, status_changed
+from campaigns import cache, services
+from campaigns.models import Campaign
+from campaigns.outputs import campaign_output
+from campaigns.tests.factories import campaign_make, plan_changed, pledge_created, status_changed
 from careforall_common.contracts.statuses import CampaignStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,3 +159,90 @@ def test_list_keys_follow_the_gateway_pattern() -> None:
     assert cache.list_key(host="localhost:8080", query="")
     assert cache.list_key(host="localhost:8080", query="status=active&cursor=x") is None
     assert cache.list_key(host="localhost:8080", query="page_size=20&status=active") is None
+
+
+def _guest_read_elsewhere(path: str) -> int:
+    """A guest's GET on another thread, so on another database connection: it sees only what
+    is committed, as a second gateway request does."""
+    answer: list[int] = []
+
+    def read() -> None:
+        try:
+            answer.append(DjangoClient().get(path).status_code)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join(timeout=30)
+    return answer[0]
+
+
+@pytest.mark.usefixtures("pledge_holds")
+def test_a_fill_between_a_delete_and_its_commit_does_not_bring_the_campaign_back(
+    memcached: Client,
+) -> None:
+    # Audit finding 6: the admin deletes inside Django's own transaction, so the entry is
+    # removed before the commit; a guest's miss in that moment still reads the committed row.
+    campaign = campaign_make()
+    key = f"cfa:campaign:{campaign.pk}"
+
+    with transaction.atomic():
+        services.campaign_delete(campaign_id=campaign.pk)
+        assert memcached.get(key) is None
+        assert _guest_read_elsewhere(f"/api/campaigns/{campaign.pk}") == 200  # the fill
+
+    assert memcached.get(key) is None
+    assert DjangoClient().get(f"/api/campaigns/{campaign.pk}").status_code == 404
+
+
+def _fill_read(campaign: Campaign) -> tuple[bytes | None, Campaign, bytes]:
+    """The first half of a guest's miss: the generation, then the row and its body."""
+    generation = cache.campaign_generation(campaign.pk)
+    row = Campaign.objects.get(pk=campaign.pk)
+    return generation, row, cache.render(campaign_output(row))
+
+
+@pytest.mark.usefixtures("pledge_holds")
+def test_a_fill_that_read_before_a_delete_does_not_stand_after_it(memcached: Client) -> None:
+    campaign = campaign_make()
+    generation, row, body = _fill_read(campaign)
+
+    services.campaign_delete(campaign_id=campaign.pk)  # committed before the fill's add
+    cache.campaign_fill(row, body, generation=generation)
+
+    assert memcached.get(f"cfa:campaign:{campaign.pk}") is None
+
+
+def test_a_fill_older_than_an_edit_does_not_stand_even_when_the_edit_entry_is_gone(
+    memcached: Client,
+) -> None:
+    campaign = campaign_make()
+    generation, row, body = _fill_read(campaign)
+    services.campaign_update(campaign_id=campaign.pk, title="Wells")
+    memcached.delete(f"cfa:campaign:{campaign.pk}")  # evicted, say
+
+    cache.campaign_fill(row, body, generation=generation)
+
+    assert memcached.get(f"cfa:campaign:{campaign.pk}") is None
+
+
+def test_a_fill_with_no_write_meanwhile_stands(memcached: Client) -> None:
+    campaign = campaign_make()
+    memcached.delete(f"cfa:campaign:{campaign.pk}")
+    generation, row, body = _fill_read(campaign)
+
+    cache.campaign_fill(row, body, generation=generation)
+
+    assert memcached.get(f"cfa:campaign:{campaign.pk}") == body
+
+
+def test_the_cached_body_carries_the_plans_figures(
+    memcached: Client, deliver: Callable[..., list[str]]
+) -> None:
+    campaign = campaign_make()
+
+    deliver(plan_changed(campaign, plan_id=1, amount=2_400, interval="year"))
+
+    body = served(memcached, f"cfa:campaign:{campaign.pk}")
+    assert (body["active_plans"], body["monthly_recurring_amount"]) == (1, 200)

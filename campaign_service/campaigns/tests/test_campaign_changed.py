@@ -135,3 +135,21 @@ def test_admin_single_delete_publishes(admin_client: Any) -> None:
 
     assert response.status_code == 302
     assert events() == [changed(campaign.pk, "deleted", "eur", 3_000)]
+
+
+def test_closing_publishes_so_that_pledge_service_cancels_the_plans(
+    staff_client: Any, admin_client: Any
+) -> None:
+    # SPEC §3 "Recurring gifts": pledge_service cancels a closed campaign's plans on this event.
+    by_api, by_admin = campaign_make(goal_amount=1_000), campaign_make(goal_amount=2_000)
+
+    staff_client.patch(f"/api/campaigns/{by_api.pk}", {"status": "closed"}, format="json")
+    admin_client.post(
+        CHANGELIST,
+        {"action": "close_campaigns", "_selected_action": [by_admin.pk], "post": "yes"},
+    )
+
+    assert events() == [
+        changed(by_api.pk, "closed", "usd", 1_000),
+        changed(by_admin.pk, "closed", "usd", 2_000),
+    ]

@@ -13,6 +13,7 @@ from campaigns.tests.factories import (
     campaign_make,
     payment_event,
     payment_refunded,
+    plan_changed,
     pledge_events,
     pledge_payload,
 )
@@ -43,6 +44,30 @@ def made(campaign: Campaign, pledge_id: int, status: str, amount: int, at: str) 
 def project(deliver: Any, *pledges: dict[str, Any]) -> None:
     events = [event for pledge in pledges for event in pledge_events(pledge)]
     assert set(deliver(*events)) == {"processed"}
+
+
+def test_the_recurring_gifts_line_shows_active_plans_and_their_monthly_amount_per_currency(
+    admin_client: Any, deliver: Any
+) -> None:
+    water, books = campaign_make(), campaign_make()
+    euro = campaign_make(currency="eur")
+    outcome = deliver(
+        plan_changed(water, plan_id=1, amount=1_000),
+        plan_changed(books, plan_id=2, amount=6_000, interval="year", status="past_due"),
+        plan_changed(books, plan_id=3, amount=900, status="paused"),
+        plan_changed(euro, plan_id=4, amount=2_500, currency="eur"),
+    )
+    assert outcome == ["processed"] * 4
+
+    page = admin_client.get(INDEX)
+
+    totals = {row["currency"]: row for row in page.context["totals"]}
+    assert (totals["usd"]["active_plans"], totals["usd"]["monthly_recurring_amount"]) == (2, 1_500)
+    assert (totals["eur"]["active_plans"], totals["eur"]["monthly_recurring_amount"]) == (1, 2_500)
+    content = page.content.decode()
+    assert 'id="recurring"' in content
+    assert '<td class="figure monthly-recurring">$15.00</td>' in content
+    assert '<td class="figure monthly-recurring">€25.00</td>' in content
 
 
 def test_the_index_needs_staff(client: Any) -> None:

@@ -1,4 +1,5 @@
-"""pledge_service, as reconciliation reads it: its pledges are the truth (SPEC §5.2). Signed."""
+"""pledge_service, as reconciliation reads it: its pledges and recurring plans are the truth
+(SPEC §5.2). Signed."""
 
 from __future__ import annotations
 
@@ -36,6 +37,17 @@ def pledges_page(*, campaign_id: int, after: int | None) -> Any:
     if after is not None:
         query["after"] = after
     return _get_json(f"/internal/pledges?{urlencode(query)}")
+
+
+def plans_page(*, campaign_id: int, after: int | None) -> Any:
+    """One page of the campaign's recurring plans, in id order: ``{"results", "next_after"}``.
+
+    ``GET /internal/plans?campaign_id=&after=``: each plan as its latest ``PLAN_CHANGED`` says.
+    """
+    query: dict[str, int] = {"campaign_id": campaign_id}
+    if after is not None:
+        query["after"] = after
+    return _get_json(f"/internal/plans?{urlencode(query)}")
 
 
 def campaign_ids_with_pledges() -> list[int]:

@@ -114,8 +114,10 @@ def test_a_read_model_built_by_the_events_matches(
         "/internal/pledges/campaigns",
         f"/internal/pledges?campaign_id={first.pk}&limit=3",
         f"/internal/pledges?campaign_id={first.pk}&limit=3&after=3",
+        f"/internal/plans?campaign_id={first.pk}",
         f"/internal/pledges?campaign_id={second.pk}&limit=3",
         f"/internal/pledges?campaign_id={second.pk}&limit=3&after=13",
+        f"/internal/plans?campaign_id={second.pk}",
     ]
 
 
@@ -264,7 +266,10 @@ def test_one_campaign_only(pledge_service: PledgeServiceStandIn) -> None:
     code, lines = run("--campaign", str(campaign.pk))
 
     assert (code, lines) == (0, ["1 campaign(s) checked, 0 difference(s) in 0 campaign(s)"])
-    assert pledge_service.paths == [f"/internal/pledges?campaign_id={campaign.pk}&limit=500"]
+    assert pledge_service.paths == [
+        f"/internal/pledges?campaign_id={campaign.pk}&limit=500",
+        f"/internal/plans?campaign_id={campaign.pk}",
+    ]
 
 
 def test_pledges_of_a_campaign_this_service_lacks_cannot_be_repaired(

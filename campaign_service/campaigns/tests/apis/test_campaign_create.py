@@ -36,6 +36,8 @@ def test_staff_creates_a_draft_in_usd_by_default(staff_client: Any) -> None:
         "current_amount": 0,
         "total_pledges": 0,
         "total_payments": 0,
+        "active_plans": 0,
+        "monthly_recurring_amount": 0,
     }
     assert (campaign.title, campaign.status, campaign.currency) == ("Clean water", "draft", "usd")
 

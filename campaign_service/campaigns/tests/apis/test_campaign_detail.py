@@ -23,6 +23,8 @@ def test_detail_is_the_campaign_with_integer_money(api_client: Any) -> None:
         failed_amount=4_000,
         total_pledges=4,
         total_payments=1,
+        active_plans=3,
+        monthly_recurring_amount=2_083,
     )
 
     response = api_client.get(f"/api/campaigns/{campaign.pk}")
@@ -46,6 +48,8 @@ def test_detail_is_the_campaign_with_integer_money(api_client: Any) -> None:
         "current_amount": 3_000,
         "total_pledges": 4,
         "total_payments": 1,
+        "active_plans": 3,
+        "monthly_recurring_amount": 2_083,
     }
     assert all(type(value) is int for key, value in body.items() if key.endswith("_amount"))
     assert body["created_at"].endswith("Z")

@@ -1,0 +1,44 @@
+"""What a batch of events leaves, folded in memory before the projector writes it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from campaigns.models import PaymentEvent, PlanProjection, PledgeProjection, RefundProjection
+from careforall_common.contracts.statuses import PledgeStatus
+
+
+@dataclass
+class PledgeState:
+    """A projection row as the batch leaves it; ``row`` is None for a pledge new here."""
+
+    row: PledgeProjection | None
+    campaign_id: int
+    amount: int
+    currency: str
+    status: PledgeStatus
+    donor: dict[str, object]
+    changed: bool = False
+
+
+@dataclass
+class Batch:
+    """The rows on record (locked), the rows the batch makes or changes, and the campaigns'
+    moves. A row new in the batch is in ``refunds`` or ``plans`` and its id in ``new``."""
+
+    currencies: dict[int, str]
+    pledges: dict[int, PledgeState]
+    audited: set[tuple[int, str]]
+    refunds: dict[int, RefundProjection]
+    plans: dict[int, PlanProjection]
+    new_refunds: set[int] = field(default_factory=set)
+    failed_refunds: set[int] = field(default_factory=set)  # rows on record, failed now
+    new_plans: set[int] = field(default_factory=set)
+    changed_plans: set[int] = field(default_factory=set)
+    deltas: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    audit_rows: list[PaymentEvent] = field(default_factory=list)
+
+    def add(self, campaign_id: int, column: str, amount: int) -> None:
+        totals = self.deltas[campaign_id]
+        totals[column] = totals.get(column, 0) + amount
