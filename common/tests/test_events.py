@@ -11,6 +11,7 @@ import pytest
 from careforall_common.contracts.events import (
     EVENT_TYPES,
     CampaignChanged,
+    CaptureLogged,
     ContractError,
     Envelope,
     PaymentCaptured,
@@ -162,3 +163,19 @@ def test_a_failed_refund_round_trips() -> None:
     assert PaymentRefundFailed.parse(failed.to_payload()) == failed
     with pytest.raises(ContractError):
         PaymentRefundFailed.parse({**failed.to_payload(), "refunded_total": -1})
+
+
+def test_a_capture_carries_its_commitment_and_its_log_entry_comes_back() -> None:
+    commitment = "ab" * 32
+    captured = PaymentCaptured(
+        payment_id=1, pledge_id=2, campaign_id=3, amount=500, currency="usd", commitment=commitment
+    )
+    assert PaymentCaptured.parse(captured.to_payload()) == captured
+    older = {k: v for k, v in captured.to_payload().items() if k != "commitment"}
+    assert PaymentCaptured.parse(older).commitment == ""  # events of earlier releases
+    with pytest.raises(ContractError):
+        PaymentCaptured.parse({**older, "commitment": "AB" * 32})
+    logged = CaptureLogged(payment_id=1, campaign_id=3, index=0)
+    assert CaptureLogged.parse(logged.to_payload()) == logged
+    with pytest.raises(ContractError):
+        CaptureLogged.parse({**logged.to_payload(), "index": -1})

@@ -32,6 +32,7 @@ PLEDGE_STATUSES: tuple[str, ...] = tuple(PledgeStatus.values)
 
 _LAST4 = re.compile(r"([0-9]{4})?")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{0,128}")
+_COMMITMENT = re.compile(r"([0-9a-f]{64})?")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
@@ -268,10 +269,16 @@ class PaymentReported(Event):
     # digits are all of a card that ever reaches the platform (SPEC §5.9).
     card_brand: str = ""
     card_last4: str = ""
+    # PAYMENT_CAPTURED only: the transparency log's commitment to this payment (SHA-256 hex of
+    # "<salt>:<payment id>", docs/transparency.md); the salt itself never leaves payment_service.
+    commitment: str = ""
 
     @classmethod
     def parse(cls, payload: Any) -> Self:
         data = _mapping(payload, "payload")
+        commitment = data.get("commitment") or ""
+        if not isinstance(commitment, str) or not _COMMITMENT.fullmatch(commitment):
+            raise ContractError("commitment must be 64 lowercase hex characters")
         error = data.get("error")
         if error is not None and not isinstance(error, str):
             error = json.dumps(error, sort_keys=True)  # a provider's error object, as text
@@ -290,6 +297,7 @@ class PaymentReported(Event):
             error=(error or "")[:MAX_ERROR_LENGTH],
             card_brand=card_brand,
             card_last4=card_last4,
+            commitment=commitment,
         )
 
     def to_payload(self) -> dict[str, Any]:
@@ -298,6 +306,8 @@ class PaymentReported(Event):
             del payload["error"]  # PAYMENT_FAILED only
         if self.EVENT_TYPE != PaymentCaptured.EVENT_TYPE:
             del payload["card_brand"], payload["card_last4"]  # PAYMENT_CAPTURED only
+        if self.EVENT_TYPE != PaymentCaptured.EVENT_TYPE or not self.commitment:
+            del payload["commitment"]
         return payload
 
     @property
@@ -416,6 +426,34 @@ class CampaignChanged(Event):
         return self.campaign_id
 
 
+@dataclass(frozen=True, slots=True)
+class CaptureLogged(Event):
+    """A captured payment's entry in its campaign's transparency log (campaign → payment)."""
+
+    EVENT_TYPE: ClassVar[str] = "CAPTURE_LOGGED"
+    AGGREGATE_TYPE: ClassVar[str] = "payment"
+
+    payment_id: int
+    campaign_id: int
+    index: int
+
+    @classmethod
+    def parse(cls, payload: Any) -> Self:
+        data = _mapping(payload, "payload")
+        index = data.get("index")
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise ContractError("index must be a whole number")
+        return cls(
+            payment_id=_positive_int(data, "payment_id"),
+            campaign_id=_positive_int(data, "campaign_id"),
+            index=index,
+        )
+
+    @property
+    def aggregate_id(self) -> int:
+        return self.payment_id
+
+
 PLAN_INTERVALS = ("month", "year")
 PLAN_STATUSES = ("incomplete", "active", "paused", "past_due", "canceled")
 
@@ -532,6 +570,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PlanChanged,
         InstallmentDue,
         PlanCardChanged,
+        CaptureLogged,
     )
 }
 
