@@ -14,6 +14,7 @@ from careforall_common.settings import (
     logging_config,
 )
 from notices.schedules import WhenNoticesDue
+from plans.schedules import WhenPlansDue
 
 SERVICE_NAME = "pledge"
 INSTALLED_APPS = [
@@ -22,6 +23,7 @@ INSTALLED_APPS = [
     "careforall_common.inbox",
     "pledges",
     "notices",
+    "plans",
 ]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
@@ -36,6 +38,8 @@ CAREFORALL = {
     "OUTBOX_ROUTES": {
         "PLEDGE_CREATED": ["campaign"],
         "PLEDGE_STATUS_CHANGED": ["campaign"],
+        "PLAN_CHANGED": ["campaign"],
+        "INSTALLMENT_DUE": ["payment"],
     },
     "EVENT_HANDLERS": {
         "PAYMENT_AUTHORIZED": "pledges.handlers.payment_authorized",
@@ -43,8 +47,24 @@ CAREFORALL = {
         "PAYMENT_FAILED": "pledges.handlers.payment_failed",
         "PAYMENT_REFUNDED": "pledges.handlers.payment_refunded",
         "CAMPAIGN_CHANGED": "pledges.handlers.campaign_changed",
+        "PLAN_CARD_CHANGED": "plans.handlers.plan_card_changed",
     },
 }
+
+# Recurring gifts (docs/recurring.md). How long one day of the schedule lasts: below 86400 only
+# in development and tests (plans/checks.py refuses it otherwise); a month is then 30 such days.
+RECURRING_DAY_SECONDS = env.float("RECURRING_DAY_SECONDS", default=86400.0)
+# A declined installment is tried again these many days after its first decline; the failure
+# of the last try cancels the plan.
+RECURRING_RETRY_DAYS = env.list("RECURRING_RETRY_DAYS", cast=float, default=[1.0, 3.0, 7.0])
+# A period that fell due longer ago than this (an outage) is recorded skipped, never charged.
+RECURRING_SKIP_AFTER_DAYS = env.float("RECURRING_SKIP_AFTER_DAYS", default=7.0)
+# How often beat looks for a due plan (one indexed query; a task only when one is due).
+RECURRING_SWEEP_SECONDS = env.float("RECURRING_SWEEP_SECONDS", default=10.0)
+# Read here too: with it, a production process may run a compressed schedule (a demo).
+CAREFORALL_SANDBOX = env.bool("CAREFORALL_SANDBOX", default=False)
+# SPEC §3 "Card-testing defence": guest gifts (pledges and plans) below this are refused (400).
+MIN_GUEST_AMOUNT = env.int("MIN_GUEST_AMOUNT", default=500)
 
 CELERY_BEAT_SCHEDULE = {
     **OUTBOX_BEAT_SCHEDULE,
@@ -55,6 +75,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notices.send",
         "schedule": WhenNoticesDue(5.0),
         "options": {"expires": 10},
+    },
+    # Recurring plans: a task only while a plan is due (plans/schedules.py), never per plan.
+    "plans-charge-due": {
+        "task": "plans.charge_due",
+        "schedule": WhenPlansDue(RECURRING_SWEEP_SECONDS),
+        "options": {"expires": RECURRING_SWEEP_SECONDS},
     },
 }
 

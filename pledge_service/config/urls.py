@@ -14,5 +14,6 @@ urlpatterns = [
     path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("internal/outbox", OutboxWaitingInternalApi.as_view()),  # signed: the staff dashboard
     path("", include("pledges.urls")),
+    path("", include("plans.urls")),
     path("admin/pledges/", admin.site.urls),
 ]

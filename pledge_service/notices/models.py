@@ -6,6 +6,11 @@ from django.db import models
 class NoticeKind(models.TextChoices):
     RECEIPT = "receipt"  # one per captured payment; key: the payment id
     REFUND = "refund"  # one per refund; key: the refund id
+    # Recurring plans (docs/recurring.md); ``plan`` is set, ``pledge`` is an installment's.
+    PLAN_CREATED = "plan_created"  # the first capture; key: the plan id
+    PLAN_PAST_DUE = "plan_past_due"  # a decline ("update your card"); key: the failed pledge
+    PLAN_AUTHENTICATION_REQUIRED = "plan_authentication_required"  # key: the failed pledge
+    PLAN_CANCELED = "plan_canceled"  # payment_failed or campaign_closed; key: the plan id
 
 
 class NoticeStatus(models.TextChoices):
@@ -22,9 +27,12 @@ class Notice(models.Model):
     ``message_id`` is fixed at insert, so every copy of the email is the same message.
     """
 
-    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    kind = models.CharField(max_length=32, choices=NoticeKind.choices)
     key = models.CharField(max_length=64)
     pledge = models.ForeignKey("pledges.Pledge", on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        "plans.RecurringPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recipient = models.CharField(max_length=254)
     data = models.JSONField(default=dict)
     occurred_at = models.DateTimeField()  # when the payment was captured or the refund made

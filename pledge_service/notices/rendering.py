@@ -12,10 +12,21 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from careforall_common.contracts.events import timestamp_parse
 from careforall_common.money import money_format
 from notices.clients.campaigns import campaign_title
 from notices.models import Notice, NoticeKind
+from plans.models import RecurringPlan
+from plans.tokens import manage_token
+from pledges.models import Pledge
 from pledges.receipts import receipt_token
+
+PLAN_KINDS = (
+    NoticeKind.PLAN_CREATED,
+    NoticeKind.PLAN_PAST_DUE,
+    NoticeKind.PLAN_AUTHENTICATION_REQUIRED,
+    NoticeKind.PLAN_CANCELED,
+)
 
 
 def receipt_link(notice: Notice) -> str:
@@ -28,6 +39,45 @@ def receipt_link(notice: Notice) -> str:
     if payment_id := notice.data.get("payment_id"):
         params.append(f"payment={int(payment_id)}")
     return link + ("?" + "&".join(params) if params else "")
+
+
+def manage_link(plan: RecurringPlan) -> str:
+    """The donor site's page of the plan; a guest's carries the manage token that opens it."""
+    link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/#/recurring/{plan.pk}"
+    if plan.user_id is None and plan.manage_nonce:
+        link += f"?manage_token={manage_token(nonce=plan.manage_nonce)}"
+    return link
+
+
+def authenticate_link(plan: RecurringPlan, pledge: Pledge) -> str:
+    """The donor site's page where the donor completes 3-D Secure for one installment.
+
+    ``#/recurring/<plan id>/installments/<pledge id>/authenticate``; a guest's carries the
+    plan's manage token and the installment's receipt token (docs/recurring.md "Dunning").
+    """
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    link = f"{base}/#/recurring/{plan.pk}/installments/{pledge.pk}/authenticate"
+    if plan.user_id is None and plan.manage_nonce:
+        link += f"?manage_token={manage_token(nonce=plan.manage_nonce)}"
+        if pledge.receipt_nonce:
+            link += f"&receipt_token={receipt_token(nonce=pledge.receipt_nonce)}"
+    return link
+
+
+def plan_context(notice: Notice) -> dict[str, Any]:
+    plan = notice.plan
+    assert plan is not None  # noqa: S101  (every plan notice names its plan)
+    data = notice.data
+    return {
+        "plan_amount": money_format(plan.amount, plan.currency),
+        "amount": money_format(int(data.get("amount") or plan.amount), plan.currency),
+        "interval_word": "monthly" if plan.interval == "month" else "yearly",
+        "interval_phrase": "every month" if plan.interval == "month" else "every year",
+        "manage_link": manage_link(plan),
+        "authenticate_link": authenticate_link(plan, notice.pledge),
+        "retry_at": timestamp_parse(data.get("retry_at")),
+        "cancel_reason": data.get("cancel_reason") or plan.cancel_reason,
+    }
 
 
 def notice_context(notice: Notice) -> dict[str, Any]:
@@ -43,7 +93,9 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "pledge_id": pledge.pk,
         "reference": notice.key,
     }
-    if notice.kind == NoticeKind.RECEIPT:
+    if notice.kind in PLAN_KINDS:
+        context.update(plan_context(notice))
+    elif notice.kind == NoticeKind.RECEIPT:
         context.update(
             amount=money_format(int(data["amount"]), currency),
             card_brand=str(data.get("card_brand") or "").title(),

@@ -32,5 +32,5 @@ def notice_due_next(*, exclude: set[int]) -> int | None:
 
 
 def notice_get_for_send(*, notice_id: int) -> Notice:
-    """The notice with its pledge, which the email is rendered from."""
-    return Notice.objects.select_related("pledge").get(pk=notice_id)
+    """The notice with its pledge (and plan), which the email is rendered from."""
+    return Notice.objects.select_related("pledge", "plan").get(pk=notice_id)

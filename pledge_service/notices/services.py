@@ -66,6 +66,7 @@ def notice_enqueue(
     pledge: Pledge | int,
     occurred_at: datetime,
     data: dict[str, Any],
+    plan_id: int | None = None,
 ) -> Notice | None:
     """Insert the email ``(kind, key)`` unless it exists; return the new row, or None.
 
@@ -82,6 +83,7 @@ def notice_enqueue(
                 kind=kind,
                 key=str(key),
                 pledge=pledge,
+                plan_id=plan_id,
                 recipient=pledge.donor_email,
                 occurred_at=occurred_at,
                 data=data,

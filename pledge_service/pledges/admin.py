@@ -18,6 +18,7 @@ PLEDGE_FIELDS = (
     "campaign",
     "user",
     "payment",
+    "plan_id",
     "donor_name",
     "donor_email",
     "anonymous",

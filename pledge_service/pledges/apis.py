@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -72,6 +73,9 @@ class PledgeListCreateApi(APIView):
                     errors[field] = ["Not allowed when signed in: the account's own is used."]
                 elif not signed_in and field not in attrs:
                     errors[field] = ["This field is required."]
+            if not signed_in and services.guest_amount_too_small(attrs["amount"]):
+                minimum = settings.MIN_GUEST_AMOUNT
+                errors["amount"] = [services.GUEST_MINIMUM.format(minimum=minimum)]
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs

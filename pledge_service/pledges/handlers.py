@@ -17,9 +17,10 @@ from careforall_common.contracts.events import (
     PaymentRefunded,
     PaymentReported,
 )
-from careforall_common.contracts.statuses import PledgeStatus
+from careforall_common.contracts.statuses import CAMPAIGN_FINAL, PledgeStatus
 from careforall_common.inbox.handlers import RejectEvent
 from notices.handlers import receipt_enqueue, refund_notice_enqueue
+from plans.handlers import campaign_closed, installment_payment_reported
 from pledges.campaign_facts import campaign_facts_apply
 from pledges.models import Pledge
 from pledges.services import pledge_advance, pledge_refund
@@ -33,10 +34,14 @@ def payment_captured(envelope: Envelope) -> None:
     event = PaymentCaptured.parse(envelope.payload)
     _payment_reported(event)
     receipt_enqueue(event=event, occurred_at=envelope.occurred_at)  # once per payment
+    # An installment's capture moves its plan too (and gets the same receipt as any gift).
+    installment_payment_reported(event=event, occurred_at=envelope.occurred_at)
 
 
 def payment_failed(envelope: Envelope) -> None:
-    _payment_reported(PaymentFailed.parse(envelope.payload))
+    event = PaymentFailed.parse(envelope.payload)
+    _payment_reported(event)
+    installment_payment_reported(event=event, occurred_at=envelope.occurred_at)  # dunning
 
 
 def payment_refunded(envelope: Envelope) -> None:
@@ -68,6 +73,8 @@ def campaign_changed(envelope: Envelope) -> None:
         currency=facts.currency,
         refreshed_at=envelope.occurred_at,
     )
+    if facts.status in CAMPAIGN_FINAL:
+        campaign_closed(campaign_id=facts.campaign_id, occurred_at=envelope.occurred_at)
 
 
 def _payment_reported(event: PaymentReported) -> None:

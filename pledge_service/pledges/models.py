@@ -29,6 +29,8 @@ class Pledge(models.Model):
     refunded_amount = models.IntegerField(default=0)
     receipt_nonce = models.CharField(max_length=32, null=True, blank=True)
     receipt_token_hash = models.CharField(max_length=64, null=True, blank=True)
+    # The recurring plan this pledge is an installment of (``plans``); None for a one-off gift.
+    plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -21,6 +21,7 @@ def pledge_output(pledge: Pledge) -> dict[str, Any]:
         "currency": pledge.currency,
         "status": pledge.status,
         "refunded_amount": pledge.refunded_amount,
+        "plan_id": pledge.plan_id,
         "created_at": timestamp(pledge.created_at),
         "updated_at": timestamp(pledge.updated_at),
     }

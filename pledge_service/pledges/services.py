@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from careforall_common.contracts.receipts import receipt_token_hash
@@ -123,17 +124,8 @@ def pledge_create(
     duplicate-key error once it commits (and replays the record) or proceeds if it rolled back.
     The record's body is the final 201 body, without the guest's receipt token (never stored).
     """
-    nonce = receipt_nonce_new() if donor.user_id is None else None
-    pledge = Pledge.objects.create(
-        campaign_id=campaign_id,
-        user_id=donor.user_id,
-        donor_name=donor.name,
-        donor_email=donor.email,
-        anonymous=anonymous,
-        amount=amount,
-        currency=currency,
-        receipt_nonce=nonce,
-        receipt_token_hash=receipt_token_hash(receipt_token(nonce=nonce)) if nonce else None,
+    pledge = pledge_insert(
+        donor=donor, campaign_id=campaign_id, amount=amount, currency=currency, anonymous=anonymous
     )
     # Before the event: a duplicate fails here, having written as little as possible.
     record = record_insert(
@@ -144,6 +136,46 @@ def pledge_create(
         raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
     outbox_publish(pledge_created_event(pledge))
     return record
+
+
+def pledge_insert(
+    *,
+    donor: Donor,
+    campaign_id: int,
+    amount: int,
+    currency: str,
+    anonymous: bool,
+    plan_id: int | None = None,
+) -> Pledge:
+    """Insert a PENDING pledge (a guest's with its receipt-token hash); no event, no record.
+
+    The caller holds the transaction and publishes ``PLEDGE_CREATED`` in it: a one-off gift
+    after its idempotency record, a plan's installment with the plan's rows (``plans``).
+    """
+    nonce = receipt_nonce_new() if donor.user_id is None else None
+    return Pledge.objects.create(
+        campaign_id=campaign_id,
+        user_id=donor.user_id,
+        donor_name=donor.name,
+        donor_email=donor.email,
+        anonymous=anonymous,
+        amount=amount,
+        currency=currency,
+        receipt_nonce=nonce,
+        receipt_token_hash=receipt_token_hash(receipt_token(nonce=nonce)) if nonce else None,
+        plan_id=plan_id,
+    )
+
+
+def guest_amount_too_small(amount: int) -> bool:
+    """Whether a guest's gift is below ``MIN_GUEST_AMOUNT`` (SPEC §3 "Card-testing defence").
+
+    The same integer in every currency: minor units, or whole units of a zero-decimal one.
+    """
+    return amount < settings.MIN_GUEST_AMOUNT
+
+
+GUEST_MINIMUM = "Guest gifts start at {minimum} (minor units); sign in to give less."
 
 
 def pledge_advance(

@@ -44,6 +44,7 @@ def test_signed_in_donor_pledges_with_the_name_and_email_of_the_account(
         "currency": "usd",
         "status": "PENDING",
         "refunded_amount": 0,
+        "plan_id": None,
         "created_at": iso(pledge.created_at),
         "updated_at": iso(pledge.updated_at),
     }
