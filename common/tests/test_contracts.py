@@ -12,6 +12,7 @@ from careforall_common.contracts.internal import (
     CampaignFactsRead,
     DonorEmailsRead,
     OutboxStatusRead,
+    PlansPageRead,
     PledgeFactsRead,
 )
 from careforall_common.contracts.money import (
@@ -19,6 +20,7 @@ from careforall_common.contracts.money import (
     amount_valid,
     currency_valid,
 )
+from careforall_common.contracts.plans import plan_monthly_amount
 from careforall_common.contracts.receipts import receipt_token_hash, receipt_token_matches
 from careforall_common.contracts.statuses import (
     CAMPAIGN_FACT_STATUSES,
@@ -141,3 +143,22 @@ def test_outbox_status_and_donor_emails() -> None:
     assert DonorEmailsRead.parse(emails).to_dict() == emails
     with pytest.raises(ContractError):
         DonorEmailsRead.parse({"results": [{"pledge_id": 0, "donor_email": "a@example.org"}]})
+
+
+def test_a_plans_contribution_to_the_monthly_figure() -> None:
+    assert plan_monthly_amount(status="active", amount=1200, interval="month") == 1200
+    assert plan_monthly_amount(status="past_due", amount=1299, interval="year") == 108
+    assert plan_monthly_amount(status="paused", amount=1200, interval="month") == 0
+    assert plan_monthly_amount(status="canceled", amount=1200, interval="year") == 0
+
+
+def test_a_page_of_plans_round_trips() -> None:
+    plan = {
+        "plan_id": 3, "campaign_id": 7, "status": "active", "amount": 1500, "currency": "usd",
+        "interval": "month",
+    }  # fmt: skip
+    page = PlansPageRead.parse({"results": [plan], "next_after": 3})
+    assert page.to_dict() == {"results": [plan], "next_after": 3}
+    assert PlansPageRead.parse({"results": [], "next_after": None}).next_after is None
+    with pytest.raises(ContractError):
+        PlansPageRead.parse({"results": [{**plan, "interval": "week"}], "next_after": None})

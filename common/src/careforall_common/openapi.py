@@ -21,6 +21,7 @@ IDEMPOTENT = {
     ("POST", "/api/pledges"),
     ("POST", "/api/payments"),
     ("POST", "/api/payments/{payment_id}/refunds"),
+    ("POST", "/api/recurring"),
 }
 ERRORS = (400, 401, 403, 404, 409, 413, 422, 429, 503)
 PROBLEM = "application/problem+json"

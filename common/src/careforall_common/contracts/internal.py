@@ -15,6 +15,7 @@ from typing import Any, Self
 from careforall_common.contracts.events import (
     CampaignChanged,
     ContractError,
+    PlanChanged,
     _mapping,
     _optional_positive_int,
     _positive_int,
@@ -124,3 +125,34 @@ def _count(data: Mapping[str, Any], key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ContractError(f"{key} must be a count")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class PlansPageRead:
+    """``GET /internal/plans?campaign_id=&after=`` of pledge_service: plans in id order, a page.
+
+    Each result is a plan as ``PLAN_CHANGED`` states it; ``next_after`` is the ``after`` of the
+    next page, or None on the last.
+    """
+
+    results: tuple[PlanChanged, ...]
+    next_after: int | None
+
+    @classmethod
+    def parse(cls, data: Any) -> Self:
+        data = _mapping(data, "a page of plans")
+        results = data.get("results")
+        if not isinstance(results, list):
+            raise ContractError("results must be a list")
+        next_after = data.get("next_after")
+        if next_after is not None:
+            next_after = _positive_int(data, "next_after")
+        return cls(
+            results=tuple(PlanChanged.parse(item) for item in results), next_after=next_after
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "results": [plan.to_payload() for plan in self.results],
+            "next_after": self.next_after,
+        }
