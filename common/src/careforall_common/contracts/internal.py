@@ -12,10 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Self
 
-from careforall_common.contracts.events import (
-    CampaignChanged,
-    ContractError,
-    PlanChanged,
+from careforall_common.contracts.events import CampaignChanged, ContractError, PlanChanged
+from careforall_common.contracts.events.base import (
     _mapping,
     _optional_positive_int,
     _positive_int,
