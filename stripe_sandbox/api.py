@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from .customers import (
+    customer_create,
+    customer_delete,
+    customer_get,
+    customer_list,
+    customer_update,
+    method_attach,
+    method_detach,
+    method_list,
+    method_update,
+)
 from .disputes import dispute_accept, dispute_get, dispute_list
 from .errors import (
     ApiError,
@@ -23,10 +34,12 @@ from .errors import (
 )
 from .forms import parse_form
 from .idempotency import IdempotencyStore, Saved
+from .intent_list import intent_list
 from .objects import new_id
 from .payments import Payments, RequestRef
 from .refunds import refund_create, refund_list
 from .settings import Chaos, Settings
+from .setup_intents import setup_cancel, setup_confirm, setup_create, setup_get, setup_list
 from .webhooks import Webhooks
 
 MAX_BODY = 1024 * 1024
@@ -58,10 +71,15 @@ def json_bytes(body: Any) -> bytes:
 
 
 Handler = Callable[[str, dict[str, Any], RequestRef], dict[str, Any]]
-# What a publishable key may do (Stripe.js in a donor's browser): confirm an intent and read it,
-# each with the intent's client secret. Everything else needs the secret key.
+# What a publishable key may do (Stripe.js in a donor's browser): confirm an intent (payment or
+# setup) and read it, each with the intent's client secret. Everything else needs the secret key.
 PUBLISHABLE_ROUTES = frozenset(
-    {"GET /v1/payment_intents/{id}", "POST /v1/payment_intents/{id}/confirm"}
+    {
+        "GET /v1/payment_intents/{id}",
+        "POST /v1/payment_intents/{id}/confirm",
+        "GET /v1/setup_intents/{id}",
+        "POST /v1/setup_intents/{id}/confirm",
+    }
 )
 
 
@@ -228,6 +246,7 @@ class _Route:
 def _routes(p: Payments, event_get: Callable[[str], dict[str, Any]]) -> list[_Route]:
     table: list[tuple[str, str, Handler]] = [
         ("POST", "/v1/payment_intents", lambda _, d, r: p.intent_create(d, r)),
+        ("GET", "/v1/payment_intents", lambda _i, d, _r: intent_list(p, d)),
         ("GET", "/v1/payment_intents/{id}", p.intent_get),
         ("POST", "/v1/payment_intents/{id}/confirm", p.intent_confirm),
         ("POST", "/v1/payment_intents/{id}/capture", p.intent_capture),
@@ -240,6 +259,21 @@ def _routes(p: Payments, event_get: Callable[[str], dict[str, Any]]) -> list[_Ro
         ("POST", "/v1/disputes/{id}/close", lambda i, d, r: dispute_accept(p, i, d, r)),
         ("GET", "/v1/charges/{id}", lambda i, d, _: p.object_get("charge", i, d)),
         ("GET", "/v1/payment_methods/{id}", lambda i, d, _: p.object_get("PaymentMethod", i, d)),
+        ("GET", "/v1/payment_methods", lambda _i, d, _r: method_list(p, None, d)),
+        ("POST", "/v1/payment_methods/{id}", lambda i, d, r: method_update(p, i, d, r)),
+        ("POST", "/v1/payment_methods/{id}/attach", lambda i, d, r: method_attach(p, i, d, r)),
+        ("POST", "/v1/payment_methods/{id}/detach", lambda i, d, r: method_detach(p, i, d, r)),
+        ("POST", "/v1/customers", lambda _, d, r: customer_create(p, d, r)),
+        ("GET", "/v1/customers", lambda _i, d, _r: customer_list(p, d)),
+        ("GET", "/v1/customers/{id}", lambda i, d, _: customer_get(p, i, d)),
+        ("POST", "/v1/customers/{id}", lambda i, d, r: customer_update(p, i, d, r)),
+        ("DELETE", "/v1/customers/{id}", lambda i, d, r: customer_delete(p, i, d, r)),
+        ("GET", "/v1/customers/{id}/payment_methods", lambda i, d, _: method_list(p, i, d)),
+        ("POST", "/v1/setup_intents", lambda _, d, r: setup_create(p, d, r)),
+        ("GET", "/v1/setup_intents", lambda _i, d, _r: setup_list(p, d)),
+        ("GET", "/v1/setup_intents/{id}", lambda i, d, r: setup_get(p, i, d, r)),
+        ("POST", "/v1/setup_intents/{id}/confirm", lambda i, d, r: setup_confirm(p, i, d, r)),
+        ("POST", "/v1/setup_intents/{id}/cancel", lambda i, d, r: setup_cancel(p, i, d, r)),
         ("GET", "/v1/events/{id}", lambda i, _d, _r: event_get(i)),
     ]
     return [

@@ -19,6 +19,7 @@ from importlib import resources
 from .api import Request, Response, json_bytes
 from .errors import ApiError
 from .payments import Payments
+from .setup_intents import setup_challenge_finish
 
 BROWSER_PREFIXES = ("/v3", "/elements/", "/3ds/")
 _ASSETS = {
@@ -58,8 +59,12 @@ class Browser:
         if answer is None or request.method != "POST":
             return _error(405, "Use POST to answer a challenge.", route)
         route = f"POST /3ds/{{id}}/{answer}"
+        passed = answer == "complete"
         try:
-            intent = self._payments.challenge_finish(challenge, passed=answer == "complete")
+            if challenge in self._payments.setup_challenges:
+                intent = setup_challenge_finish(self._payments, challenge, passed=passed)
+            else:
+                intent = self._payments.challenge_finish(challenge, passed=passed)
         except ApiError as error:
             return Response(error.status, json_bytes(error.body()), route)
         return Response(200, json_bytes({"status": intent["status"]}), route)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from .errors import ApiError, invalid_request
@@ -24,12 +26,27 @@ class Card:
     funding: str = "credit"
     country: str = "US"
     decline: Decline | None = None
-    three_d_secure: bool = False  # confirming asks for a 3-D Secure challenge first
+    # 3-D Secure: "always" (every payment asks for it; off-session ones fail), or "setup"
+    # (on-session payments ask for it; off-session ones succeed once the card is set up).
+    authentication: str | None = None
+    # The decline hits charges only: attaching the card, or setting it up, succeeds (0341).
+    declines_charges_only: bool = False
     dispute: str | None = None  # once captured, the bank disputes the charge for this reason
     # Its refunds: "pending" (stay pending a while, then succeed) or "fail" (succeed, then fail).
     refund: str | None = None
     exp_month: int = 12
     exp_year: int = 2034
+    fingerprint: str = ""
+
+    @property
+    def three_d_secure(self) -> bool:
+        """Whether an on-session confirmation asks for a 3-D Secure challenge first."""
+        return self.authentication is not None
+
+    @property
+    def attach_decline(self) -> Decline | None:
+        """The refusal met when the card is attached or set up (a $0 check), if any."""
+        return None if self.declines_charges_only else self.decline
 
 
 _DECLINED = "Your card was declined."
@@ -83,7 +100,15 @@ TEST_CARDS: dict[str, Card] = {
 }
 
 
-TEST_CARDS["pm_card_authenticationRequired"] = Card("visa", "3155", three_d_secure=True)
+# https://docs.stripe.com/testing#authentication-and-setup
+TEST_CARDS["pm_card_authenticationRequiredOnSetup"] = Card("visa", "3155", authentication="setup")
+TEST_CARDS["pm_card_authenticationRequired"] = Card("visa", "3184", authentication="always")
+TEST_CARDS["pm_card_chargeCustomerFail"] = Card(
+    "visa",
+    "0341",
+    decline=Decline("card_declined", "generic_decline", _DECLINED),
+    declines_charges_only=True,
+)
 # https://docs.stripe.com/testing#disputes: the charge succeeds, then is disputed.
 TEST_CARDS["pm_card_createDispute"] = Card("visa", "0259", dispute="fraudulent")
 TEST_CARDS["pm_card_createDisputeProductNotReceived"] = Card(
@@ -108,13 +133,45 @@ TEST_CARD_NUMBERS: dict[str, Card] = {
     "4000000000000069": TEST_CARDS["pm_card_chargeDeclinedExpiredCard"],
     "4000000000000127": TEST_CARDS["pm_card_chargeDeclinedIncorrectCvc"],
     "4000000000000119": TEST_CARDS["pm_card_chargeDeclinedProcessingError"],
-    "4000002500003155": TEST_CARDS["pm_card_authenticationRequired"],
-    "4000002760003184": Card("visa", "3184", three_d_secure=True),
+    "4000002500003155": TEST_CARDS["pm_card_authenticationRequiredOnSetup"],
+    "4000002760003184": TEST_CARDS["pm_card_authenticationRequired"],
+    "4000000000000341": TEST_CARDS["pm_card_chargeCustomerFail"],
     "4000000000000259": TEST_CARDS["pm_card_createDispute"],
     "4000000000002685": TEST_CARDS["pm_card_createDisputeProductNotReceived"],
     "4000000000007726": TEST_CARDS["pm_card_pendingRefund"],
     "4000000000005126": TEST_CARDS["pm_card_refundFail"],
 }
+# The numbers behind the `pm_card_*` shortcuts not typed above, for their fingerprints.
+_SHORTCUT_NUMBERS = {
+    "pm_card_amex": "371449635398431",
+    "pm_card_mastercard_debit": "5200828282828210",
+    "pm_card_chargeDeclinedFraudulent": "4100000000000019",
+}
+# A fixed key: a card's fingerprint is the same in every run, as Stripe's is per account.
+_FINGERPRINT_KEY = b"stripe-sandbox card fingerprint"
+
+
+def card_fingerprint(number: str) -> str:
+    """Stripe's `card.fingerprint`: 16 characters, the same for the same number, else not."""
+    digest = hmac.new(_FINGERPRINT_KEY, number.encode(), hashlib.sha256).digest()
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    value = int.from_bytes(digest[:12], "big")
+    return "".join(alphabet[(value >> (6 * i)) % 62] for i in range(16))
+
+
+def _fingerprinted() -> None:
+    """Give every test card the fingerprint of its number (numbers are not kept on cards)."""
+    numbers = {id(card): number for number, card in TEST_CARD_NUMBERS.items()}
+    for name, card in list(TEST_CARDS.items()):
+        number = _SHORTCUT_NUMBERS.get(name) or numbers[id(card)]
+        TEST_CARDS[name] = dataclasses.replace(card, fingerprint=card_fingerprint(number))
+    for number, card in list(TEST_CARD_NUMBERS.items()):
+        TEST_CARD_NUMBERS[number] = dataclasses.replace(
+            card, last4=number[-4:], fingerprint=card_fingerprint(number)
+        )
+
+
+_fingerprinted()
 LIVE_CARD = Decline(
     "card_declined",
     "test_mode_live_card",
@@ -147,7 +204,14 @@ def card_for_number(number: str, exp_month: int, exp_year: int) -> Card:
     if known is not None:
         return dataclasses.replace(known, exp_month=exp_month, exp_year=exp_year)
     brand = next((name for prefix, name in _BRANDS if number.startswith(prefix)), "unknown")
-    return Card(brand, number[-4:], decline=LIVE_CARD, exp_month=exp_month, exp_year=exp_year)
+    return Card(
+        brand,
+        number[-4:],
+        decline=LIVE_CARD,
+        exp_month=exp_month,
+        exp_year=exp_year,
+        fingerprint=card_fingerprint(number),
+    )
 
 
 @dataclass(frozen=True, slots=True)

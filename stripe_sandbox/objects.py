@@ -13,7 +13,7 @@ from .errors import doc_url
 _ALPHABET = string.ascii_letters + string.digits
 
 
-def _words(text: str) -> tuple[str, ...]:
+def words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
@@ -24,10 +24,18 @@ def new_id(prefix: str, length: int = 23) -> str:
 
 @dataclass(slots=True, eq=False)
 class PaymentMethod:
+    """A card. Used once without a Customer it cannot be used again (`used`), as on Stripe;
+    attached to a Customer it can be charged again and again, off-session too."""
+
     id: str
     card: Card
     created: int
     used: bool = False
+    customer: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    # Set up for off-session use: saved through a SetupIntent, or by a payment with
+    # `setup_future_usage`, with 3-D Secure completed where the card asked for it.
+    set_up: bool = False
 
     def render(self) -> dict[str, Any]:
         return {
@@ -46,15 +54,19 @@ class PaymentMethod:
                 "display_brand": self.card.brand,
                 "exp_month": self.card.exp_month,
                 "exp_year": self.card.exp_year,
+                "fingerprint": self.card.fingerprint,
                 "funding": self.card.funding,
+                "generated_from": None,
                 "last4": self.card.last4,
                 "networks": {"available": [self.card.brand], "preferred": None},
+                "regulated_status": "unregulated",
+                "three_d_secure_usage": {"supported": True},
                 "wallet": None,
             },
             "created": self.created,
-            "customer": None,
+            "customer": self.customer,
             "livemode": False,
-            "metadata": {},
+            "metadata": dict(self.metadata),
             "type": "card",
         }
 
@@ -70,6 +82,7 @@ class Charge:
     description: str | None
     metadata: dict[str, str]
     decline: Decline | None = None
+    customer: str | None = None
     captured: bool = False
     amount_captured: int = 0
     amount_refunded: int = 0
@@ -95,7 +108,7 @@ class Charge:
             "captured": self.captured,
             "created": self.created,
             "currency": self.currency,
-            "customer": None,
+            "customer": self.customer,
             "description": self.description,
             "disputed": self.dispute is not None,
             "failure_balance_transaction": None,
@@ -116,6 +129,7 @@ class Charge:
                     "country": card.country,
                     "exp_month": card.exp_month,
                     "exp_year": card.exp_year,
+                    "fingerprint": card.fingerprint,
                     "funding": card.funding,
                     "last4": card.last4,
                     "network": card.brand,
@@ -257,7 +271,7 @@ class Dispute:
         }
 
 
-_EVIDENCE_FIELDS = _words(
+_EVIDENCE_FIELDS = words(
     "access_activity_log appeal billing_address cancellation_policy "
     "cancellation_policy_disclosure cancellation_rebuttal customer_communication "
     "customer_email_address customer_name customer_purchase_ip customer_signature "
@@ -320,6 +334,8 @@ class PaymentIntent:
     payment_method_types: list[str]
     # Stored and echoed, not acted on: receipt_email, shipping, statement_descriptor, ...
     echoed: dict[str, Any] = field(default_factory=dict)
+    customer: str | None = None
+    setup_future_usage: str | None = None  # off_session / on_session: save the card on success
     client_secret: str = ""
     status: str = "requires_payment_method"
     payment_method: str | None = None
@@ -351,6 +367,7 @@ class PaymentIntent:
             confirmation_method=self.confirmation_method,
             created=self.created,
             currency=self.currency,
+            customer=self.customer,
             description=self.description,
             last_payment_error=self.last_payment_error,
             latest_charge=self.latest_charge,
@@ -358,6 +375,7 @@ class PaymentIntent:
             metadata=dict(self.metadata),
             payment_method=self.payment_method,
             payment_method_types=list(self.payment_method_types),
+            setup_future_usage=self.setup_future_usage,
             status=self.status,
         )
         if self.status == "requires_action" and self.challenge is not None:
@@ -384,7 +402,7 @@ class PaymentIntent:
 
 
 # Every field of stripe.PaymentIntent, in Stripe's order (id and object first).
-_INTENT_FIELDS = _words(
+_INTENT_FIELDS = words(
     "id object allowed_payment_method_types amount amount_capturable amount_details "
     "amount_received application application_fee_amount automatic_payment_methods canceled_at "
     "cancellation_reason capture_method client_secret confirmation_method created currency "
@@ -396,10 +414,10 @@ _INTENT_FIELDS = _words(
     "statement_descriptor_suffix status transfer_data transfer_group"
 )
 ECHOED_INTENT_FIELDS = frozenset(_INTENT_FIELDS) & frozenset(
-    _words(
-        "allowed_payment_method_types application_fee_amount customer customer_account "
+    words(
+        "allowed_payment_method_types application_fee_amount customer_account "
         "excluded_payment_method_types hooks on_behalf_of payment_details payment_method_options "
-        "receipt_email setup_future_usage shipping statement_descriptor "
+        "receipt_email shipping statement_descriptor "
         "statement_descriptor_suffix transfer_data transfer_group"
     )
 )

@@ -6,13 +6,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import params as allowed
 from . import rules
 from .catalog import (
     TEST_CARDS,
     Card,
+    Decline,
     amount_check,
     card_for_number,
     currency_check,
@@ -41,6 +42,10 @@ from .objects import (
 )
 from .settings import Chaos
 
+if TYPE_CHECKING:
+    from .customers import Customer
+    from .setup_intents import SetupIntent
+
 
 @dataclass(frozen=True, slots=True)
 class RequestRef:
@@ -55,6 +60,13 @@ Publish = Callable[[str, dict[str, Any], RequestRef], None]
 # What no API request caused (the bank opening a dispute): events carry `request.id` null.
 NO_REQUEST = RequestRef("", None)
 
+# What an off-session payment meets when the bank wants the cardholder to authenticate.
+AUTHENTICATION_REQUIRED = Decline(
+    "authentication_required",
+    "authentication_required",
+    "Your card was declined. This transaction requires authentication.",
+)
+OFF_SESSION_VALUES = {"true": True, "false": False, "one_off": True, "recurring": True}
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 CANCELABLE = (
     "requires_payment_method",
@@ -85,6 +97,9 @@ class Payments:
         self.refunds: dict[str, Refund] = {}
         self.disputes: dict[str, Dispute] = {}
         self.challenges: dict[str, PaymentIntent] = {}  # open 3-D Secure challenges
+        self.customers: dict[str, Customer] = {}
+        self.setup_intents: dict[str, SetupIntent] = {}
+        self.setup_challenges: dict[str, SetupIntent] = {}  # 3-D Secure of SetupIntents
 
     def reset(self) -> None:
         with self.lock:
@@ -93,6 +108,9 @@ class Payments:
                 timer.cancel()
             self.timers.clear()
             self.challenges.clear()
+            self.setup_challenges.clear()
+            self.customers.clear()
+            self.setup_intents.clear()
             self.intents.clear()
             self.charges.clear()
             self.methods.clear()
@@ -107,6 +125,8 @@ class Payments:
                 "payment_methods": len(self.methods),
                 "refunds": len(self.refunds),
                 "disputes": len(self.disputes),
+                "customers": len(self.customers),
+                "setup_intents": len(self.setup_intents),
             }
 
     # --- PaymentIntents ---------------------------------------------------------------------
@@ -118,7 +138,9 @@ class Payments:
         capture_method = p.string("capture_method", choices=allowed.CAPTURE_METHODS)
         confirmation_method = p.string("confirmation_method", choices=("automatic", "manual"))
         confirm = bool(p.boolean("confirm"))
+        off_session = _off_session(p, confirm)
         method_ref = p.string("payment_method")
+        customer_id = p.string("customer")
         automatic, types = rules.payment_method_setup(p)
         intent = PaymentIntent(
             id=new_id("pi_3"),
@@ -132,6 +154,8 @@ class Payments:
             automatic_payment_methods=automatic,
             payment_method_types=types,
             echoed=rules.echoed(p),
+            customer=customer_id,
+            setup_future_usage=p.string("setup_future_usage", choices=allowed.FUTURE_USAGES),
         )
         intent.client_secret = f"{intent.id}_secret_{new_id('', 25)}"
         expand = p.expand(allowed.INTENT_EXPANDABLE)
@@ -145,15 +169,17 @@ class Payments:
                 )
             rules.check_redirects(intent, p.string("return_url"))
         with self.lock:
-            method = self._method_resolve(method_ref) if method_ref else None
+            if customer_id is not None:
+                self.customer_get(customer_id, param="customer")
+            method = self.method_resolve(method_ref, customer_id) if method_ref else None
             if method is not None:
                 intent.payment_method = method.id
                 intent.status = "requires_confirmation"
             self.intents[intent.id] = intent
             self.publish("payment_intent.created", intent.render(), request)
             if confirm and method is not None:
-                self._confirm(intent, method, request)
-            return self._intent_render(intent, expand)
+                self._confirm(intent, method, request, off_session=off_session)
+            return self.intent_render(intent, expand)
 
     def intent_get(
         self, intent_id: str, data: dict[str, Any], request: RequestRef
@@ -164,14 +190,16 @@ class Payments:
         with self.lock:
             intent = self._intent(intent_id)
             _client_secret_check(intent, secret, request)
-            return self._intent_render(intent, expand)
+            return self.intent_render(intent, expand)
 
     def intent_confirm(
         self, intent_id: str, data: dict[str, Any], request: RequestRef
     ) -> dict[str, Any]:
         p = Params(data, allowed.INTENT_CONFIRM)
         method_ref = p.string("payment_method")
-        card = _card_data(p)  # the Payment Element's card, straight from the browser
+        off_session = _off_session(p, True)
+        future_usage = p.string("setup_future_usage", choices=allowed.FUTURE_USAGES)
+        card = card_data(p)  # the Payment Element's card, straight from the browser
         capture_method = p.string("capture_method", choices=allowed.CAPTURE_METHODS)
         return_url = p.string("return_url")
         expand = p.expand(allowed.INTENT_EXPANDABLE)
@@ -181,9 +209,7 @@ class Payments:
             intent = self._intent(intent_id)
             _client_secret_check(intent, secret, request)
             if card is not None:
-                method = PaymentMethod(new_id("pm_1"), card, self.clock.now())
-                self.methods[method.id] = method
-                method_ref = method.id
+                method_ref = self.method_new(card).id
             if intent.status not in CONFIRMABLE:
                 raise unexpected_state(
                     f"You cannot confirm this PaymentIntent because it has a status of "
@@ -194,12 +220,14 @@ class Payments:
             if method_ref is None and intent.payment_method is None:
                 raise unexpected_state(rules.MISSING_PAYMENT_METHOD, payment_intent=intent.render())
             rules.check_redirects(intent, return_url)
-            method = self._method_resolve(method_ref or intent.payment_method or "")
+            method = self.method_resolve(method_ref or intent.payment_method or "", intent.customer)
             intent.echoed.update(echoed)
             if capture_method is not None:
                 intent.capture_method = capture_method
-            self._confirm(intent, method, request)
-            return self._intent_render(intent, expand)
+            if future_usage is not None:
+                intent.setup_future_usage = future_usage
+            self._confirm(intent, method, request, off_session=off_session)
+            return self.intent_render(intent, expand)
 
     def intent_capture(
         self, intent_id: str, data: dict[str, Any], request: RequestRef
@@ -233,7 +261,7 @@ class Payments:
             self.publish("charge.captured", charge.render(), request)
             self.publish("payment_intent.succeeded", intent.render(), request)
             self._test_card_dispute(intent, charge)
-            return self._intent_render(intent, expand)
+            return self.intent_render(intent, expand)
 
     def intent_cancel(
         self, intent_id: str, data: dict[str, Any], request: RequestRef
@@ -259,7 +287,7 @@ class Payments:
             if released:
                 self._authorization_release(intent, request)
             self.publish("payment_intent.canceled", intent.render(), request)
-            return self._intent_render(intent, expand)
+            return self.intent_render(intent, expand)
 
     def challenge_finish(self, challenge: str, *, passed: bool) -> dict[str, Any]:
         """The donor completed (``passed``) or failed the 3-D Secure challenge of an intent."""
@@ -309,7 +337,7 @@ class Payments:
             raise resource_missing("payment_intent", intent_id, param="intent")
         return intent
 
-    def _intent_render(self, intent: PaymentIntent, expand: list[str]) -> dict[str, Any]:
+    def intent_render(self, intent: PaymentIntent, expand: list[str]) -> dict[str, Any]:
         body = intent.render()
         if "latest_charge" in expand and intent.latest_charge:
             body["latest_charge"] = self.charges[intent.latest_charge].render()
@@ -317,18 +345,44 @@ class Payments:
             body["payment_method"] = self.methods[intent.payment_method].render()
         return body
 
-    def _method_resolve(self, ref: str) -> PaymentMethod:
+    def customer_get(self, customer_id: str, *, param: str) -> Customer:
+        """The live Customer `customer_id` (a parameter: 400 if unknown); caller holds the lock."""
+        customer = self.customers.get(customer_id)
+        if customer is None or customer.deleted:
+            raise resource_missing("customer", customer_id, param=param, status=400)
+        return customer
+
+    def method_new(self, card: Card) -> PaymentMethod:
+        """A new PaymentMethod of `card`; caller holds the lock."""
+        method = PaymentMethod(new_id("pm_1"), card, self.clock.now())
+        self.methods[method.id] = method
+        return method
+
+    def method_resolve(self, ref: str, customer: str | None = None) -> PaymentMethod:
+        """The PaymentMethod `ref` names, usable by an intent of `customer` (as Stripe rules)."""
         card = TEST_CARDS.get(ref)
         if card is not None:  # each use of a test shortcut makes a new PaymentMethod, as Stripe's
-            method = PaymentMethod(new_id("pm_1"), card, self.clock.now())
-            self.methods[method.id] = method
-            return method
+            return self.method_new(card)
         found = self.methods.get(ref)
         if found is None:
             raise resource_missing("PaymentMethod", ref, param="payment_method", status=400)
-        if found.used:
+        if found.customer is not None and found.customer != customer:
+            raise invalid_request(
+                rules.NOT_THE_CUSTOMERS.format(method=ref)
+                if customer is not None
+                else rules.ATTACHED_NEEDS_CUSTOMER,
+                param="payment_method",
+            )
+        if found.customer is None and found.used:
             raise invalid_request(rules.REUSED_PAYMENT_METHOD, param="payment_method")
         return found
+
+    def method_attach(self, method: PaymentMethod, customer: str, request: RequestRef) -> None:
+        """Attach `method` to `customer` (`payment_method.attached`); caller holds the lock."""
+        if method.customer == customer:
+            return
+        method.customer = customer
+        self.publish("payment_method.attached", method.render(), request)
 
     def _challenge_close(self, intent: PaymentIntent) -> None:
         if intent.challenge is not None:
@@ -343,14 +397,23 @@ class Payments:
         request: RequestRef,
         *,
         authenticated: bool = False,
+        off_session: bool = False,
     ) -> None:
         """Authorize (manual capture), charge (automatic) or decline; a decline raises the 402.
 
-        A card that needs 3-D Secure first leaves the intent in ``requires_action`` with an open
-        challenge; the donor's answer to it (``challenge_finish``) continues here.
+        On-session, a card that needs 3-D Secure first leaves the intent in ``requires_action``
+        with an open challenge; the donor's answer to it (``challenge_finish``) continues here.
+        Off-session nobody can answer one: such a card declines ``authentication_required``
+        (unless it was set up for off-session use and only asks on setup). With
+        ``setup_future_usage`` a success saves the card for later (attached to the customer).
         """
         self._challenge_close(intent)
-        if method.card.three_d_secure and not authenticated:
+        card = method.card
+        wants_authentication = card.authentication == "always" or (
+            card.authentication == "setup" and not method.set_up
+        )
+        decline = AUTHENTICATION_REQUIRED if off_session and wants_authentication else card.decline
+        if card.three_d_secure and not authenticated and not off_session:
             method.used = True
             intent.status = "requires_action"
             intent.payment_method = method.id
@@ -369,11 +432,11 @@ class Payments:
             payment_method=method,
             description=intent.description,
             metadata=dict(intent.metadata),
-            decline=method.card.decline,
+            decline=decline,
+            customer=intent.customer,
         )
         self.charges[charge.id] = charge
         intent.latest_charge = charge.id
-        decline = method.card.decline
         if decline is not None:
             intent.status = "requires_payment_method"
             intent.payment_method = None
@@ -392,6 +455,10 @@ class Payments:
         method.used = True
         intent.payment_method = method.id
         intent.last_payment_error = None
+        saving = intent.setup_future_usage is not None
+        if saving:
+            method.set_up = True
+            method.used = False  # saved for later: without a customer, it may be attached later
         if intent.capture_method == "manual":
             intent.status = "requires_capture"
             intent.amount_capturable = intent.amount
@@ -402,6 +469,8 @@ class Payments:
             self.publish("charge.succeeded", charge.render(), request)
             self.publish("payment_intent.succeeded", intent.render(), request)
             self._test_card_dispute(intent, charge)
+        if saving and intent.customer is not None:
+            self.method_attach(method, intent.customer, request)
 
     def dispute_create(
         self, intent: PaymentIntent, charge: Charge, amount: int, reason: str
@@ -479,7 +548,24 @@ def _client_secret_check(intent: PaymentIntent, secret: str | None, request: Req
         )
 
 
-def _card_data(p: Params) -> Card | None:
+def _off_session(p: Params, confirm: bool) -> bool:
+    """Read `off_session` (true, false, one_off, recurring); only with a confirmation."""
+    raw = p.string("off_session")
+    if raw is None:
+        return False
+    if raw not in OFF_SESSION_VALUES:
+        raise invalid_request(
+            "Invalid off_session: must be true, false, one_off or recurring", param="off_session"
+        )
+    if not confirm:
+        raise invalid_request(
+            "You can only pass off_session when confirming a PaymentIntent (confirm=true).",
+            param="off_session",
+        )
+    return OFF_SESSION_VALUES[raw]
+
+
+def card_data(p: Params) -> Card | None:
     """The card of ``payment_method_data`` (type card), checked as Stripe checks it.
 
     Only its brand, last four digits and expiry are kept: the number and the security code go

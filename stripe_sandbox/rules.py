@@ -31,6 +31,15 @@ REUSED_PAYMENT_METHOD = (
     "attach it to a Customer first."
 )
 
+NOT_THE_CUSTOMERS = (
+    "The customer does not have a payment method with the ID {method}. The payment method must "
+    "be attached to the customer."
+)
+ATTACHED_NEEDS_CUSTOMER = (
+    "The provided PaymentMethod is attached to a Customer. To use it, pass that Customer as the "
+    "`customer` parameter."
+)
+
 
 def payment_method_setup(p: Params) -> tuple[dict[str, Any] | None, list[str]]:
     """Return (automatic_payment_methods, payment_method_types) as Stripe sets them."""
@@ -71,10 +80,20 @@ def payment_method_setup(p: Params) -> tuple[dict[str, Any] | None, list[str]]:
 
 
 def check_redirects(intent: PaymentIntent, return_url: str | None) -> None:
-    automatic = intent.automatic_payment_methods
+    redirects_check(
+        intent.automatic_payment_methods,
+        intent.echoed.get("allowed_payment_method_types"),
+        return_url,
+    )
+
+
+def redirects_check(
+    automatic: dict[str, Any] | None, allowed_types: Any, return_url: str | None
+) -> None:
+    """Refuse a confirmation that could need a redirect and has no `return_url` (PaymentIntents
+    and SetupIntents alike)."""
     if return_url or automatic is None or automatic.get("allow_redirects") == "never":
         return
-    allowed_types = intent.echoed.get("allowed_payment_method_types")
     if isinstance(allowed_types, list) and set(allowed_types) <= {"card"}:
         return
     raise invalid_request(REDIRECTS_NEED_RETURN_URL)

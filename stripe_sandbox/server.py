@@ -16,6 +16,8 @@ from .idempotency import IdempotencyStore
 from .jsonlog import JsonLog
 from .payments import Payments
 from .settings import Chaos, Settings
+from .turnstile import PREFIX as TURNSTILE_PREFIX
+from .turnstile import Turnstile
 from .webhooks import Webhooks
 
 _REASONS = {
@@ -24,6 +26,7 @@ _REASONS = {
     401: "Unauthorized",
     402: "Payment Required",
     404: "Not Found",
+    403: "Forbidden",
     405: "Method Not Allowed",
     409: "Conflict",
     413: "Payload Too Large",
@@ -70,6 +73,7 @@ class Sandbox:
         )
         self.admin = Admin(self)
         self.browser = Browser(self.payments)
+        self.turnstile = Turnstile(clock=self.clock, secret_key=settings.turnstile_secret_key)
         self._server = _Server((settings.host, settings.port), _Handler)
         self._server.sandbox = self
         self._thread: threading.Thread | None = None
@@ -118,6 +122,7 @@ class Sandbox:
         self.webhooks.reset()
         self.payments.reset()
         self.idempotency.reset()
+        self.turnstile.reset()
         self.clock.reset()
 
     def stats(self) -> dict[str, Any]:
@@ -133,6 +138,7 @@ class Sandbox:
             "clock": self.clock.as_json(),
             "objects": self.payments.counts(),
             "webhooks": self.webhooks.stats(),
+            "turnstile": self.turnstile.stats(),
         }
 
     def handle(self, request: Request) -> Response:
@@ -141,6 +147,8 @@ class Sandbox:
             response = self.admin.handle(request)
         elif request.path.startswith(BROWSER_PREFIXES):
             response = self.browser.handle(request)
+        elif request.path.startswith(TURNSTILE_PREFIX):
+            response = self.turnstile.handle(request)
         else:
             response = self.api.handle(request)
             if request.method == "POST" and self.chaos.response_delay_ms:

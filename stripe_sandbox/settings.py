@@ -148,6 +148,8 @@ class Settings:
     webhook_secret: str = "whsec_careforall_local"
     api_key: str | None = None  # None: any key starting with sk_test_
     publishable_key: str | None = None  # None: any key starting with pk_test_
+    # None: siteverify takes any non-empty secret (besides Cloudflare's test secrets)
+    turnstile_secret_key: str | None = None
     api_version: str = DEFAULT_API_VERSION
     log_requests: bool = True
     webhook_timeout_ms: int = 10_000
@@ -168,6 +170,7 @@ class Settings:
             webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", base.webhook_secret),
             api_key=env.get("SANDBOX_API_KEY") or None,
             publishable_key=env.get("SANDBOX_PUBLISHABLE_KEY") or None,
+            turnstile_secret_key=env.get("SANDBOX_TURNSTILE_SECRET_KEY") or None,
             api_version=env.get("SANDBOX_API_VERSION", base.api_version),
             log_requests=_env_bool(env, "SANDBOX_LOG", base.log_requests),
             webhook_timeout_ms=_env_int(

@@ -4,8 +4,12 @@
  * publishable key and the intent's client secret, as Stripe's frame does. The parent page is only
  * told whether the form is complete and which brand it is; it never receives the card.
  *
- * The same page, opened with "controller": true, has no form and only reads intents (for
- * stripe.retrievePaymentIntent).
+ * A PaymentIntent's client secret confirms a payment (`/v1/payment_intents/{id}/confirm`); a
+ * SetupIntent's (`seti_…`) saves the card for later (`/v1/setup_intents/{id}/confirm`).
+ *
+ * The same page, opened with "controller": true, has no form: it reads intents (for
+ * stripe.retrievePaymentIntent / retrieveSetupIntent) and confirms them with a saved payment
+ * method (stripe.confirmCardPayment / confirmCardSetup with `payment_method: "pm_…"`).
  */
 (function () {
   "use strict";
@@ -119,7 +123,18 @@
     return String(clientSecret).split("_secret_")[0];
   }
 
-  function api(method, path, params) {
+  /** "setup" for a SetupIntent's client secret, else "payment". */
+  function kindOf(clientSecret) {
+    return /^seti_/.test(String(clientSecret)) ? "setup" : "payment";
+  }
+
+  function intentPath(clientSecret) {
+    var collection = kindOf(clientSecret) === "setup" ? "setup_intents" : "payment_intents";
+    return "/v1/" + collection + "/" + intentId(clientSecret);
+  }
+
+  function api(method, path, params, clientSecret) {
+    var field = kindOf(clientSecret) === "setup" ? "setupIntent" : "paymentIntent";
     var body = new URLSearchParams(params).toString();
     var url = method === "GET" ? path + "?" + body : path;
     return fetch(url, {
@@ -130,7 +145,10 @@
     })
       .then(function (response) {
         return response.json().then(function (json) {
-          return response.ok ? { paymentIntent: json } : { error: json.error };
+          var answer = {};
+          if (response.ok) answer[field] = json;
+          else answer.error = json.error;
+          return answer;
         });
       })
       .catch(function () {
@@ -141,7 +159,12 @@
   }
 
   function retrieve(clientSecret) {
-    return api("GET", "/v1/payment_intents/" + intentId(clientSecret), { client_secret: clientSecret });
+    return api("GET", intentPath(clientSecret), { client_secret: clientSecret }, clientSecret);
+  }
+
+  function confirmWith(clientSecret, paymentMethod) {
+    var params = { client_secret: clientSecret, payment_method: paymentMethod };
+    return api("POST", intentPath(clientSecret) + "/confirm", params, clientSecret);
   }
 
   function confirm(returnUrl) {
@@ -166,7 +189,7 @@
       "payment_method_data[card][cvc]": digits(inputs.cvc.value),
     };
     if (returnUrl) params.return_url = returnUrl;
-    return api("POST", "/v1/payment_intents/" + intentId(config.clientSecret) + "/confirm", params).then(function (answer) {
+    return api("POST", intentPath(config.clientSecret) + "/confirm", params, config.clientSecret).then(function (answer) {
       busy = false;
       setDisabled(false);
       if (answer.error) {
@@ -262,6 +285,7 @@
     };
     if (data.type === "confirm") confirm(data.returnUrl).then(reply);
     else if (data.type === "retrieve") retrieve(data.clientSecret || config.clientSecret).then(reply);
+    else if (data.type === "confirm-with") confirmWith(data.clientSecret, data.paymentMethod).then(reply);
     else if (data.type === "validate") {
       var problem = firstProblem(problems(true));
       show(problems(true));

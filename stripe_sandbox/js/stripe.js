@@ -9,6 +9,17 @@
  *   const { error, paymentIntent } = await stripe.confirmPayment({ elements, redirect: "if_required" });
  *   const { paymentIntent } = await stripe.retrievePaymentIntent(clientSecret);
  *
+ * Saving a card for later (a SetupIntent's client secret in `stripe.elements`):
+ *
+ *   const { error, setupIntent } = await stripe.confirmSetup({ elements, redirect: "if_required" });
+ *   const { setupIntent } = await stripe.retrieveSetupIntent(clientSecret);
+ *
+ * Confirming with a card already saved to the customer (`payment_method: "pm_…"` only), e.g.
+ * after an off-session charge failed with `authentication_required`:
+ *
+ *   const { error, paymentIntent } = await stripe.confirmCardPayment(clientSecret, { payment_method });
+ *   const { error, setupIntent } = await stripe.confirmCardSetup(clientSecret, { payment_method });
+ *
  * As with Stripe's, the card is typed into a frame of the provider's own origin, and that frame
  * (not this page) sends it to the provider's API with the publishable key and the intent's client
  * secret. This script only ever learns whether the form is complete and the card's brand. A card
@@ -35,10 +46,18 @@
     return error;
   }
 
-  function intentId(clientSecret) {
-    var match = /^(pi_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(String(clientSecret || ""));
-    if (!match) throw integrationError("Invalid value for clientSecret: a PaymentIntent's client_secret.");
-    return match[1];
+  /** "payment" or "setup": the kind of intent a client secret belongs to. */
+  function intentKind(clientSecret) {
+    var match = /^(pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+$/.exec(String(clientSecret || ""));
+    if (!match) throw integrationError("Invalid value for clientSecret: a PaymentIntent's or SetupIntent's client_secret.");
+    return match[1] === "pi" ? "payment" : "setup";
+  }
+
+  function expectKind(clientSecret, kind, method) {
+    if (intentKind(clientSecret) !== kind) {
+      var wanted = kind === "payment" ? "PaymentIntent" : "SetupIntent";
+      throw integrationError(method + " needs the client_secret of a " + wanted + ".");
+    }
   }
 
   /** A frame of the sandbox's origin, spoken to with postMessage (requests and answers by id). */
@@ -158,7 +177,7 @@
     this._clientSecret = options.clientSecret;
     this._appearance = options.appearance || {};
     this._payment = null;
-    intentId(options.clientSecret);
+    this._kind = intentKind(options.clientSecret);
   }
   Elements.prototype.create = function (type, options) {
     if (type !== "payment") throw integrationError("The sandbox's Stripe.js offers the \"payment\" Element only.");
@@ -202,12 +221,33 @@
 
   function outcome(answer) {
     if (answer.error) return { error: answer.error };
+    if (answer.setupIntent) {
+      var setup = answer.setupIntent;
+      if (setup.status === "requires_payment_method" && setup.last_setup_error) {
+        return { error: Object.assign({}, setup.last_setup_error, { setup_intent: setup }) };
+      }
+      return { setupIntent: setup };
+    }
     var intent = answer.paymentIntent;
     var error = intent.last_payment_error;
     if (intent.status === "requires_payment_method" && error) {
       return { error: Object.assign({}, error, { payment_intent: intent }) };
     }
     return { paymentIntent: intent };
+  }
+
+  /** Open the challenge the answer asks for, if any, then read the intent again. */
+  function afterConfirm(frame, clientSecret) {
+    return function (answer) {
+      var intent = answer.paymentIntent || answer.setupIntent;
+      var action = intent && intent.next_action;
+      if (!intent || intent.status !== "requires_action" || !action || action.type !== "use_stripe_sdk") {
+        return outcome(answer);
+      }
+      return challenge(action.use_stripe_sdk).then(function () {
+        return frame.call("retrieve", { clientSecret: clientSecret }).then(outcome);
+      });
+    };
   }
 
   function Stripe(publishableKey, options) {
@@ -221,28 +261,57 @@
   Stripe.prototype.elements = function (options) {
     return new Elements(this, options || {});
   };
-  Stripe.prototype.confirmPayment = function (options) {
+  function confirmElements(options, kind, method) {
     var elements = options && options.elements;
     var element = elements && elements.getElement("payment");
-    if (!element) return Promise.reject(integrationError("confirmPayment needs the elements of a mounted Payment Element."));
+    if (!element) return Promise.reject(integrationError(method + " needs the elements of a mounted Payment Element."));
+    if (elements._kind !== kind) {
+      var wanted = kind === "payment" ? "PaymentIntent" : "SetupIntent";
+      return Promise.reject(integrationError(method + " needs elements created with a " + wanted + "'s clientSecret."));
+    }
     var returnUrl = options.confirmParams && options.confirmParams.return_url;
     if (options.redirect !== "if_required" && !returnUrl) {
-      return Promise.reject(integrationError("confirmPayment needs confirmParams.return_url unless redirect is \"if_required\"."));
+      return Promise.reject(integrationError(method + " needs confirmParams.return_url unless redirect is \"if_required\"."));
     }
     var frame = element._frame();
-    return frame.call("confirm", { returnUrl: returnUrl || null }).then(function (answer) {
-      var intent = answer.paymentIntent;
-      var action = intent && intent.next_action;
-      if (!intent || intent.status !== "requires_action" || !action || action.type !== "use_stripe_sdk") {
-        return outcome(answer);
-      }
-      return challenge(action.use_stripe_sdk).then(function () {
-        return frame.call("retrieve", {}).then(outcome);
-      });
-    });
+    return frame.call("confirm", { returnUrl: returnUrl || null }).then(afterConfirm(frame, elements._clientSecret));
+  }
+  Stripe.prototype.confirmPayment = function (options) {
+    return confirmElements(options, "payment", "confirmPayment");
+  };
+  Stripe.prototype.confirmSetup = function (options) {
+    return confirmElements(options, "setup", "confirmSetup");
+  };
+  function confirmSaved(stripe, clientSecret, data, kind, method) {
+    try {
+      expectKind(clientSecret, kind, method);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    var paymentMethod = data && data.payment_method;
+    if (typeof paymentMethod !== "string" || paymentMethod.indexOf("pm_") !== 0) {
+      return Promise.reject(integrationError(method + " in the sandbox takes a saved card only: { payment_method: \"pm_…\" }."));
+    }
+    var frame = stripe._controllerFrame();
+    return frame
+      .call("confirm-with", { clientSecret: clientSecret, paymentMethod: paymentMethod })
+      .then(afterConfirm(frame, clientSecret));
+  }
+  Stripe.prototype.confirmCardPayment = function (clientSecret, data) {
+    return confirmSaved(this, clientSecret, data, "payment", "confirmCardPayment");
+  };
+  Stripe.prototype.confirmCardSetup = function (clientSecret, data) {
+    return confirmSaved(this, clientSecret, data, "setup", "confirmCardSetup");
   };
   Stripe.prototype.retrievePaymentIntent = function (clientSecret) {
-    intentId(clientSecret);
+    expectKind(clientSecret, "payment", "retrievePaymentIntent");
+    return this._controllerFrame().call("retrieve", { clientSecret: clientSecret });
+  };
+  Stripe.prototype.retrieveSetupIntent = function (clientSecret) {
+    expectKind(clientSecret, "setup", "retrieveSetupIntent");
+    return this._controllerFrame().call("retrieve", { clientSecret: clientSecret });
+  };
+  Stripe.prototype._controllerFrame = function () {
     if (!this._controller) {
       this._controller = new Frame("/elements/payment", { key: this._key, controller: true });
       this._controller.iframe.title = "Stripe controller frame";
@@ -251,7 +320,7 @@
       this._controller.iframe.style.cssText = "border:0;width:1px;height:1px;position:absolute;left:-9999px";
       document.body.appendChild(this._controller.iframe);
     }
-    return this._controller.call("retrieve", { clientSecret: clientSecret });
+    return this._controller;
   };
 
   window.Stripe = Stripe;

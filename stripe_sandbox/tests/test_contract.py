@@ -311,6 +311,161 @@ def test_an_invalid_api_key_is_401(request: pytest.FixtureRequest) -> None:
     assert caught.value.http_status == 401
 
 
+# --- Recurring gifts: customers, saved cards, off-session charges, SetupIntents --------------
+
+CUSTOMER_FIELDS = {"id", "object", "created", "email", "name", "metadata", "invoice_settings"}
+
+
+def _saved_card(client: stripe.StripeClient, card: str) -> tuple[str, stripe.PaymentMethod]:
+    customer = client.v1.customers.create(
+        {"email": "contract@example.org", "metadata": {"contract": "1"}}, _key()
+    )
+    method = client.v1.payment_methods.attach(card, {"customer": customer.id}, _key())
+    return customer.id, method
+
+
+def _charge_off_session(
+    client: stripe.StripeClient, customer: str, method: str, **changes: Any
+) -> stripe.PaymentIntent:
+    return client.v1.payment_intents.create(
+        authorize(
+            customer=customer,
+            payment_method=method,
+            off_session=True,
+            metadata={"pledge_id": "1"},
+            **changes,
+        ),
+        _key(),
+    )
+
+
+def test_a_saved_card_is_charged_off_session(contract_client: stripe.StripeClient) -> None:
+    customer_id, method = _saved_card(contract_client, "pm_card_visa")
+
+    intent = _charge_off_session(contract_client, customer_id, method.id)
+    listed = contract_client.v1.payment_intents.list({"customer": customer_id})
+    customer = contract_client.v1.customers.retrieve(customer_id)
+
+    assert set(customer.to_dict()) >= CUSTOMER_FIELDS
+    assert (customer.object, customer.to_dict()["metadata"]) == ("customer", {"contract": "1"})
+    assert (method.object, method.type, method.customer) == ("payment_method", "card", customer_id)
+    assert (intent.status, intent.customer, intent.payment_method) == (
+        "requires_capture",
+        customer_id,
+        method.id,
+    )
+    assert [(i.id, i.metadata.to_dict()) for i in listed.data] == [(intent.id, {"pledge_id": "1"})]
+    assert (listed.to_dict()["object"], listed.url) == ("list", "/v1/payment_intents")
+
+
+def test_the_always_authenticate_card_fails_off_session(
+    contract_client: stripe.StripeClient,
+) -> None:
+    customer_id, method = _saved_card(contract_client, "pm_card_authenticationRequired")
+
+    with pytest.raises(stripe.CardError) as caught:
+        _charge_off_session(contract_client, customer_id, method.id)
+
+    error = caught.value.error
+    assert error is not None
+    assert (caught.value.http_status, error.type, error.code) == (
+        402,
+        "card_error",
+        "authentication_required",
+    )
+    assert error.payment_intent is not None
+    assert error.payment_intent.status == "requires_payment_method"
+    assert error.payment_intent.last_payment_error is not None
+    assert error.payment_intent.last_payment_error.code == "authentication_required"
+
+
+def test_the_charge_customer_fail_card_attaches_then_declines(
+    contract_client: stripe.StripeClient,
+) -> None:
+    customer_id, method = _saved_card(contract_client, "pm_card_chargeCustomerFail")
+
+    with pytest.raises(stripe.CardError) as caught:
+        _charge_off_session(contract_client, customer_id, method.id)
+
+    assert method.customer == customer_id
+    assert caught.value.code == "card_declined"
+
+
+def test_a_declining_card_cannot_be_attached(contract_client: stripe.StripeClient) -> None:
+    customer = contract_client.v1.customers.create(options=_key())
+
+    with pytest.raises(stripe.CardError) as caught:
+        contract_client.v1.payment_methods.attach(
+            "pm_card_chargeDeclined", {"customer": customer.id}, _key()
+        )
+
+    assert caught.value.code == "card_declined"
+
+
+def test_a_setup_intent_saves_the_card(contract_client: stripe.StripeClient) -> None:
+    customer = contract_client.v1.customers.create(options=_key())
+    setup = contract_client.v1.setup_intents.create(
+        {
+            "customer": customer.id,
+            "usage": "off_session",
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            "metadata": {"contract": "1"},
+        },
+        _key(),
+    )
+
+    confirmed = contract_client.v1.setup_intents.confirm(
+        setup.id, {"payment_method": "pm_card_visa"}, _key()
+    )
+
+    assert (setup.object, setup.status, setup.usage) == (
+        "setup_intent",
+        "requires_payment_method",
+        "off_session",
+    )
+    assert str(setup.client_secret).startswith(f"{setup.id}_secret_")
+    assert confirmed.status == "succeeded"
+    method = contract_client.v1.payment_methods.retrieve(str(confirmed.payment_method))
+    assert method.customer == customer.id
+
+
+def test_the_authenticate_on_setup_card_asks_for_3d_secure_on_setup(
+    contract_client: stripe.StripeClient,
+) -> None:
+    customer = contract_client.v1.customers.create(options=_key())
+
+    setup = contract_client.v1.setup_intents.create(
+        {
+            "customer": customer.id,
+            "payment_method": "pm_card_authenticationRequiredOnSetup",
+            "confirm": True,
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        },
+        _key(),
+    )
+
+    assert setup.status == "requires_action"
+    assert setup.next_action is not None
+    assert setup.next_action.type == "use_stripe_sdk"
+
+
+def test_fingerprints_are_per_card_number(contract_client: stripe.StripeClient) -> None:
+    customer_id, first = _saved_card(contract_client, "pm_card_visa")
+    second = contract_client.v1.payment_methods.attach(
+        "pm_card_visa", {"customer": customer_id}, _key()
+    )
+    other = contract_client.v1.payment_methods.attach(
+        "pm_card_mastercard", {"customer": customer_id}, _key()
+    )
+
+    assert first.card is not None
+    assert second.card is not None
+    assert other.card is not None
+    assert first.id != second.id
+    assert first.card.fingerprint == second.card.fingerprint
+    assert first.card.fingerprint != other.card.fingerprint
+
+
 # --- Client-side confirmation: what Stripe.js sends from the Payment Element's frame ----------
 
 
