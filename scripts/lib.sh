@@ -71,6 +71,7 @@ ensure_frontend_packages() {  # npm ci when package-lock.json changed since the 
     echo "$want" > "$stamp"
 }
 
+# The JWT pair and each service's internal signing pair (internal-<service>.pem/.pub); kept once made.
 ensure_keys() { "$PY" -m careforall_common.keys "$CAREFORALL_KEYS_DIR" >/dev/null; }
 
 database_answers() {

@@ -18,7 +18,12 @@ from .conftest import ROOT, SERVICES, compose_config
 
 PRODUCTION = ("compose.yaml",)
 DEVELOPMENT = ("compose.yaml", "compose.dev.yaml")
-ONE_SHOT = {"keys", "database_users", *(f"{s}_migrate" for s in SERVICES)}
+ONE_SHOT = {
+    "keys",
+    "database_users",
+    *(f"{s}_migrate" for s in SERVICES),
+    *(f"{s}_keys" for s in SERVICES if s != "user"),  # user_service's: in `keys`
+}
 DEV_ONLY = {"stripe_sandbox", "mailpit"}
 # Distroless images (no shell, no client to run a check with): Prometheus scrapes each instead,
 # and ServiceDown pages when it stops answering (tests/deploy/test_observability.py).
@@ -90,6 +95,46 @@ def test_the_private_key_is_mounted_into_user_service_only() -> None:
         assert with_pair == {"keys", "user_service"}
 
 
+def test_each_service_mounts_its_own_internal_signing_key_only() -> None:
+    """Issue 20, finding 8: a service holds its own private key for internal calls and no
+    other's; every Django process that signs reads the public keys of all four."""
+    private_volume = {"user": "jwt_keys", **{s: f"internal_{s}" for s in SERVICES if s != "user"}}
+    for files in (PRODUCTION, DEVELOPMENT):
+        config = services(files)
+        for service, volume in private_volume.items():
+            holders = {
+                name
+                for name, container in config.items()
+                for mount in container.get("volumes", [])
+                if mount.get("source") == volume
+            }
+            expected = {f"{service}_service"} | (
+                {"keys"} if service == "user" else {f"{service}_keys", f"{service}_migrate"}
+            )
+            if service != "user":
+                expected |= {f"{service}_worker", f"{service}_beat"}
+            assert holders == expected, (files, service)
+            web = config[f"{service}_service"]
+            key_file = f"/keys/internal-{service}.pem"
+            assert web["environment"]["INTERNAL_SIGNING_KEY_FILE"] == key_file
+            mounts = {m["target"]: m for m in web["volumes"]}
+            assert mounts["/keys"]["source"] == volume
+            assert mounts["/keys"]["read_only"] is True
+            assert mounts["/jwt-public"]["source"] == "jwt_public"
+            assert web["environment"]["INTERNAL_VERIFY_KEYS_DIR"] == "/jwt-public"
+        # the keys jobs write the private key of one service each
+        assert "--internal user" in " ".join(config["keys"]["command"])
+        for service in ("campaign", "pledge", "payment"):
+            command = config[f"{service}_keys"]["command"]
+            assert command[command.index("--internal") + 1] == service
+            assert "--no-jwt" in command
+
+
+def test_v1_signatures_are_refused_by_default_in_production() -> None:
+    for name, service in django_processes(services()).items():
+        assert not service["environment"].get("INTERNAL_SIGNATURE_V1"), name
+
+
 def secret_holders(secret: str) -> set[str]:
     return {
         name
@@ -102,11 +147,13 @@ def test_each_database_url_reaches_its_own_service_and_the_init_job_only() -> No
     for service in SERVICES:
         holders = secret_holders(f"{service}_database_url")
         assert holders == {"database_users"} | {
-            name for name in services() if name.startswith(f"{service}_")
+            name
+            for name in services()
+            if name.startswith(f"{service}_") and name != f"{service}_keys"
         }, service
     assert secret_holders("mysql_root_password") == {"mysql", "database_users"}
     assert secret_holders("stripe_secret_key") == {
-        name for name in services() if name.startswith("payment_")
+        name for name in services() if name.startswith("payment_") and name != "payment_keys"
     }
 
 

@@ -147,6 +147,55 @@ def test_the_private_key_reaches_user_service_only(overlay: str) -> None:
     assert holders == {"user-service"}
 
 
+def pod_secrets(template: dict[str, Any]) -> set[str]:
+    """The Secrets a pod template mounts, projected ones included."""
+    names = set()
+    for volume in template["spec"].get("volumes", []):
+        if "secret" in volume:
+            names.add(volume["secret"]["secretName"])
+        for source in volume.get("projected", {}).get("sources", []):
+            if "secret" in source:
+                names.add(source["secret"]["name"])
+    return names
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_service_mounts_its_own_internal_signing_key_only(overlay: str) -> None:
+    """Issue 20, finding 8: one Secret per service's private key, mounted by that service's
+    pods alone; the four public keys from one ConfigMap."""
+    internal = {f"careforall-internal-{s}" for s in SERVICES}
+    templates = {
+        f"{kind}/{name}": item["spec"]["template"]
+        for kind in ("Deployment", "Job", "StatefulSet", "DaemonSet")
+        for name, item in by_kind(overlay, kind).items()
+    }
+    signers = {f"Deployment/{s}-service" for s in SERVICES} | {
+        f"Deployment/{s}-{role}" for s in WORKERS for role in ("worker", "beat")
+    }
+    for name, template in templates.items():
+        held = pod_secrets(template) & internal
+        if name not in signers:
+            assert held == set(), name
+            continue
+        service = name.split("/")[1].split("-")[0]
+        assert held == {f"careforall-internal-{service}"}, name
+        (volume,) = [v for v in template["spec"]["volumes"] if v["name"] == "internal-keys"]
+        sources = volume["projected"]["sources"]
+        assert {"configMap": {"name": "careforall-internal-public"}} in sources, name
+        main = template["spec"]["containers"][0]
+        assert env_of(main)["INTERNAL_SIGNING_KEY_FILE"] == (
+            f"/internal-keys/internal-{service}.pem"
+        ), name
+        mounts = {m["name"]: m for m in main["volumeMounts"]}
+        assert mounts["internal-keys"]["mountPath"] == "/internal-keys", name
+        assert mounts["internal-keys"]["readOnly"] is True, name
+        for init in template["spec"].get("initContainers", []):  # they sign nothing
+            assert "internal-keys" not in {m["name"] for m in init.get("volumeMounts", [])}
+    config = by_kind(overlay, "ConfigMap")["careforall-env"]["data"]
+    assert config["INTERNAL_VERIFY_KEYS_DIR"] == "/internal-keys"
+    assert "INTERNAL_SIGNATURE_V1" not in config  # refused unless DJANGO_DEBUG is true
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_the_gateway_takes_outside_traffic(overlay: str) -> None:
     policies = by_kind(overlay, "NetworkPolicy")

@@ -123,6 +123,7 @@ class InternalStaffStatusApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("campaign", "pledge", "payment")  # issue 20, finding 8
 
     def get(self, request: Request) -> Response:
         email = request.query_params.get("email", "").lower()

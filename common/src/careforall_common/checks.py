@@ -128,6 +128,36 @@ def check_challenge_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ]
 
 
+@register()
+def check_internal_signature_v1(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn when a production process takes v1 internal signatures (the shared secret).
+
+    With ``INTERNAL_SIGNATURE_V1=accept`` any holder of ``INTERNAL_EVENT_SECRET`` can sign any
+    call as any service (issue 20, finding 8): right only while a migration from v1 runs.
+    """
+    from careforall_common.conf import careforall_settings
+
+    mode = str(careforall_settings.INTERNAL_SIGNATURE_V1).strip().lower()
+    if mode not in ("accept", "refuse"):
+        return [
+            Warning(
+                f"INTERNAL_SIGNATURE_V1 is {mode!r}: v1 internal signatures are refused.",
+                hint="Set INTERNAL_SIGNATURE_V1 to accept or refuse.",
+                id="careforall.W081",
+            )
+        ]
+    if settings.DEBUG or mode != "accept":
+        return []
+    return [
+        Warning(
+            "INTERNAL_SIGNATURE_V1 is accept while DJANGO_DEBUG is false: any service holding "
+            "INTERNAL_EVENT_SECRET can sign internal calls as any other.",
+            hint="Set INTERNAL_SIGNATURE_V1=refuse once every service signs v2 (docs/security.md).",
+            id="careforall.W080",
+        )
+    ]
+
+
 # The management command that makes the staff account; the one reader of ADMIN_PASSWORD.
 STAFF_BOOTSTRAP_COMMAND = "ensure_staff"
 

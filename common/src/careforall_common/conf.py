@@ -10,6 +10,29 @@ DEFAULTS: dict[str, Any] = {
     "SERVICE_URLS": {},
     "INTERNAL_EVENT_SECRET": "",
     "INTERNAL_SIGNATURE_TOLERANCE": 300,
+    # v2 signatures (signing.py): this process's private key ("": <KEYS_DIR>/internal-<service>.pem)
+    # and the directory of every service's public key ("": KEYS_DIR)
+    "INTERNAL_SIGNING_KEY_FILE": "",
+    "INTERNAL_VERIFY_KEYS_DIR": "",
+    # "accept": v1 (the shared secret) is taken and sent too; anything else refuses it
+    "INTERNAL_SIGNATURE_V1": "refuse",
+    # event type → the one service that publishes it (SPEC §4's publisher column): the inbox
+    # rejects an event signed (v2) by any other service, and admits at /internal/events only the
+    # publishers of the types it handles
+    "EVENT_PRODUCERS": {
+        "PLEDGE_CREATED": "pledge",
+        "PLEDGE_STATUS_CHANGED": "pledge",
+        "PLAN_CHANGED": "pledge",
+        "INSTALLMENT_DUE": "pledge",
+        "PAYMENT_AUTHORIZED": "payment",
+        "PAYMENT_CAPTURED": "payment",
+        "PAYMENT_FAILED": "payment",
+        "PAYMENT_REFUNDED": "payment",
+        "PAYMENT_REFUND_FAILED": "payment",
+        "PLAN_CARD_CHANGED": "payment",
+        "CAMPAIGN_CHANGED": "campaign",
+        "CAPTURE_LOGGED": "campaign",
+    },
     "INTERNAL_HTTP_TIMEOUT": 5.0,
     # how long an admin session trusts user_service's last "still staff" (SPEC §3: within 60 s)
     "ADMIN_STAFF_RECHECK_SECONDS": 30,

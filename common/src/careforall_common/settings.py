@@ -307,6 +307,13 @@ CHALLENGE_VERIFY_TIMEOUT = env.float("CHALLENGE_VERIFY_TIMEOUT", default=3.0)
 CAREFORALL: dict[str, Any] = {
     "SERVICE_URLS": SERVICE_URLS,
     "INTERNAL_EVENT_SECRET": INTERNAL_EVENT_SECRET,
+    # This service's own signing key ("": KEYS_DIR/internal-<service>.pem), the public keys, and
+    # the shared-secret v1 signature: "accept" in development and migrations only (docs/security.md)
+    "INTERNAL_SIGNING_KEY_FILE": env.str("INTERNAL_SIGNING_KEY_FILE", default=""),
+    "INTERNAL_VERIFY_KEYS_DIR": env.str("INTERNAL_VERIFY_KEYS_DIR", default=str(KEYS_DIR)),
+    "INTERNAL_SIGNATURE_V1": env.str(
+        "INTERNAL_SIGNATURE_V1", default="refuse" if not DEBUG else "accept"
+    ),
     "ADMIN_STAFF_RECHECK_SECONDS": env.int("ADMIN_STAFF_RECHECK_SECONDS", default=30),
 }
 

@@ -5,6 +5,11 @@ one transaction: one look-up of the event ids already applied, one handler call,
 the new ids. When anything in it fails, the batch is applied again one event at a time, so a bad
 event never blocks its neighbours. Services without a batch handler apply each event in its own
 transaction.
+
+Who may send what (issue 20, finding 8): the view admits the publishers of the event types this
+service handles (``EVENT_PRODUCERS``), and an event signed (v2) by a service that is not its
+``source``, or not the publisher of its type, is rejected: a service can publish only its own
+events, never another's.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careforall_common.conf import careforall_settings
 from careforall_common.contracts.events import ContractError, Envelope
 from careforall_common.inbox.handlers import RejectEvent, batch_handler, handler_for
 from careforall_common.inbox.models import ProcessedEvent
-from careforall_common.internal import IsSignedInternalCall
+from careforall_common.internal import PLATFORM_SERVICES, IsSignedInternalCall, internal_sender
 from careforall_common.metrics import event_counted
 from careforall_common.problems import Problem
 from careforall_common.tracing import event_context
@@ -41,6 +47,16 @@ class EventIngestApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
 
+    @property
+    def allowed_senders(self) -> tuple[str, ...]:
+        """The publishers of the types handled here; any platform service for a type whose
+        publisher ``EVENT_PRODUCERS`` does not name."""
+        producers = careforall_settings.EVENT_PRODUCERS
+        senders = {producers.get(event_type) for event_type in careforall_settings.EVENT_HANDLERS}
+        if None in senders or not senders:
+            return PLATFORM_SERVICES
+        return tuple(sorted(sender for sender in senders if sender))
+
     def post(self, request: Request) -> Response:
         data = request.data
         if isinstance(data, dict) and "event_id" in data:
@@ -49,15 +65,19 @@ class EventIngestApi(APIView):
             events = data.get("events") if isinstance(data, dict) else None
         if not isinstance(events, list):
             raise Problem(400, 'Expected {"events": [...]}.')
-        return Response({"results": apply_events(events)})
+        return Response({"results": apply_events(events, sender=internal_sender(request))})
 
 
 def _rejected(event_id: str, error: str) -> Result:
     return {"event_id": event_id, "status": "rejected", "error": error}
 
 
-def _envelope(event: Any) -> Envelope | Result:
-    """The envelope of ``event`` with a handler here, or the rejection it gets."""
+def _envelope(event: Any, sender: str | None = None) -> Envelope | Result:
+    """The envelope of ``event`` with a handler here, or the rejection it gets.
+
+    ``sender``: the service that signed the delivery (v2), which must be the event's source and
+    its type's publisher; None for a v1 delivery, which names no sender.
+    """
     try:
         envelope = Envelope.parse(event)
     except ContractError as error:
@@ -65,12 +85,27 @@ def _envelope(event: Any) -> Envelope | Result:
         return _rejected(str(raw_id or ""), f"not an event envelope: {error}")
     if handler_for(envelope.event_type) is None:
         return _rejected(envelope.event_id, f"no handler for {envelope.event_type} here")
+    if sender is not None:
+        publisher = careforall_settings.EVENT_PRODUCERS.get(envelope.event_type, envelope.source)
+        if envelope.source != sender or publisher != sender:
+            logger.warning(
+                "event %s (%s from %s) refused: signed by %s",
+                envelope.event_id,
+                envelope.event_type,
+                envelope.source,
+                sender,
+            )
+            return _rejected(
+                envelope.event_id,
+                f"{envelope.event_type} from {envelope.source} signed by {sender}: "
+                f"only {publisher} publishes it",
+            )
     return envelope
 
 
-def apply_events(events: list[Any]) -> list[Result]:
-    """Apply a batch; return one result per event, in order."""
-    checked = [_envelope(event) for event in events]
+def apply_events(events: list[Any], *, sender: str | None = None) -> list[Result]:
+    """Apply a batch signed by ``sender`` (None: v1); return one result per event, in order."""
+    checked = [_envelope(event, sender) for event in events]
     envelopes = [item for item in checked if isinstance(item, Envelope)]
     applied: dict[str, Result] = {}
     handler = batch_handler()

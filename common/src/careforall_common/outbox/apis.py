@@ -21,6 +21,7 @@ class OutboxWaitingInternalApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("campaign",)  # issue 20, finding 8
 
     def get(self, request: Request) -> Response:
         return Response({"destinations": outbox_waiting()})

@@ -2,7 +2,10 @@
 
 A service's tests never reach a real peer; they start a ``FakePeer`` with the answers the peer's
 contract gives (``careforall_common.contracts.internal``), point ``SERVICE_URLS`` at it, and read
-what was asked. Signed like the real internal views when given the secret: an unsigned call is 403.
+what was asked. Signed like the real internal views: given ``verify_keys`` (a directory of
+``internal-<service>.pub``) it admits only v2 signatures of ``allowed_senders`` (any service by
+default) and records each caller in ``senders``; given only the secret, v1 signatures. An unsigned
+call is 403.
 
     @pytest.fixture
     def campaign_service(settings):
@@ -19,6 +22,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, TypeVar
 
 from careforall_common import signing
@@ -32,12 +36,21 @@ class FakePeer:
     answers by overriding ``respond``.
     """
 
-    def __init__(self, *, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        secret: str | None = None,
+        verify_keys: Path | None = None,
+        allowed_senders: tuple[str, ...] | None = None,
+    ) -> None:
         self.items: dict[int, Any] = {}
         self.asked: list[str] = []
         self.posted: list[tuple[str, bytes]] = []
+        self.senders: list[str] = []
         self.failing: int | None = None
         self.secret = secret
+        self.verify_keys = verify_keys
+        self.allowed_senders = allowed_senders
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,17 +84,35 @@ class FakePeer:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    def signed(self, signature: str | None, method: str, path: str, body: bytes) -> bool:
+        """Whether the call is signed as this peer asks (always, when it asks for nothing)."""
+        if self.verify_keys is not None:
+            sender = signing.verify_v2(
+                signature,
+                method,
+                path,
+                body,
+                keys=signing.verify_keys(self.verify_keys),
+                allowed_senders=self.allowed_senders,
+            )
+            if sender is None:
+                return False
+            self.senders.append(sender)
+            return True
+        if self.secret is not None:
+            message = path.encode() if method == "GET" else body
+            return signing.verify(signature, message, secret=self.secret)
+        return True
+
     def answer(self, path: str, signature: str | None) -> tuple[int, Any]:
-        if self.secret is not None and not signing.verify(
-            signature, path.encode(), secret=self.secret
-        ):
+        if not self.signed(signature, "GET", path, b""):
             return 403, {"status": 403}
         if self.failing is not None:
             return self.failing, {"status": self.failing}
         return self.respond(path)
 
     def answer_post(self, path: str, body: bytes, signature: str | None) -> tuple[int, Any]:
-        if self.secret is not None and not signing.verify(signature, body, secret=self.secret):
+        if not self.signed(signature, "POST", path, body):
             return 403, {"status": 403}
         if self.failing is not None:
             return self.failing, {"status": self.failing}
@@ -123,10 +154,17 @@ def peer_served(settings: Any, service: str, peer: P) -> Iterator[P]:
 
 @contextmanager
 def fake_peer(
-    settings: Any, service: str, *, signed: bool = False, peer: FakePeer | None = None
+    settings: Any,
+    service: str,
+    *,
+    signed: bool = False,
+    peer: FakePeer | None = None,
+    verify_keys: Path | None = None,
 ) -> Iterator[FakePeer]:
-    """Serve ``peer`` (a plain ``FakePeer`` checking signatures when ``signed``, by default) as
-    ``service``; ``peer_served`` keeps a subclass's type."""
+    """Serve ``peer`` (by default a plain ``FakePeer`` checking v1 signatures when ``signed``,
+    v2 ones with the public keys of ``verify_keys``) as ``service``; ``peer_served`` keeps a
+    subclass's type."""
     secret = settings.CAREFORALL["INTERNAL_EVENT_SECRET"] if signed else None
-    with peer_served(settings, service, peer or FakePeer(secret=secret)) as fake:
-        yield fake
+    fake = peer or FakePeer(secret=secret, verify_keys=verify_keys)
+    with peer_served(settings, service, fake) as served:
+        yield served
