@@ -13,6 +13,7 @@ ENTRY = re.compile(r"^# ([A-Z][A-Z0-9_]+)=(.*)$")
 MARKER = re.compile(r"\[(refused in production|production: [a-z ]+)\]$")
 SETTINGS = [
     ROOT / "common" / "src" / "careforall_common" / "settings.py",
+    ROOT / "common" / "src" / "careforall_common" / "defence" / "settings.py",
     *(
         ROOT / f"{s}_service" / "config" / "settings.py"
         for s in ("user", "campaign", "pledge", "payment")

@@ -22,6 +22,8 @@ from typing import Any
 import django_stubs_ext
 import environ
 
+from careforall_common.logging import logging_config as _logging_config
+
 # Lets models, admins and managers be subscripted at run time, as the type stubs describe them.
 django_stubs_ext.monkeypatch()
 
@@ -235,73 +237,18 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log JSON lines like the web 
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
+
+def logging_config(service: str) -> dict[str, Any]:
+    """Return ``LOGGING`` for ``service`` (careforall_common.logging.logging_config)."""
+    return _logging_config(service, level=LOG_LEVEL)
+
+
 # Idempotency keys are kept at least 24 hours (SPEC §3); a system check refuses less.
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=48)
 
 
-def logging_config(service: str) -> dict[str, Any]:
-    """Return ``LOGGING``: one JSON object per line on stderr, with the service and request id."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {
-            "context": {"()": "careforall_common.logging.ContextFilter", "service": service},
-        },
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            },
-        },
-        "handlers": {
-            "stderr": {
-                "class": "logging.StreamHandler",
-                "filters": ["context"],
-                "formatter": "json",
-            },
-        },
-        "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
-        "loggers": {
-            "django.db.backends": {"level": "INFO"},
-        },
-    }
-
-
-# Card-testing defence (SPEC §3, docs/card-testing.md): limits on payment attempts before any
-# provider call, and a Turnstile-compatible challenge. "N/S": at most N attempts per S seconds.
-PAYMENT_LIMITS = env.str("PAYMENT_LIMITS", default="on")  # "off": development and demos only
-CAREFORALL_SANDBOX = env.bool("CAREFORALL_SANDBOX", default=False)  # a demo: no money moves
-PAYMENT_LIMIT_GUEST_ADDRESS = env.str("PAYMENT_LIMIT_GUEST_ADDRESS", default="20/600")
-PAYMENT_LIMIT_GUEST_EMAIL = env.str("PAYMENT_LIMIT_GUEST_EMAIL", default="5/600")
-PAYMENT_LIMIT_ACCOUNT = env.str("PAYMENT_LIMIT_ACCOUNT", default="30/600")
-PAYMENT_LIMIT_CARD_DECLINES = env.str("PAYMENT_LIMIT_CARD_DECLINES", default="5/3600")
-PAYMENT_LIMIT_CAMPAIGN = env.str("PAYMENT_LIMIT_CAMPAIGN", default="600/600")  # guest attempts
-CHALLENGE_MODE = env.str("CHALLENGE_MODE", default="auto")  # off | on | auto
-CHALLENGE_CALM_SECONDS = env.int("CHALLENGE_CALM_SECONDS", default=600)
-CHALLENGE_WINDOW_SECONDS = env.int("CHALLENGE_WINDOW_SECONDS", default=300)
-CHALLENGE_MIN_ATTEMPTS = env.int("CHALLENGE_MIN_ATTEMPTS", default=50)
-CHALLENGE_BAD_SHARE = env.float("CHALLENGE_BAD_SHARE", default=0.30)
-_SANDBOX_URL = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111" if DEBUG else "")
-CHALLENGE_SITE_KEY = env.str(
-    "CHALLENGE_SITE_KEY", default="1x00000000000000000000AA" if DEBUG else ""
-)
-CHALLENGE_SECRET_KEY = env.str(
-    "CHALLENGE_SECRET_KEY", default="1x0000000000000000000000000000000AA" if DEBUG else ""
-)
-CHALLENGE_VERIFY_URL = env.str(
-    "CHALLENGE_VERIFY_URL",
-    default=f"{_SANDBOX_URL}/turnstile/v0/siteverify"
-    if _SANDBOX_URL
-    else "https://challenges.cloudflare.com/turnstile/v0/siteverify",
-)
-CHALLENGE_SCRIPT_URL = env.str(
-    "CHALLENGE_SCRIPT_URL",
-    default=f"{_SANDBOX_URL}/turnstile/v0/api.js"
-    if _SANDBOX_URL
-    else "https://challenges.cloudflare.com/turnstile/v0/api.js",
-)
-CHALLENGE_VERIFY_TIMEOUT = env.float("CHALLENGE_VERIFY_TIMEOUT", default=3.0)
+# Card-testing defence (SPEC §3, docs/card-testing.md): its settings live beside it.
+from careforall_common.defence.settings import *  # noqa: E402, F403
 
 # Settings of careforall_common itself, read lazily through careforall_common.conf.
 CAREFORALL: dict[str, Any] = {
