@@ -64,6 +64,8 @@ export function myPledges(next?: string | null, signal?: AbortSignal) {
 export interface PaymentInput {
   pledge_id: number;
   receipt_token?: string;
+  /** The card-testing challenge's answer, after a 403 `challenge-required` (SPEC §3). */
+  challenge_token?: string;
 }
 
 export function paymentCreate(input: PaymentInput, key: string, trace?: TraceContext) {

@@ -5,11 +5,13 @@
 import { pagePath, request, withQuery } from "./api";
 import type { PledgeInput } from "./endpoints";
 import type { TraceContext } from "./trace";
-import type { Page, PlanInterval, PlanStart, RecurringPlan, SetupStart } from "./types";
+import type { InstallmentAuthStart, Page, PlanInterval, PlanStart, RecurringPlan, SetupStart } from "./types";
 
 /** A plan's body: a pledge's, plus how often (SPEC §3). */
 export interface PlanInput extends PledgeInput {
   interval: PlanInterval;
+  /** The card-testing challenge's answer, after a 403 `challenge-required`. */
+  challenge_token?: string;
 }
 
 /** Browser-confirmed: the first installment's payment carries the client secret to confirm. */
@@ -75,11 +77,33 @@ export function planCancel(id: number, manageToken?: string | null) {
   });
 }
 
+/** The card-testing challenge's answer, only when the platform asked for one (SPEC §3). */
+function challengeBody(token?: string) {
+  return token ? { challenge_token: token } : {};
+}
+
 /** A SetupIntent on the plan's customer: the Payment Element saves the new card with it. */
-export function planCardStart(id: number, manageToken?: string | null) {
+export function planCardStart(id: number, manageToken?: string | null, token?: string) {
   return request<SetupStart>(planPath(id, manageToken, "/payment-method"), {
     method: "POST",
-    body: {},
+    body: challengeBody(token),
+    auth: auth(manageToken),
+  });
+}
+
+/** A new attempt of the installment period of ``pledgeId``, whose bank wants the donor: its
+ * payment carries the client secret Stripe.js completes 3-D Secure with. */
+export function installmentAuthenticate(
+  id: number,
+  pledgeId: number,
+  manageToken: string | null,
+  key: string,
+  token?: string,
+) {
+  return request<InstallmentAuthStart>(planPath(id, manageToken, `/installments/${pledgeId}/authenticate`), {
+    method: "POST",
+    body: challengeBody(token),
+    idempotencyKey: key,
     auth: auth(manageToken),
   });
 }

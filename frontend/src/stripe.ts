@@ -3,12 +3,15 @@
 // only the script URL and the publishable key differ, and neither is part of the build.
 
 import { request } from "./api";
+import type { ChallengeConfig } from "./challenge";
 
 export interface PaymentConfig {
   publishable_key: string;
   js_url: string;
   /** The provider is the local sandbox: no real money moves, and test cards are shown. */
   sandbox: boolean;
+  /** The card-testing challenge's widget: shown only when a payment attempt is answered 403. */
+  challenge?: ChallengeConfig;
 }
 
 /** The part of Stripe.js this site uses. */

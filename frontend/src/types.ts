@@ -132,17 +132,20 @@ export interface RecurringPlan {
   cancel_reason: string | null;
   created_at: string;
   updated_at: string;
-  /** An installment waiting for the donor's 3-D Secure (not in SPEC yet: see docs/frontend.md). */
+  /** The installment waiting for the donor's 3-D Secure, if any (its secrets are never in a read). */
   pending_authentication?: PendingAuthentication | null;
 }
 
-/** What the 3-D Secure page of an installment confirms with Stripe.js. */
+/** The installment of a plan that waits for the donor: POST …/installments/{pledge_id}/authenticate. */
 export interface PendingAuthentication {
-  payment_id: number;
-  /** The installment's pledge, when the platform says so: the page checks it against its link. */
-  pledge_id?: number;
-  client_secret: string;
-  publishable_key: string;
+  pledge_id: number;
+}
+
+/** The answer to POST /api/recurring/{id}/installments/{pledge_id}/authenticate: a new attempt of
+ * that period, its pledge (a guest's with its `receipt_token`) and its payment to confirm. */
+export interface InstallmentAuthStart {
+  pledge: Pledge;
+  payment: PaymentStart;
 }
 
 /** The answer to POST /api/recurring: the plan, its first installment, and a guest's manage token. */

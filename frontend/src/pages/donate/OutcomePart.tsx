@@ -3,6 +3,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { ErrorNotice, Money, StatusBadge } from "../../components";
 import { intervalAdjective, perInterval } from "../../planText";
 import { href } from "../../router";
+import { waitText } from "../../challenge";
 import { cardLabel, failureMessage } from "../../stripe";
 import type { Campaign } from "../../types";
 import type { DonationAttempt } from "./useDonationAttempt";
@@ -117,6 +118,7 @@ export function AttemptNotices({
       )}
       {failure !== null && (
         <ErrorNotice error={failure} onRetry={phase === "error" ? onRetry : undefined}>
+          {waitText(failure) && <p data-testid="retry-after">{waitText(failure)}</p>}
           {phase === "error" && attempt.attempt?.pledge && (
             <button type="button" className="button-secondary" onClick={onStartOver}>
               Start over with a new pledge

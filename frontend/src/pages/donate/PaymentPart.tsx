@@ -2,6 +2,7 @@ import { StatusBadge } from "../../components";
 import { formatMoney } from "../../money";
 import type { PaymentConfig } from "../../stripe";
 import { CardPayment } from "../CardPayment";
+import { ChallengeWidget } from "../ChallengeWidget";
 import type { DonationAttempt } from "./useDonationAttempt";
 
 interface Props {
@@ -12,8 +13,9 @@ interface Props {
 }
 
 /**
- * "Payment": the continue button (it submits `#donate-form`), then the provider's card form once
- * the payment exists, the provider's word on the card, and the attempt's live status region.
+ * "Payment": the continue button (it submits `#donate-form`), the card-testing challenge beside it
+ * when the platform asks for one, then the provider's card form once the payment exists, the
+ * provider's word on the card, and the attempt's live status region.
  */
 export function PaymentPart({ config, attempt, amountLabel }: Props) {
   const { phase, busy, status, cardError } = attempt;
@@ -39,13 +41,21 @@ export function PaymentPart({ config, attempt, amountLabel }: Props) {
                 {config.sandbox && " This is a test environment: use a test card; no real money moves."}
               </p>
             )}
+            {attempt.challenge && (
+              <ChallengeWidget
+                config={config.challenge}
+                resets={attempt.challengeRefused}
+                onSolved={attempt.solved}
+                onExpired={attempt.expired}
+              />
+            )}
             {phase !== "failed" && phase !== "stuck" && !payment && (
               <button
                 id="donate-continue"
                 type="submit"
                 form="donate-form"
                 className="button-large"
-                disabled={busy}
+                disabled={busy || (phase === "challenge" && !attempt.challengeToken)}
                 aria-busy={busy}
               >
                 {busy ? "Processing…" : amountLabel ? `Continue to pay ${amountLabel}` : "Continue to payment"}

@@ -1,88 +1,17 @@
 // The donation attempt's state machine: pure, so each phase and event reads in one place.
 // useDonationAttempt.ts drives it with the API calls and the polling.
 
-import { ApiError } from "../../api";
-import type { PledgeInput } from "../../endpoints";
+import { ApiError, isChallengeRequired } from "../../api";
+import { MAX_REFUSED_TOKENS } from "../../challenge";
 import { intervalAdjective } from "../../planText";
 import { cardErrorMessage, type ConfirmResult } from "../../stripe";
-import type { TraceContext } from "../../trace";
-import type { PaymentStart, PlanInterval, PlanStart, Pledge, RecurringPlan } from "../../types";
+import type { PaymentStart, PlanStart, Pledge } from "../../types";
+import { IDLE, type Attempt, type AttemptState } from "./attemptState";
+
+export { IDLE, type Attempt, type AttemptPhase, type AttemptState, type GiftInput } from "./attemptState";
 
 export const PAYMENT_POLL_MS = 700;
 export const PAYMENT_WAIT_MS = 90_000;
-
-/**
- * One donation attempt: the pledge and payment it makes, the Idempotency-Keys it makes them with,
- * and its trace. The keys and the trace are drawn once, when the attempt starts, and every retry
- * of the attempt ("Try again" after a lost answer, a refreshed token) sends the same ones, so the
- * platform makes at most one pledge and one payment for it (SPEC §3), and its calls are one
- * trace. "Try another card" starts a new attempt.
- *
- * The payment is confirmed in the browser: its answer carries the client secret the provider's
- * Payment Element confirms it with. Whether it was paid is always the platform's answer
- * (GET /api/payments/{id}), which follows the provider's webhooks, never the browser's word.
- *
- * A monthly or yearly gift (``input.interval``) makes a plan instead: one POST /api/recurring, with
- * the pledge key, answers the plan and its first installment (pledge and payment), and the attempt
- * goes on from that payment as a one-off gift does (the Payment Element also saves the card).
- */
-export interface Attempt {
-  fingerprint: string;
-  input: GiftInput;
-  pledgeKey: string;
-  paymentKey: string;
-  trace: TraceContext;
-  pledge?: Pledge;
-  receiptToken?: string;
-  payment?: PaymentStart;
-  /** Stripe.js has sent the card to the provider: from now on, only the platform's answer counts. */
-  confirmed?: boolean;
-  /** A monthly or yearly gift: the plan, and a guest's token to manage it. */
-  plan?: RecurringPlan;
-  manageToken?: string;
-}
-
-/** What the form gives: a pledge's body, and how often for a monthly or yearly gift. */
-export type GiftInput = PledgeInput & { interval?: PlanInterval };
-
-
-/**
- * idle → pledging → paying → card → waiting → captured | failed | stuck.
- * A request that fails ends in "error" (Try again resumes the same attempt), or back in "idle"
- * when the platform refused the pledge itself (a 4xx: the donor corrects the form).
- */
-export type AttemptPhase =
-  | "idle" // the form: no attempt yet, or one whose pledge was refused
-  | "pledging" // POST /api/pledges (or POST /api/recurring, which also makes the first payment)
-  | "paying" // POST /api/payments
-  | "card" // the provider's card form waits for the donor
-  | "waiting" // polling the platform for the payment's outcome
-  | "captured" // paid
-  | "failed" // the payment failed (a declined card, a failed 3-D Secure check, abandoned)
-  | "stuck" // no outcome after PAYMENT_WAIT_MS: the receipt will tell
-  | "error"; // a request failed on the way: retry the same attempt
-
-export interface AttemptState {
-  phase: AttemptPhase;
-  attempt: Attempt | null;
-  /** The sentence of the page's status region. */
-  status: string;
-  /** The last failed request's error, shown with "Try again" in the "error" phase. */
-  failure: unknown;
-  /** The provider's message about the card (a decline), shown beside the card form. */
-  cardError: string;
-  /** When "waiting" gives up (ms since the epoch). */
-  deadline: number;
-}
-
-export const IDLE: AttemptState = {
-  phase: "idle",
-  attempt: null,
-  status: "",
-  failure: null,
-  cardError: "",
-  deadline: 0,
-};
 
 export type AttemptEvent =
   | { type: "start"; attempt: Attempt }
@@ -93,11 +22,24 @@ export type AttemptEvent =
   | { type: "poll-failed" }
   | { type: "timeout" }
   | { type: "failed"; error: unknown }
+  | { type: "solved"; token: string }
+  | { type: "expired" }
   | { type: "reset" };
 
 /** Worth sending again unchanged: no answer, a repeat still running, or a server-side failure. */
 export function retryable(error: unknown): boolean {
   return !(error instanceof ApiError) || [0, 409, 429].includes(error.status) || error.status >= 500;
+}
+
+/** A 403 `challenge-required`: show the widget (reset it when the token sent was refused). After
+ * MAX_REFUSED_TOKENS refused tokens in a row, the problem is shown, and "Try again" asks anew. */
+function challenged(state: AttemptState, error: unknown): AttemptState {
+  const refused = state.challengeRefused + (state.challengeSent ? 1 : 0);
+  if (refused >= MAX_REFUSED_TOKENS) {
+    return { ...state, phase: "error", failure: error, status: "", challengeSent: false, challengeRefused: 0 };
+  }
+  const status = "Please complete the security check to continue.";
+  return { ...state, phase: "challenge", failure: null, status, challengeSent: false, challengeRefused: refused };
 }
 
 /** Where the attempt's payment, as last heard, leaves it. */
@@ -124,8 +66,9 @@ export function advance(state: AttemptState, event: AttemptEvent): AttemptState 
   const { phase, attempt } = state;
   switch (event.type) {
     case "start": {
-      if (phase !== "idle" && phase !== "error") return state;
-      const next = { ...state, attempt: event.attempt, failure: null };
+      if (phase !== "idle" && phase !== "error" && phase !== "challenge") return state;
+      const { challengeToken } = state;
+      const next = { ...state, attempt: event.attempt, failure: null, challengeToken: "", challengeSent: !!challengeToken };
       const { interval } = event.attempt.input;
       if (event.attempt.pledge) return { ...next, phase: "paying", status: "Pending: preparing the payment…" };
       const status = interval
@@ -173,12 +116,17 @@ export function advance(state: AttemptState, event: AttemptEvent): AttemptState 
       return { ...state, phase: "stuck", status: "Still pending." };
     case "failed":
       if (phase !== "pledging" && phase !== "paying") return state;
+      if (isChallengeRequired(event.error)) return challenged(state, event.error);
       return {
         ...state,
         failure: event.error,
         status: "",
         phase: attempt?.pledge || retryable(event.error) ? "error" : "idle",
       };
+    case "solved":
+      return phase === "challenge" ? { ...state, challengeToken: event.token } : state;
+    case "expired":
+      return phase === "challenge" ? { ...state, challengeToken: "" } : state;
     case "reset":
       return IDLE;
   }

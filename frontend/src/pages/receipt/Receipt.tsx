@@ -4,6 +4,7 @@ import { RefundList, RefundedNote, refundedPart } from "../../refunds";
 import { href } from "../../router";
 import { cardLabel, failureMessage } from "../../stripe";
 import type { Campaign, Payment, Pledge, Refund } from "../../types";
+import { VerifyGift } from "./VerifyGift";
 
 /** The receipt of a loaded pledge: its payment, refunds and status, as the donor reads them. */
 export function Receipt({
@@ -96,6 +97,7 @@ export function Receipt({
         {statusSentence(pledge, payment, refunded)}
       </p>
       <RefundList refunds={refunds} />
+      <VerifyGift payment={payment} token={token} />
       {paymentFailure !== null && <ErrorNotice error={paymentFailure} />}
       {failure !== null && <ErrorNotice error={failure} />}
       {token && <p className="hint">Keep this page’s link: it is your receipt.</p>}

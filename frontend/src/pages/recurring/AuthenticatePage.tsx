@@ -3,7 +3,9 @@ import { usePaymentConfig } from "../../hooks";
 import { formatMoney } from "../../money";
 import { intervalAdjective } from "../../planText";
 import { href } from "../../router";
+import { failureMessage } from "../../stripe";
 import { CardPayment } from "../CardPayment";
+import { ChallengeWidget } from "../ChallengeWidget";
 import { PlanFacts } from "./PlanFacts";
 import { useInstallmentAuth } from "./useInstallmentAuth";
 
@@ -15,15 +17,17 @@ interface Props {
 
 /**
  * #/recurring/{plan id}/installments/{pledge id}/authenticate?manage_token=…: the link of the
- * email sent when the bank wanted an installment authenticated. The donor completes the bank's
- * check (3-D Secure) here; whether it was paid is the platform's answer, read from the plan.
+ * email sent when the bank wanted an installment authenticated. "Confirm the payment" makes a new
+ * attempt of that period, the donor completes the bank's check (3-D Secure) here, and the page
+ * reads the new payment until the platform knows how it ended.
  */
 export function AuthenticatePage({ planId, pledgeId, manageToken }: Props) {
   const config = usePaymentConfig();
   const auth = useInstallmentAuth(planId, pledgeId, manageToken);
-  const { phase, plan, pending, cardError } = auth;
+  const { phase, plan, start, payment, cardError, challenge } = auth;
   const gift = plan ? `${intervalAdjective(plan.interval)} gift` : "gift";
-  const paid = plan?.status === "active" && plan.failed_attempts === 0;
+  const other = plan?.pending_authentication?.pledge_id;
+  const busy = phase === "starting" || phase === "authenticating";
   return (
     <section className="authenticate">
       <PageTitle title="Confirm your payment" />
@@ -34,26 +38,37 @@ export function AuthenticatePage({ planId, pledgeId, manageToken }: Props) {
         </ErrorNotice>
       )}
       {plan && <PlanFacts plan={plan} />}
-      {phase === "nothing" && (
+      {(phase === "nothing" || phase === "gone") && (
         <p className="notice" data-testid="outcome">
           This payment needs nothing more from you: it has been completed, or it was retried since.
+          {plan && other && other !== pledgeId && (
+            <>
+              {" "}A later payment of your {gift} waits for you:{" "}
+              <a href={href.authenticate(plan.id, other, manageToken)}>confirm that one</a>.
+            </>
+          )}
         </p>
       )}
-      {(phase === "ready" || phase === "authenticating") && (
+      {(phase === "ready" || phase === "challenge" || busy) && (
         <>
           <p>Your bank wants to confirm the installment of your {gift} before it is charged.</p>
-          <button type="button" className="button-large" disabled={phase === "authenticating"} aria-busy={phase === "authenticating"}
+          {challenge.shown && (
+            <ChallengeWidget config={config?.challenge} resets={challenge.refused}
+              onSolved={(token) => void auth.authenticate(token)} onExpired={() => undefined} />
+          )}
+          <button type="button" className="button-large" disabled={busy || phase === "challenge"} aria-busy={busy}
             onClick={() => void auth.authenticate()}>
-            {phase === "authenticating" ? "Processing…" : "Confirm the payment"}
+            {busy ? "Processing…" : "Confirm the payment"}
           </button>
         </>
       )}
-      {phase === "card" && pending && plan && (
+      {phase === "card" && start?.payment.client_secret && start.payment.publishable_key && plan && (
         <>
           <p>Your bank wants the card confirmed for this installment.</p>
           {config ? (
-            <CardPayment config={config} clientSecret={pending.client_secret} publishableKey={pending.publishable_key}
-              amountLabel={formatMoney(plan.amount, plan.currency)} onConfirmed={auth.confirmed} />
+            <CardPayment config={config} clientSecret={start.payment.client_secret}
+              publishableKey={start.payment.publishable_key}
+              amountLabel={formatMoney(start.payment.amount, start.payment.currency)} onConfirmed={auth.confirmed} />
           ) : (
             <Loading label="Loading the secure card form…" />
           )}
@@ -66,7 +81,15 @@ export function AuthenticatePage({ planId, pledgeId, manageToken }: Props) {
       )}
       <div className="status" role="status" aria-live="polite" data-testid="authentication-status">
         {phase === "waiting" && <p>Pending: waiting for the bank&apos;s answer…</p>}
-        {phase === "done" && (paid ? <p>Thank you: the payment is confirmed.</p> : <p>The bank&apos;s answer is recorded.</p>)}
+        {phase === "captured" && <p>Thank you: the payment is confirmed.</p>}
+        {phase === "failed" && (
+          <p>
+            {failureMessage(payment?.failure_reason ?? null)} No money was taken.{" "}
+            <button type="button" className="link" onClick={auth.reload}>
+              Try again
+            </button>
+          </p>
+        )}
         {phase === "stuck" && <p>Still pending: your plan shows the payment once the bank has answered.</p>}
       </div>
       {plan && (

@@ -4,6 +4,7 @@ import { ErrorNotice, Loading } from "../../components";
 import { cardLabel, type PaymentConfig, type SetupResult } from "../../stripe";
 import type { RecurringPlan, SetupStart } from "../../types";
 import { TestCards } from "../CardPayment";
+import { ChallengeWidget } from "../ChallengeWidget";
 import { usePaymentElement } from "../usePaymentElement";
 import type { CardChange } from "./useCardChange";
 
@@ -66,6 +67,17 @@ export function ChangeCard({ plan, config, change }: Props) {
         <button type="button" className="button-secondary" onClick={() => void change.start()}>
           Change card
         </button>
+      )}
+      {change.challenge.shown && (
+        <>
+          <ChallengeWidget config={config?.challenge} resets={change.challenge.refused}
+            onSolved={(token) => void change.start(token)} onExpired={() => undefined} />
+          {phase === "challenge" && (
+            <button type="button" className="link" onClick={change.close}>
+              Keep the current card
+            </button>
+          )}
+        </>
       )}
       {phase === "starting" && <Loading label="Preparing the secure card form…" />}
       {phase === "form" && setup && (

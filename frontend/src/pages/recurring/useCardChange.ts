@@ -4,15 +4,17 @@ import { isAbort, usePolling } from "../../hooks";
 import { planCardStart, planGet } from "../../recurring";
 import { cardErrorMessage, type SetupResult } from "../../stripe";
 import type { RecurringPlan, SetupStart } from "../../types";
+import { useChallenge, type ChallengeAsk } from "../useChallenge";
 
 export const CARD_POLL_MS = 1000;
 export const CARD_WAIT_MS = 60_000;
 
 /**
- * idle → starting (POST …/payment-method: a SetupIntent) → form (the Payment Element) → waiting
+ * idle → starting (POST …/payment-method: a SetupIntent) [→ challenge, when the platform asks for
+ * the card-testing challenge: solved, the same request goes with its token] → form (the Payment Element) → waiting
  * (Stripe.js saved the card; the plan is read until the platform reports it) → done | slow.
  */
-export type CardPhase = "idle" | "starting" | "form" | "waiting" | "done" | "slow";
+export type CardPhase = "idle" | "starting" | "challenge" | "form" | "waiting" | "done" | "slow";
 
 export interface CardChange {
   phase: CardPhase;
@@ -21,7 +23,9 @@ export interface CardChange {
   failure: unknown;
   /** The provider's word on the new card (declined, not authenticated, …): the form stays. */
   cardError: string;
-  start: () => Promise<void>;
+  challenge: ChallengeAsk;
+  /** ``token``: the challenge's answer, when the platform asked for one. */
+  start: (token?: string) => Promise<void>;
   /** Stripe.js answered confirmSetup. */
   saved: (result: SetupResult) => void;
   close: () => void;
@@ -47,17 +51,20 @@ export function useCardChange(
   const before = useRef<CardOf | null>(null);
   const deadline = useRef(0);
   const starting = useRef(false);
+  const challenge = useChallenge();
 
-  async function start() {
-    if (!plan || starting.current || phase !== "idle") return;
+  async function start(token = "") {
+    if (!plan || starting.current || (phase !== "idle" && phase !== "challenge")) return;
     starting.current = true;
     setPhase("starting");
     setFailure(null);
     setCardError("");
     try {
-      setSetup(await planCardStart(plan.id, manageToken));
+      setSetup(await planCardStart(plan.id, manageToken, token || undefined));
+      challenge.clear();
       setPhase("form");
     } catch (error) {
+      if (challenge.asked(error, Boolean(token))) return setPhase("challenge");
       setFailure(error);
       setPhase("idle");
     } finally {
@@ -101,11 +108,12 @@ export function useCardChange(
   );
 
   function close() {
+    challenge.clear();
     setPhase("idle");
     setSetup(null);
     setCardError("");
     setFailure(null);
   }
 
-  return { phase, setup, failure, cardError, start, saved, close };
+  return { phase, setup, failure, cardError, challenge, start, saved, close };
 }

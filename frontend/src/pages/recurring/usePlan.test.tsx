@@ -153,6 +153,18 @@ describe("useCardChange", () => {
     expect(change.current.failure).toBeNull();
   });
 
+  it("asks for the challenge before the SetupIntent, then sends the token", async () => {
+    const challenge = json(403, { type: "/problems/challenge-required", title: "Challenge required", status: 403 });
+    const setup = json(200, { client_secret: "seti_1_secret", publishable_key: "pk_test_1" });
+    const calls = gateway({ "POST /api/recurring/4/payment-method": [challenge, setup] });
+    const { change } = renderChange(PLAN as unknown as RecurringPlan);
+    await act(async () => change.current.start());
+    expect(change.current).toMatchObject({ phase: "challenge", failure: null, challenge: { shown: true } });
+    await act(async () => change.current.start("tok-1"));
+    expect(change.current).toMatchObject({ phase: "form", challenge: { shown: false } });
+    expect(calls.map((call) => call.body)).toEqual([{}, { challenge_token: "tok-1" }]);
+  });
+
   it("knows the same card saved again by the plan's update", () => {
     const before = { card_brand: "visa", card_last4: "4242", updated_at: "a" };
     expect(cardChanged(before, { ...before })).toBe(false);
