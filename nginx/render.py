@@ -25,8 +25,8 @@ DEFAULTS = {
     "CFA_STATUS_LISTEN": "127.0.0.1:8081",
     # The donor site's Content-Security-Policy admits Stripe.js (Stripe's documented origins);
     # scripts/up points them at the sandbox while it is the provider.
-    "CFA_PAYMENT_SCRIPT_SRC": "https://js.stripe.com",
-    "CFA_PAYMENT_FRAME_SRC": "https://js.stripe.com https://hooks.stripe.com",
+    "CFA_PAYMENT_SCRIPT_SRC": "https://js.stripe.com https://challenges.cloudflare.com",
+    "CFA_PAYMENT_FRAME_SRC": "https://js.stripe.com https://hooks.stripe.com https://challenges.cloudflare.com",
     "CFA_PAYMENT_CONNECT_SRC": "https://api.stripe.com",
     # Fixed addresses locally: nothing to look up while nginx runs (compose sets both).
     "CFA_RESOLVER": "127.0.0.1",

@@ -46,6 +46,7 @@ CAREFORALL = {
         "PAYMENT_CAPTURED": "pledges.handlers.payment_captured",
         "PAYMENT_FAILED": "pledges.handlers.payment_failed",
         "PAYMENT_REFUNDED": "pledges.handlers.payment_refunded",
+        "PAYMENT_REFUND_FAILED": "pledges.handlers.payment_refund_failed",
         "CAMPAIGN_CHANGED": "pledges.handlers.campaign_changed",
         "PLAN_CARD_CHANGED": "plans.handlers.plan_card_changed",
     },

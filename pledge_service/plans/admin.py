@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from careforall_common.admin import ReadOnlyAdmin, admin_link
+from careforall_common.contracts.plans import plan_monthly_amount
 from careforall_common.money import money_format
 from plans.models import CancelReason, Installment, PlanIdempotencyRecord, RecurringPlan
 from plans.services.changes import plan_cancel
@@ -95,6 +96,7 @@ class RecurringPlanAdmin(ReadOnlyAdmin):
         "money",
         "interval",
         "status",
+        "monthly",
         "next_charge_at",
         "failed_attempts",
         "installments_charged",
@@ -112,6 +114,12 @@ class RecurringPlanAdmin(ReadOnlyAdmin):
     @admin.display(description="Amount", ordering="amount")
     def money(self, plan: RecurringPlan) -> str:
         return money_format(plan.amount, plan.currency)
+
+    @admin.display(description="Counted monthly")
+    def monthly(self, plan: RecurringPlan) -> str:
+        """What the plan adds to its campaign's ``monthly_recurring_amount`` (the shared rule)."""
+        amount = plan_monthly_amount(status=plan.status, amount=plan.amount, interval=plan.interval)
+        return money_format(amount, plan.currency)
 
     @admin.display(description="Campaign", ordering="campaign_id")
     def campaign(self, plan: RecurringPlan) -> str:

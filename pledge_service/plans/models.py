@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.db import models
 
 from careforall_common.contracts.money import amount_range_q, currency_q
+from careforall_common.contracts.plans import PLAN_INTERVALS, PLAN_STATUSES
 from careforall_common.idempotency import IdempotencyRecordBase
 
 
 class PlanStatus(models.TextChoices):
-    """SPEC §3 ``RecurringPlan.status`` (the values of ``contracts.events.PLAN_STATUSES``)."""
+    """SPEC §3 ``RecurringPlan.status``: names for the values of ``contracts.plans.PLAN_STATUSES``
+    (the constraints and the inputs take the contract's; a test keeps the two equal)."""
 
     INCOMPLETE = "incomplete"  # until the first installment is captured
     ACTIVE = "active"
@@ -17,6 +19,8 @@ class PlanStatus(models.TextChoices):
 
 
 class PlanInterval(models.TextChoices):
+    """Names for the values of ``contracts.plans.PLAN_INTERVALS``."""
+
     MONTH = "month"
     YEAR = "year"
 
@@ -33,6 +37,10 @@ class InstallmentStatus(models.TextChoices):
     CAPTURED = "captured"
     FAILED = "failed"
     SKIPPED = "skipped"  # fell due too long ago (an outage): never charged, no pledge
+
+
+# The decline code of a charge that needs the donor's 3-D Secure (``Installment.error``).
+AUTHENTICATION_REQUIRED = "authentication_required"
 
 
 class RecurringPlan(models.Model):
@@ -84,10 +92,11 @@ class RecurringPlan(models.Model):
             models.CheckConstraint(condition=amount_range_q(), name="plan_amount_range"),
             models.CheckConstraint(condition=currency_q(), name="plan_currency_valid"),
             models.CheckConstraint(
-                condition=models.Q(status__in=PlanStatus.values), name="plan_status_valid"
+                condition=models.Q(status__in=list(PLAN_STATUSES)), name="plan_status_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(interval__in=PlanInterval.values), name="plan_interval_valid"
+                condition=models.Q(interval__in=list(PLAN_INTERVALS)),
+                name="plan_interval_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(status=PlanStatus.CANCELED, cancel_reason__isnull=False)
@@ -124,6 +133,8 @@ class Installment(models.Model):
     due_at = models.DateTimeField()
     amount = models.IntegerField(null=True, blank=True)  # None when skipped
     error = models.CharField(max_length=2000, blank=True, default="")  # the decline
+    # Made by the donor completing 3-D Secure for the previous attempt (not by the schedule).
+    by_donor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

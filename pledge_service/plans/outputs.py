@@ -8,8 +8,12 @@ from careforall_common.timestamps import timestamp
 from plans.models import RecurringPlan
 
 
-def plan_output(plan: RecurringPlan) -> dict[str, Any]:
-    """Return the ``RecurringPlan`` of SPEC §3 (never the donor's email or the token's hash)."""
+def plan_output(plan: RecurringPlan, *, pending_pledge_id: int | None = None) -> dict[str, Any]:
+    """Return the ``RecurringPlan`` of SPEC §3 (never the donor's email or the token's hash).
+
+    ``pending_authentication`` names the declined installment whose 3-D Secure the donor can
+    complete (``selectors.plans_pending_authentication``), or is None.
+    """
     return {
         "id": plan.pk,
         "campaign_id": plan.campaign_id,
@@ -27,6 +31,9 @@ def plan_output(plan: RecurringPlan) -> dict[str, Any]:
         "installments_charged": plan.installments_charged,
         "failed_attempts": plan.failed_attempts,
         "cancel_reason": plan.cancel_reason,
+        "pending_authentication": (
+            {"pledge_id": pending_pledge_id} if pending_pledge_id is not None else None
+        ),
         "created_at": timestamp(plan.created_at),
         "updated_at": timestamp(plan.updated_at),
     }

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
+from plans.models import PlanInterval
+
 DAY = 86400.0
 
 
@@ -37,8 +39,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 def period_start(*, anchor: datetime, interval: str, period: int) -> datetime:
     """When period ``period`` (0 = the first charge) of a plan anchored at ``anchor`` falls due."""
     if day_seconds() < DAY:
-        return anchor + days((30 if interval == "month" else 365) * period)
-    return add_months(anchor, period if interval == "month" else 12 * period)
+        return anchor + days((30 if interval == PlanInterval.MONTH else 365) * period)
+    return add_months(anchor, period if interval == PlanInterval.MONTH else 12 * period)
 
 
 def first_period_after(

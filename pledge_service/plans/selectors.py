@@ -9,9 +9,16 @@ from django.utils import timezone
 
 from careforall_common.contracts.receipts import receipt_token_matches
 from careforall_common.contracts.statuses import CAMPAIGN_FINAL
-from plans.models import Installment, PlanStatus, RecurringPlan
+from plans.models import (
+    AUTHENTICATION_REQUIRED,
+    Installment,
+    InstallmentStatus,
+    PlanStatus,
+    RecurringPlan,
+)
 from pledges.models import CampaignFacts, Pledge
 
+# The plans the scheduler charges (a paused plan waits, a canceled or incomplete one is never).
 CHARGING = (PlanStatus.ACTIVE, PlanStatus.PAST_DUE)
 
 
@@ -100,3 +107,55 @@ def plans_of_campaign_open(*, campaign_id: int) -> list[int]:
 def campaign_final(*, campaign_id: int) -> bool:
     """Whether the local copy of the campaign's facts says it closed or was deleted."""
     return CampaignFacts.objects.filter(campaign_id=campaign_id, status__in=CAMPAIGN_FINAL).exists()
+
+
+def plans_after(*, after: int, limit: int, campaign_id: int | None = None) -> list[RecurringPlan]:
+    """Up to ``limit`` plans with an id above ``after``, in id order (``plan_campaign_id_idx``)."""
+    plans = RecurringPlan.objects.filter(pk__gt=after)
+    if campaign_id is not None:
+        plans = plans.filter(campaign_id=campaign_id)
+    return list(plans.order_by("id")[:limit])
+
+
+def plans_pending_authentication(plans: list[RecurringPlan]) -> dict[int, Installment]:
+    """Per plan id, the installment attempt waiting for the donor's 3-D Secure, if any.
+
+    The plan's latest attempt that FAILED with ``authentication_required``, while no later
+    attempt of its period exists and the plan is not canceled (docs/recurring.md). Two queries
+    for any number of plans.
+    """
+    open_ids = [plan.pk for plan in plans if plan.status != PlanStatus.CANCELED]
+    latest: dict[int, Installment] = {}
+    declined = Installment.objects.filter(
+        plan_id__in=open_ids,
+        status=InstallmentStatus.FAILED,
+        error__contains=AUTHENTICATION_REQUIRED,
+        pledge__isnull=False,
+    ).order_by("plan_id", "-period", "-attempt")
+    for installment in declined:
+        latest.setdefault(installment.plan_id, installment)
+    if not latest:
+        return {}
+    later = Q()
+    for installment in latest.values():
+        later |= Q(
+            plan_id=installment.plan_id,
+            period=installment.period,
+            attempt__gt=installment.attempt,
+        )
+    superseded = set(Installment.objects.filter(later).values_list("plan_id", flat=True))
+    return {plan_id: i for plan_id, i in latest.items() if plan_id not in superseded}
+
+
+def installment_next_attempt(*, installment: Installment) -> Installment | None:
+    """The first attempt of ``installment``'s period made after it, if any."""
+    return (
+        Installment.objects.filter(
+            plan_id=installment.plan_id,
+            period=installment.period,
+            attempt__gt=installment.attempt,
+        )
+        .select_related("pledge")
+        .order_by("attempt")
+        .first()
+    )

@@ -134,6 +134,7 @@ class InternalPledgeDetailApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("payment",)  # issue 20, finding 8
 
     def get(self, request: Request, pledge_id: int) -> Response:
         pledge = selectors.pledge_get(pledge_id=pledge_id)
@@ -151,6 +152,7 @@ class InternalPledgeListApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("campaign",)  # issue 20, finding 8
 
     class FilterSerializer(serializers.Serializer):
         campaign_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
@@ -187,6 +189,7 @@ class InternalCampaignHoldApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("campaign",)  # issue 20, finding 8
 
     class InputSerializer(StrictSerializer):
         campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
@@ -205,6 +208,7 @@ class InternalCampaignReleaseApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("campaign",)  # issue 20, finding 8
 
     class InputSerializer(StrictSerializer):
         campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
@@ -226,6 +230,7 @@ class InternalPledgeCampaignsApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("campaign",)  # issue 20, finding 8
 
     def get(self, request: Request) -> Response:
         return Response({"campaign_ids": selectors.pledge_campaign_ids()})
@@ -241,6 +246,7 @@ class InternalPledgeDonorsApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("campaign",)  # issue 20, finding 8
 
     class InputSerializer(StrictSerializer):
         pledge_ids = serializers.ListField(

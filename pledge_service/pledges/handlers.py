@@ -15,6 +15,7 @@ from careforall_common.contracts.events import (
     PaymentCaptured,
     PaymentFailed,
     PaymentRefunded,
+    PaymentRefundFailed,
     PaymentReported,
 )
 from careforall_common.contracts.statuses import CAMPAIGN_FINAL, PledgeStatus
@@ -23,7 +24,8 @@ from notices.handlers import receipt_enqueue, refund_notice_enqueue
 from plans.handlers import campaign_closed, installment_payment_reported
 from pledges.campaign_facts import campaign_facts_apply
 from pledges.models import Pledge
-from pledges.services import pledge_advance, pledge_refund
+from pledges.selectors import refund_failed
+from pledges.services import pledge_advance, pledge_refund, pledge_refund_failed
 
 
 def payment_authorized(envelope: Envelope) -> None:
@@ -52,12 +54,36 @@ def payment_refunded(envelope: Envelope) -> None:
             campaign_id=event.campaign_id,
             refunded_total=event.refunded_total,
             currency=event.currency,
+            refund_id=event.refund_id,
         )
     except Pledge.DoesNotExist as error:
         raise RejectEvent(f"no pledge {event.pledge_id}") from error
     except ValueError as error:  # money that does not match the pledge: for an operator
         raise RejectEvent(str(error)) from error
-    refund_notice_enqueue(event=event, occurred_at=envelope.occurred_at)  # once per refund
+    if not refund_failed(refund_id=event.refund_id):
+        refund_notice_enqueue(event=event, occurred_at=envelope.occurred_at)  # once per refund
+
+
+def payment_refund_failed(envelope: Envelope) -> None:
+    """A partial refund the provider failed after it succeeded: the donor has it back no more.
+
+    ``refunded_amount`` goes down to the event's ``refunded_total``, once per refund. The refund
+    notice already sent stays sent; no other email (docs/pledges.md "Refunds").
+    """
+    event = PaymentRefundFailed.parse(envelope.payload)
+    try:
+        pledge_refund_failed(
+            pledge_id=event.pledge_id,
+            campaign_id=event.campaign_id,
+            refund_id=event.refund_id,
+            amount=event.amount,
+            refunded_total=event.refunded_total,
+            currency=event.currency,
+        )
+    except Pledge.DoesNotExist as error:
+        raise RejectEvent(f"no pledge {event.pledge_id}") from error
+    except ValueError as error:  # money that does not match the pledge: for an operator
+        raise RejectEvent(str(error)) from error
 
 
 def campaign_changed(envelope: Envelope) -> None:

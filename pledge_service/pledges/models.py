@@ -25,7 +25,9 @@ class Pledge(models.Model):
     status = models.CharField(
         max_length=10, choices=PledgeStatus.choices, default=PledgeStatus.PENDING
     )
-    # What the donor had back (refunds, lost disputes); only grows. REFUNDED when all of it.
+    # What the donor had back (refunds, lost disputes); grows, except that a partial refund the
+    # provider failed after it succeeded is taken out again (``RefundFailure``). REFUNDED when
+    # all of it, and then for good.
     refunded_amount = models.IntegerField(default=0)
     receipt_nonce = models.CharField(max_length=32, null=True, blank=True)
     receipt_token_hash = models.CharField(max_length=64, null=True, blank=True)
@@ -61,6 +63,24 @@ class Pledge(models.Model):
 
     def __str__(self) -> str:
         return f"Pledge #{self.pk}"
+
+
+class RefundFailure(models.Model):
+    """A refund of the pledge's payment that the provider failed after it succeeded.
+
+    One row per refund id (``PAYMENT_REFUND_FAILED``): the failure takes the refund out of
+    ``refunded_amount`` once, and that refund's ``PAYMENT_REFUNDED``, however late or often it
+    comes, counts nothing afterwards.
+    """
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="+")
+    refund_id = models.BigIntegerField(unique=True)
+    amount = models.IntegerField()
+    refunded_total = models.IntegerField()  # what the payment has had back without it
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Refund #{self.refund_id} of pledge #{self.pledge_id} failed"
 
 
 class IdempotencyRecord(IdempotencyRecordBase):

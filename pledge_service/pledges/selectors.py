@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from careforall_common.contracts.receipts import receipt_token_matches
-from pledges.models import Pledge
+from pledges.models import Pledge, RefundFailure
 
 
 def pledge_list(*, user_id: int | None, campaign_id: int | None = None) -> QuerySet[Pledge]:
@@ -62,3 +62,8 @@ def pledge_campaign_ids() -> list[int]:
 def pledge_donor_emails(*, pledge_ids: list[int]) -> dict[int, str]:
     """The donor email of each pledge of ``pledge_ids`` that exists (one primary-key query)."""
     return dict(Pledge.objects.filter(pk__in=pledge_ids).values_list("pk", "donor_email"))
+
+
+def refund_failed(*, refund_id: int) -> bool:
+    """Whether the provider failed the refund ``refund_id`` after it succeeded."""
+    return RefundFailure.objects.filter(refund_id=refund_id).exists()

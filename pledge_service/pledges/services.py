@@ -25,9 +25,10 @@ from careforall_common.problems import Problem
 from pledges.campaign_facts import campaign_facts_get
 from pledges.events import pledge_created_event, pledge_status_changed_event
 from pledges.holds import campaign_held
-from pledges.models import IdempotencyRecord, Pledge
+from pledges.models import IdempotencyRecord, Pledge, RefundFailure
 from pledges.outputs import pledge_output
 from pledges.receipts import receipt_nonce_new, receipt_token
+from pledges.selectors import refund_failed
 
 PledgeOutcome = Outcome[IdempotencyRecord]
 
@@ -196,15 +197,76 @@ def pledge_advance(
 
 
 def pledge_refund(
-    *, pledge_id: int, campaign_id: int, refunded_total: int, currency: str
+    *,
+    pledge_id: int,
+    campaign_id: int,
+    refunded_total: int,
+    currency: str,
+    refund_id: int | None = None,
 ) -> Pledge:
     """Record that the pledge's payment has had ``refunded_total`` back; REFUNDED once all of it.
 
     The caller holds the transaction. The total only grows (the larger of the stored and the
-    reported one), so refund events apply in any order and a repeat changes nothing. Raises
+    reported one), so refund events apply in any order and a repeat changes nothing; the refund
+    ``refund_id`` counts nothing once the provider failed it (``pledge_refund_failed``). Raises
     ``Pledge.DoesNotExist`` for an unknown pledge and ``ValueError`` for a refund that cannot be
     this pledge's (another campaign or currency, more than its amount, a FAILED pledge).
     """
+    pledge = _refund_target(
+        pledge_id=pledge_id,
+        campaign_id=campaign_id,
+        refunded_total=refunded_total,
+        currency=currency,
+    )
+    if refund_id is not None and refund_failed(refund_id=refund_id):
+        return pledge  # the provider failed this refund since: it counts nothing
+    if refunded_total > pledge.refunded_amount:
+        pledge.refunded_amount = refunded_total
+        pledge.save(update_fields=["refunded_amount", "updated_at"])
+    if pledge.refunded_amount == pledge.amount:
+        _move(pledge, PledgeStatus.REFUNDED)
+    return pledge
+
+
+def pledge_refund_failed(
+    *,
+    pledge_id: int,
+    campaign_id: int,
+    refund_id: int,
+    amount: int,
+    refunded_total: int,
+    currency: str,
+) -> bool:
+    """Take a partial refund the provider failed after it succeeded out of ``refunded_amount``.
+
+    The caller holds the transaction. Once per refund id (a ``RefundFailure`` row, which also
+    makes that refund's ``PAYMENT_REFUNDED`` count nothing should it come again or late): the
+    amount goes down to ``refunded_total``, what the payment has had back without it — never
+    up, and a REFUNDED pledge never moves back (SPEC §5.3; payment_service reports failures of
+    partly refunded payments only). Returns whether this was news. Raises as ``pledge_refund``.
+    """
+    pledge = _refund_target(
+        pledge_id=pledge_id,
+        campaign_id=campaign_id,
+        refunded_total=refunded_total,
+        currency=currency,
+    )
+    _, created = RefundFailure.objects.get_or_create(
+        refund_id=refund_id,
+        defaults={"pledge": pledge, "amount": amount, "refunded_total": refunded_total},
+    )
+    if not created:
+        return False
+    if pledge.status != PledgeStatus.REFUNDED and refunded_total < pledge.refunded_amount:
+        pledge.refunded_amount = refunded_total
+        pledge.save(update_fields=["refunded_amount", "updated_at"])
+    return True
+
+
+def _refund_target(
+    *, pledge_id: int, campaign_id: int, refunded_total: int, currency: str
+) -> Pledge:
+    """The pledge a refund event names, locked; ``ValueError`` when it cannot be its refund."""
     pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
     if (pledge.campaign_id, pledge.currency) != (campaign_id, currency):
         raise ValueError(f"the refund does not match pledge {pledge_id}")
@@ -212,11 +274,6 @@ def pledge_refund(
         raise ValueError(f"pledge {pledge_id} is {pledge.amount}, not {refunded_total}")
     if pledge.status == PledgeStatus.FAILED:
         raise ValueError(f"pledge {pledge_id} FAILED: nothing was captured to refund")
-    if refunded_total > pledge.refunded_amount:
-        pledge.refunded_amount = refunded_total
-        pledge.save(update_fields=["refunded_amount", "updated_at"])
-    if pledge.refunded_amount == pledge.amount:
-        _move(pledge, PledgeStatus.REFUNDED)
     return pledge
 
 

@@ -1,10 +1,15 @@
 """Every call plans make to payment_service (docs/recurring.md "Internal calls"), signed.
 
 - ``POST /internal/plans/first-payment`` ``{plan_id, pledge_id, campaign_id, user_id, amount,
-  currency, receipt_token_hash, donor_email, donor_name, payment_method?, challenge_token?}`` →
+  currency, receipt_token_hash, donor_email, donor_name, payment_method?}`` →
   201 ``Payment`` (+ ``client_secret``, ``publishable_key`` when browser-confirmed); 409 when the
   pledge has its payment already, with that payment as the body; 503 while the provider cannot
   be reached.
+- ``POST /internal/plans/{plan_id}/authenticated-payment`` ``{plan_id, pledge_id, campaign_id,
+  user_id, amount, currency, receipt_token_hash}`` → 201 ``Payment`` + ``client_secret`` +
+  ``publishable_key``: the payment of an installment attempt the donor makes to complete 3-D
+  Secure in the browser (on-session, the plan's customer and saved card); 409 when the pledge
+  has its payment already, with that payment as the body.
 - ``POST /internal/plans/{plan_id}/card`` ``{plan_id, payment_method?}`` → 200 ``{client_secret,
   publishable_key}`` of a SetupIntent, or with a payment method ``{card_brand, card_last4}``.
   ``plan_id`` is in the body too because the signature covers the body only.
@@ -50,7 +55,6 @@ def first_payment(
     donor_email: str,
     donor_name: str,
     payment_method: str | None = None,
-    challenge_token: str | None = None,
 ) -> dict[str, Any]:
     """The payment of the plan's first pledge: made now, or the one made before (409)."""
     payload: dict[str, Any] = {
@@ -66,9 +70,31 @@ def first_payment(
     }
     if payment_method:
         payload["payment_method"] = payment_method
-    if challenge_token:
-        payload["challenge_token"] = challenge_token
     return _post("/internal/plans/first-payment", payload, ok=(201, 409))
+
+
+def authenticated_payment(
+    *,
+    plan_id: int,
+    pledge_id: int,
+    campaign_id: int,
+    user_id: int | None,
+    amount: int,
+    currency: str,
+    receipt_token_hash: str | None,
+) -> dict[str, Any]:
+    """The on-session payment of the attempt a donor makes to complete 3-D Secure: made now, or
+    the one made before (409). ``plan_id`` is in the body too: the signature covers the body."""
+    payload: dict[str, Any] = {
+        "plan_id": plan_id,
+        "pledge_id": pledge_id,
+        "campaign_id": campaign_id,
+        "user_id": user_id,
+        "amount": amount,
+        "currency": currency,
+        "receipt_token_hash": receipt_token_hash,
+    }
+    return _post(f"/internal/plans/{plan_id}/authenticated-payment", payload, ok=(201, 409))
 
 
 def card_change(*, plan_id: int, payment_method: str | None = None) -> dict[str, Any]:

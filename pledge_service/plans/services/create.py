@@ -50,7 +50,8 @@ from pledges.services import Donor, pledge_currency_for, pledge_insert
 PlanOutcome = Outcome[PlanIdempotencyRecord]
 
 # A challenge answer is not part of what the key names (SPEC §3: the same key with a token goes
-# through after a 403 challenge-required).
+# through after a 403 challenge-required). It is checked before the create (``apis``), by the
+# card-testing defence, and never sent on.
 NOT_FINGERPRINTED = ("challenge_token",)
 
 
@@ -73,7 +74,6 @@ def plan_create_once(
     interval: str,
     anonymous: bool,
     payment_method: str | None = None,
-    challenge_token: str | None = None,
 ) -> PlanOutcome:
     """Set the plan of this key up once and start its first payment; or answer as before.
 
@@ -99,7 +99,7 @@ def plan_create_once(
             ),
             find=find,
         )
-    payment = partial(first_payment, payment_method=payment_method, challenge_token=challenge_token)
+    payment = partial(first_payment, payment_method=payment_method)
     return plan_answer(record=record, replayed=replayed, pay=payment)
 
 

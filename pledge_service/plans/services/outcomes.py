@@ -14,7 +14,14 @@ from django.conf import settings
 
 from notices.models import NoticeKind
 from notices.services import notice_enqueue
-from plans.models import CancelReason, Installment, InstallmentStatus, PlanStatus, RecurringPlan
+from plans.models import (
+    AUTHENTICATION_REQUIRED,
+    CancelReason,
+    Installment,
+    InstallmentStatus,
+    PlanStatus,
+    RecurringPlan,
+)
 from plans.periods import days, period_start
 from plans.selectors import installment_of_pledge
 from plans.services.changes import (
@@ -23,8 +30,6 @@ from plans.services.changes import (
     plan_notice_canceled,
     plan_save,
 )
-
-AUTHENTICATION_REQUIRED = "authentication_required"
 
 
 def _settle(*, pledge_id: int, status: InstallmentStatus, error: str = "") -> Installment | None:

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from careforall_common.redis_client import redis_client
 from careforall_common.testing.peers import FakePeer, peer_served
 from notices.tests.conftest import campaigns, smtp_sink  # noqa: F401  (fixtures)
+from plans.apis import access
 from pledges.tests.conftest import (  # noqa: F401  (fixtures of the pledge suite)
     _no_campaign_service,
     _outbox_wake_ups_to_a_test_queue,
@@ -30,6 +32,8 @@ class FakePaymentService(FakePeer):
         self.calls.append((path, data))
         if path == "/internal/plans/first-payment":
             return self.first_payment(data)
+        if path == f"/internal/plans/{data['plan_id']}/authenticated-payment":
+            return self.first_payment(data, browser=True)
         if path == f"/internal/plans/{data['plan_id']}/card":
             if self.card_status != 200:
                 return self.card_status, {"status": self.card_status, "detail": "No card."}
@@ -38,7 +42,7 @@ class FakePaymentService(FakePeer):
             return 200, {"client_secret": "seti_1_secret_2", "publishable_key": "pk_test_x"}
         return 404, {"status": 404}
 
-    def first_payment(self, body: dict[str, Any]) -> tuple[int, Any]:
+    def first_payment(self, body: dict[str, Any], *, browser: bool = False) -> tuple[int, Any]:
         pledge_id = body["pledge_id"]
         if pledge_id in self.payments:
             return 409, self.payments[pledge_id]
@@ -58,7 +62,7 @@ class FakePaymentService(FakePeer):
             "updated_at": "2030-01-01T00:00:00Z",
         }
         self.payments[pledge_id] = payment
-        if "payment_method" not in body:
+        if browser or "payment_method" not in body:
             return 201, {**payment, "client_secret": "pi_secret", "publishable_key": "pk_test_x"}
         return 201, payment
 
@@ -74,3 +78,18 @@ def payment_service(settings: Any) -> Iterator[FakePaymentService]:
 def _small_guest_gifts_allowed(settings: Any) -> None:
     """Most plan tests are not about the guest minimum (its own tests set it back)."""
     settings.MIN_GUEST_AMOUNT = 1
+
+
+@pytest.fixture(autouse=True)
+def _defence_admits_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most plan tests are not about the card-testing defence, whose limits and challenge mode
+    live in the shared Redis: the gate lets them through (``test_plan_defence`` puts it back)."""
+    monkeypatch.setattr(access, "attempt_admit", lambda attempt: None)
+
+
+def defence_forget() -> None:
+    """Forget every counted attempt and the challenge mode (the shared Redis)."""
+    client = redis_client()
+    for pattern in ("cfa:challenge:*", "cfa:limit:*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)

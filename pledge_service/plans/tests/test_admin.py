@@ -63,3 +63,12 @@ def test_the_cancel_action_cancels_through_the_service(
     plan.refresh_from_db()
     assert (plan.status, plan.cancel_reason) == ("canceled", "staff")
     assert outbox("PLAN_CHANGED")[-1].payload["status"] == "canceled"
+
+
+def test_the_list_shows_what_a_plan_adds_to_its_campaign_s_monthly_figure(
+    admin_client: Any, plan: RecurringPlan
+) -> None:
+    listing = admin_client.get(PLANS)
+
+    assert "Counted monthly" in listing.content.decode()
+    assert "$15.00" in listing.content.decode()

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from careforall_common.contracts.plans import PLAN_INTERVALS, PLAN_STATUSES
 from plans.checks import schedule_errors
+from plans.models import PlanInterval, PlanStatus
 from plans.periods import first_period_after, period_start
 
 
@@ -113,3 +115,8 @@ def test_retry_days_must_be_positive(settings: Any) -> None:
     settings.RECURRING_RETRY_DAYS = [1.0, 0.0]
 
     assert [error.id for error in schedule_errors()] == ["plans.E002"]
+
+
+def test_the_plan_choices_are_the_shared_contract_s() -> None:
+    assert tuple(PlanStatus.values) == PLAN_STATUSES
+    assert tuple(PlanInterval.values) == PLAN_INTERVALS

@@ -1,17 +1,11 @@
-"""The plan routes (SPEC §3 "Recurring gifts"): one view per operation.
-
-Every route of one plan opens it for its donor, staff, or whoever presents the guest's
-``?manage_token=``; anyone else gets 404, as for a plan that does not exist, and a caller with no
-credentials at all 401.
-"""
+"""``/api/recurring``: set up, list, read, change, pause, resume, cancel, replace the card."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +13,7 @@ from rest_framework.views import APIView
 
 from careforall_common.auth import PlatformUser, platform_user
 from careforall_common.contracts.money import MAX_AMOUNT, MIN_AMOUNT
+from careforall_common.contracts.plans import PLAN_INTERVALS
 from careforall_common.fields import (
     CurrencyField,
     StrictBooleanField,
@@ -29,22 +24,25 @@ from careforall_common.fields import (
     StrictSerializer,
 )
 from careforall_common.idempotency import HEADER, idempotency_key_parse
-from careforall_common.openapi import ERRORS, PROBLEM, PROBLEM_SCHEMA
 from careforall_common.pagination import CursorPagination
-from careforall_common.problems import Problem
 from plans import selectors
-from plans.models import CancelReason, PlanInterval, RecurringPlan
-from plans.outputs import plan_output
+from plans.apis.access import (
+    ACTION_RESPONSES,
+    MANAGE_TOKEN,
+    MAX_ID,
+    guest_minimum_error,
+    money_attempt_admit,
+    plan_body,
+    plan_for,
+    plans_body,
+)
+from plans.models import CancelReason
 from plans.services import changes
 from plans.services.create import PlanOutcome, plan_create_once, plan_idempotency
 from plans.tokens import manage_token
 from pledges.receipts import receipt_token
-from pledges.services import GUEST_MINIMUM, Donor, guest_amount_too_small
+from pledges.services import Donor, guest_amount_too_small
 
-MAX_ID = 2**63 - 1
-MANAGE_TOKEN = OpenApiParameter(
-    "manage_token", OpenApiTypes.STR, OpenApiParameter.QUERY, description="A guest's plan token."
-)
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
     OpenApiTypes.STR,
@@ -52,33 +50,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     required=True,
     description="1-255 printable ASCII characters; one plan per key.",
 )
-
-# The plan's actions answer 200 (not the 201 of a create) with the plan.
-ACTION_RESPONSES: dict[Any, Any] = {
-    200: OpenApiResponse(OpenApiTypes.OBJECT),
-    **{(status, PROBLEM): OpenApiResponse(PROBLEM_SCHEMA) for status in ERRORS},
-}
-
-
-def _guest_minimum_error(amount: int) -> dict[str, list[str]]:
-    return {"amount": [GUEST_MINIMUM.format(minimum=settings.MIN_GUEST_AMOUNT)]}
-
-
-def _plan_for(request: Request, plan_id: int) -> tuple[RecurringPlan, PlatformUser | None]:
-    """The plan the caller may manage and the caller; 401 without credentials, else 404."""
-    caller = platform_user(request)
-    token = request.query_params.get("manage_token")
-    if caller is None and not token:
-        raise exceptions.NotAuthenticated()
-    plan = selectors.plan_get_for_reader(
-        plan_id=plan_id,
-        user_id=caller.id if caller else None,
-        is_staff=bool(caller and caller.is_staff),
-        manage_token=token,
-    )
-    if plan is None:
-        raise Problem(404, "No recurring plan with this id.")
-    return plan, caller
 
 
 def _created_response(outcome: PlanOutcome) -> Response:
@@ -99,6 +70,23 @@ def _created_response(outcome: PlanOutcome) -> Response:
     return Response(body, status=outcome.status, headers=headers)
 
 
+def _donor(caller: PlatformUser | None, data: dict[str, Any]) -> Donor:
+    if caller is None:
+        return Donor(user_id=None, name=data["donor_name"], email=data["donor_email"])
+    return Donor(user_id=caller.id, name=caller.name, email=caller.email)
+
+
+def _admit(request: Request, *, donor: Donor, data: dict[str, Any]) -> None:
+    money_attempt_admit(
+        request,
+        user_id=donor.user_id,
+        email=donor.email,
+        campaign_id=data["campaign_id"],
+        challenge_token=data.get("challenge_token"),
+        payment_method=data.get("payment_method", ""),
+    )
+
+
 class PlanListCreateApi(APIView):
     """Anyone may set a plan up (guests too); the list of one's plans needs an account."""
 
@@ -109,7 +97,7 @@ class PlanListCreateApi(APIView):
         campaign_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
         amount = StrictIntegerField(min_value=MIN_AMOUNT, max_value=MAX_AMOUNT)
         currency = CurrencyField(required=False)
-        interval = StrictChoiceField(choices=PlanInterval.values)
+        interval = StrictChoiceField(choices=list(PLAN_INTERVALS))
         anonymous = StrictBooleanField(required=False)
         donor_name = StrictCharField(min_length=1, max_length=150, required=False)
         donor_email = StrictEmailField(required=False)
@@ -126,7 +114,7 @@ class PlanListCreateApi(APIView):
                 elif not signed_in and field not in attrs:
                     errors[field] = ["This field is required."]
             if not signed_in and guest_amount_too_small(attrs["amount"]):
-                errors.update(_guest_minimum_error(attrs["amount"]))
+                errors.update(guest_minimum_error(attrs["amount"]))
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs
@@ -143,17 +131,15 @@ class PlanListCreateApi(APIView):
         )
         paginator = CursorPagination()
         page = paginator.paginate_queryset(plans, request, view=self) or []
-        return paginator.get_paginated_response([plan_output(plan) for plan in page])
+        return paginator.get_paginated_response(plans_body(list(page)))
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY])
     def post(self, request: Request) -> Response:
         key = idempotency_key_parse(request.headers.get(HEADER))
         caller = platform_user(request)
         data = self.InputSerializer.parse(request.data, context={"signed_in": caller is not None})
-        if caller is None:
-            donor = Donor(user_id=None, name=data["donor_name"], email=data["donor_email"])
-        else:
-            donor = Donor(user_id=caller.id, name=caller.name, email=caller.email)
+        donor = _donor(caller, data)
+        _admit(request, donor=donor, data=data)  # before the create: nothing under the key
         outcome = plan_create_once(
             idempotency=plan_idempotency(
                 key=key, user_id=donor.user_id, email=donor.email, body=data
@@ -165,7 +151,6 @@ class PlanListCreateApi(APIView):
             interval=data["interval"],
             anonymous=data.get("anonymous", False),
             payment_method=data.get("payment_method"),
-            challenge_token=data.get("challenge_token"),
         )
         return _created_response(outcome)
 
@@ -176,17 +161,17 @@ class PlanDetailApi(APIView):
 
     @extend_schema(parameters=[MANAGE_TOKEN])
     def get(self, request: Request, plan_id: int) -> Response:
-        plan, _ = _plan_for(request, plan_id)
-        return Response(plan_output(plan))
+        plan, _ = plan_for(request, plan_id)
+        return Response(plan_body(plan))
 
     @extend_schema(parameters=[MANAGE_TOKEN])
     def patch(self, request: Request, plan_id: int) -> Response:
-        plan, _ = _plan_for(request, plan_id)
+        plan, _ = plan_for(request, plan_id)
         data = self.InputSerializer.parse(request.data)
         if plan.user_id is None and guest_amount_too_small(data["amount"]):
-            raise exceptions.ValidationError(_guest_minimum_error(data["amount"]))
+            raise exceptions.ValidationError(guest_minimum_error(data["amount"]))
         plan = changes.plan_amount_change(plan_id=plan.pk, amount=data["amount"])
-        return Response(plan_output(plan))
+        return Response(plan_body(plan))
 
 
 class PlanPauseApi(APIView):
@@ -195,10 +180,10 @@ class PlanPauseApi(APIView):
 
     @extend_schema(parameters=[MANAGE_TOKEN], responses=ACTION_RESPONSES)
     def post(self, request: Request, plan_id: int) -> Response:
-        plan, _ = _plan_for(request, plan_id)
+        plan, _ = plan_for(request, plan_id)
         data = self.InputSerializer.parse(request.data)
         plan = changes.plan_pause(plan_id=plan.pk, until=data.get("until"))
-        return Response(plan_output(plan))
+        return Response(plan_body(plan))
 
 
 class PlanResumeApi(APIView):
@@ -207,9 +192,9 @@ class PlanResumeApi(APIView):
 
     @extend_schema(parameters=[MANAGE_TOKEN], responses=ACTION_RESPONSES)
     def post(self, request: Request, plan_id: int) -> Response:
-        plan, _ = _plan_for(request, plan_id)
+        plan, _ = plan_for(request, plan_id)
         self.InputSerializer.parse(request.data)
-        return Response(plan_output(changes.plan_resume(plan_id=plan.pk)))
+        return Response(plan_body(changes.plan_resume(plan_id=plan.pk)))
 
 
 class PlanCancelApi(APIView):
@@ -218,26 +203,35 @@ class PlanCancelApi(APIView):
 
     @extend_schema(parameters=[MANAGE_TOKEN], responses=ACTION_RESPONSES)
     def post(self, request: Request, plan_id: int) -> Response:
-        plan, caller = _plan_for(request, plan_id)
+        plan, caller = plan_for(request, plan_id)
         self.InputSerializer.parse(request.data)
         # Staff cancelling someone else's plan is staff's decision; anyone else is the donor.
         by_staff = caller is not None and caller.is_staff and plan.user_id != caller.id
         reason = CancelReason.STAFF if by_staff else CancelReason.DONOR
-        return Response(plan_output(changes.plan_cancel(plan_id=plan.pk, reason=reason)))
+        return Response(plan_body(changes.plan_cancel(plan_id=plan.pk, reason=reason)))
 
 
 class PlanPaymentMethodApi(APIView):
     """Replace the plan's card: a SetupIntent for the browser, or a payment method confirmed
-    server-side (then the plan is answered)."""
+    server-side (then the plan is answered). A payment attempt: the card-testing gate first."""
 
     class InputSerializer(StrictSerializer):
         payment_method = StrictCharField(min_length=1, max_length=255, required=False)
+        challenge_token = StrictCharField(min_length=1, max_length=2048, required=False)
 
     @extend_schema(parameters=[MANAGE_TOKEN], responses=ACTION_RESPONSES)
     def post(self, request: Request, plan_id: int) -> Response:
-        plan, _ = _plan_for(request, plan_id)
+        plan, _ = plan_for(request, plan_id)
         data = self.InputSerializer.parse(request.data)
+        money_attempt_admit(
+            request,
+            user_id=plan.user_id,
+            email=plan.donor_email,
+            campaign_id=plan.campaign_id,
+            challenge_token=data.get("challenge_token"),
+            payment_method=data.get("payment_method", ""),
+        )
         intent = changes.plan_card_change(plan=plan, payment_method=data.get("payment_method"))
         if intent is not None:
             return Response(intent)
-        return Response(plan_output(selectors.plan_get(plan_id=plan.pk)))
+        return Response(plan_body(selectors.plan_get(plan_id=plan.pk)))
