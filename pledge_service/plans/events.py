@@ -33,4 +33,5 @@ def installment_due_event(installment: Installment, *, pledge: Pledge) -> Instal
         currency=pledge.currency,
         period=installment.period,
         attempt=installment.attempt,
+        receipt_token_hash=pledge.receipt_token_hash,
     )

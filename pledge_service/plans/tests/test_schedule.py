@@ -73,6 +73,7 @@ def test_a_due_plan_gets_one_installment_its_pledge_and_installment_due(
         "currency": "usd",
         "period": 1,
         "attempt": 1,
+        "receipt_token_hash": None,  # a signed-in donor's: guests' carry their token's hash
     }
     plan.refresh_from_db()
     assert plan.anchor_at is not None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from careforall_common.contracts.events.base import (
+    _COMMITMENT,
     _LAST4,
     MAX_CARD_BRAND_LENGTH,
     ContractError,
@@ -68,10 +69,18 @@ class InstallmentDue(Event):
     currency: str
     period: int
     attempt: int
+    # A guest's pledge: the SHA-256 of its receipt token, so the payment opens with the token
+    # as any guest's does (optional: events of earlier releases lack it).
+    receipt_token_hash: str | None = None
 
     @classmethod
     def parse(cls, payload: Any) -> Self:
         data = _mapping(payload, "payload")
+        token_hash = data.get("receipt_token_hash")
+        if token_hash is not None and not (
+            isinstance(token_hash, str) and _COMMITMENT.fullmatch(token_hash) and token_hash
+        ):
+            raise ContractError("receipt_token_hash must be a SHA-256 hex digest or null")
         period = data.get("period")
         if isinstance(period, bool) or not isinstance(period, int) or period < 0:
             raise ContractError("period must be a whole number")
@@ -84,6 +93,7 @@ class InstallmentDue(Event):
             currency=_currency(data),
             period=period,
             attempt=_positive_int(data, "attempt"),
+            receipt_token_hash=token_hash,
         )
 
     @property
