@@ -13,7 +13,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+import redis
 
+from careforall_common import ratelimit
+from careforall_common import redis_client as redis_client_module
 from careforall_common.defence import challenge
 from careforall_common.defence.attempts import (
     Attempt,
@@ -52,7 +55,17 @@ class FakeVerifier(FakePeer):
 
 
 @pytest.fixture(autouse=True)
-def _clean(settings: Any) -> None:
+def _own_redis_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defence's keys in a Redis database of their own: a platform running on this machine
+    (database 0) never sees the modes these tests switch."""
+    monkeypatch.setattr(
+        redis_client_module, "_client", redis.Redis.from_url("redis://127.0.0.1:6379/11")
+    )
+    monkeypatch.setattr(ratelimit, "_scripts", {})  # scripts are bound to their client
+
+
+@pytest.fixture(autouse=True)
+def _clean(settings: Any, _own_redis_database: None) -> None:
     settings.PAYMENT_LIMITS = "on"
     settings.CHALLENGE_MODE = "auto"
     settings.CHALLENGE_MIN_ATTEMPTS = 10
@@ -183,3 +196,17 @@ def test_the_mode_is_checked() -> None:
     challenge_mode_set("off")
     assert challenge_state().mode == "off"
     assert json.dumps(challenge.MODES) == '["off", "on", "auto"]'
+
+
+def test_while_the_challenge_is_on_the_campaign_limit_waits_for_it(
+    settings: Any, verifier: FakeVerifier
+) -> None:
+    settings.PAYMENT_LIMIT_CAMPAIGN = "2/600"
+    for n in range(2):
+        attempt_admit(_guest(address=f"10.1.0.{n}", email=f"c{n}@example.org"))
+    with pytest.raises(TooManyAttempts):
+        attempt_admit(_guest(address="10.1.0.9", email="c9@example.org"))
+    challenge_mode_set("on")  # the testers' refused attempts no longer fill the campaign's limit
+    attempt_admit(
+        _guest(address="10.1.0.10", email="donor@example.org", challenge_token=verifier.token())
+    )

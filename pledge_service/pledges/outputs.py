@@ -37,4 +37,5 @@ def pledge_internal_output(pledge: Pledge) -> dict[str, Any]:
         currency=pledge.currency,
         status=pledge.status,
         receipt_token_hash=pledge.receipt_token_hash,
+        donor_email=pledge.donor_email if pledge.user_id is None else "",
     ).to_dict()

@@ -22,6 +22,7 @@ from careforall_common.contracts.money import MAX_AMOUNT, currency_valid
 from careforall_common.contracts.statuses import PledgeStatus
 
 _HASH = re.compile(r"[0-9a-f]{64}")
+MAX_EMAIL_LENGTH = 254
 
 # ``GET /internal/campaigns/{id}`` of campaign_service answers with the payload of
 # ``CAMPAIGN_CHANGED`` for the campaign as it is now: one contract for the copy and the read.
@@ -39,10 +40,16 @@ class PledgeFactsRead:
     currency: str
     status: str
     receipt_token_hash: str | None
+    # A guest's email (the card-testing limit per guest email counts payment attempts); "" for
+    # an account's pledge, and in answers of earlier releases.
+    donor_email: str = ""
 
     @classmethod
     def parse(cls, data: Any) -> Self:
         data = _mapping(data, "a pledge")
+        donor_email = data.get("donor_email") or ""
+        if not isinstance(donor_email, str) or len(donor_email) > MAX_EMAIL_LENGTH:
+            raise ContractError(f"donor_email must be a string of at most {MAX_EMAIL_LENGTH}")
         currency = data.get("currency")
         if not currency_valid(currency):
             raise ContractError("currency must be a lowercase ISO-4217 code")
@@ -62,6 +69,7 @@ class PledgeFactsRead:
             currency=str(currency),
             status=str(status),
             receipt_token_hash=token_hash,
+            donor_email=donor_email,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -80,8 +80,9 @@ class Attempt:
 
 def attempt_admit(attempt: Attempt) -> None:
     """Let ``attempt`` reach the provider, or raise 429 (a limit) or 403 (the challenge)."""
+    challenged = attempt.guest and challenge_state().active
     if limits_on():
-        wait = limits_hit(_checks(attempt, AttemptLimits.current()))
+        wait = limits_hit(_checks(attempt, AttemptLimits.current(), challenged=challenged))
         card_wait = _card_wait(attempt)
         wait = max(wait or 0, card_wait or 0) or None
         if wait is not None:
@@ -90,7 +91,7 @@ def attempt_admit(attempt: Attempt) -> None:
             raise TooManyAttempts(wait)
     if not attempt.guest:
         return
-    if challenge_state().active:
+    if challenged:
         try:
             solved = challenge_verify(attempt.challenge_token, remote_ip=attempt.address)
         except ChallengeUnavailable as error:
@@ -159,10 +160,15 @@ def _card_wait(attempt: Attempt) -> int | None:
     return limits_over(AttemptLimits.current().card_declines, fingerprint.decode())
 
 
-def _checks(attempt: Attempt, limits: AttemptLimits) -> list[tuple[Limit, str]]:
+def _checks(
+    attempt: Attempt, limits: AttemptLimits, *, challenged: bool
+) -> list[tuple[Limit, str]]:
     if not attempt.guest:
         return [(limits.account, str(attempt.user_id))]
-    campaign = str(attempt.campaign_id) if attempt.campaign_id else ""
+    # While the challenge is on, it guards the campaign: the card testers' refused attempts
+    # would otherwise fill the campaign's limit, and a donor come to answer the challenge would
+    # meet a 429 first (guarantee 12: a donor who answers the challenge always can give).
+    campaign = str(attempt.campaign_id) if attempt.campaign_id and not challenged else ""
     return [
         (limits.guest_address, attempt.address),
         (limits.guest_email, attempt.email.lower()),

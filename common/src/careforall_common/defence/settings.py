@@ -27,6 +27,9 @@ __all__ = [
 ]
 
 env = environ.FileAwareEnv()
+# A secret the development Turnstile stand-in verifies for real (only tokens it issued, once);
+# Cloudflare's test secrets would pass any token.
+DEV_CHALLENGE_SECRET_KEY = "careforall-development-challenge-secret"  # noqa: S105
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 PAYMENT_LIMITS = env.str("PAYMENT_LIMITS", default="on")  # "off": development and demos only
@@ -46,7 +49,7 @@ CHALLENGE_SITE_KEY = env.str(
     "CHALLENGE_SITE_KEY", default="1x00000000000000000000AA" if DEBUG else ""
 )
 CHALLENGE_SECRET_KEY = env.str(
-    "CHALLENGE_SECRET_KEY", default="1x0000000000000000000000000000000AA" if DEBUG else ""
+    "CHALLENGE_SECRET_KEY", default=DEV_CHALLENGE_SECRET_KEY if DEBUG else ""
 )
 CHALLENGE_VERIFY_URL = env.str(
     "CHALLENGE_VERIFY_URL",
