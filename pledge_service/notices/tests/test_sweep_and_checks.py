@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from careforall_common.testing.peers import FakePeer
-from notices.checks import check_email
+from notices.checks import check_email, check_public_base_url
 from notices.schedules import WhenNoticesDue
 from notices.services import notices_send_due
 from notices.tests.conftest import Sink
@@ -48,3 +48,13 @@ def test_production_without_email_url_warns(settings: Any) -> None:
 
     settings.DEBUG, settings.EMAIL_URL = True, ""
     assert check_email() == []
+
+
+def test_production_with_links_to_localhost_warns(settings: Any) -> None:
+    settings.DEBUG = False
+    settings.PUBLIC_BASE_URL = "http://localhost:8080"
+    assert [message.id for message in check_public_base_url()] == ["notices.W002"]
+    settings.PUBLIC_BASE_URL = "https://give.example.org"
+    assert check_public_base_url() == []
+    settings.DEBUG, settings.PUBLIC_BASE_URL = True, "http://localhost:8080"
+    assert check_public_base_url() == []
