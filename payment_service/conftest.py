@@ -14,11 +14,15 @@ from typing import Any
 import pytest
 
 from careforall_common.testing.peers import fake_peer, point_at
+from defence.tests.helpers import defence_redis
 from payments.tests.factories import API_KEY, CLOSED_PORT_URL, TEST_QUEUE, WEBHOOK_SECRET, Sandbox
 from payments.tests.fakes import FakePledgeService
 from refunds.tests.fakes import FakeUserService
 
 REPO_DIR = Path(__file__).resolve().parents[1]
+# Redis databases of the defence's keys in tests: 14 where it stands aside (nothing switches the
+# challenge on there), 15 for the tests about it (defence/tests, one run at a time).
+DEFENCE_ASIDE_DB = 14
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -95,6 +99,15 @@ def sandbox(sandbox_process: Sandbox, settings: Any) -> Sandbox:
     settings.STRIPE_MAX_NETWORK_RETRIES = 0  # a down provider answers at once
     settings.STRIPE_TIMEOUT = 5.0
     return sandbox_process
+
+
+@pytest.fixture(autouse=True)
+def _defence_aside(settings: Any, monkeypatch: Any) -> None:
+    """The card-testing defence stands aside in tests not about it (SPEC §3: PAYMENT_LIMITS off
+    for test runs that are not about limits); defence/tests turn it on (``defence``)."""
+    settings.PAYMENT_LIMITS = "off"
+    settings.CHALLENGE_MODE = "off"
+    defence_redis(monkeypatch, settings, DEFENCE_ASIDE_DB)
 
 
 @pytest.fixture(autouse=True)

@@ -152,6 +152,7 @@ class CampaignFactsInternalApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [IsSignedInternalCall]
+    allowed_senders = ("pledge",)  # issue 20, finding 8
 
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get(campaign_id=campaign_id, include_drafts=True)

@@ -2,13 +2,17 @@
 
 from careforall_common.settings import *
 from careforall_common.settings import (
+    CAREFORALL_SANDBOX,
+    DEBUG,
     INBOX_BEAT_SCHEDULE,
+    KEYS_DIR,
     OUTBOX_BEAT_SCHEDULE,
     SHARED_APPS,
     database,
     env,
     logging_config,
 )
+from transparency.schedules import WhenCheckpointDue
 
 SERVICE_NAME = "campaign"
 INSTALLED_APPS = [
@@ -22,6 +26,7 @@ INSTALLED_APPS = [
     "campaigns",
     "reconciliation",
     "dashboard",
+    "transparency",
 ]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
@@ -29,7 +34,8 @@ LOGGING = logging_config(SERVICE_NAME)
 CAREFORALL = {
     **CAREFORALL,
     # pledge_service keeps a copy of the campaign facts it checks a pledge against (SPEC §4).
-    "OUTBOX_ROUTES": {"CAMPAIGN_CHANGED": ["pledge"]},
+    # payment_service keeps each capture's index in its campaign's transparency log (SPEC §3).
+    "OUTBOX_ROUTES": {"CAMPAIGN_CHANGED": ["pledge"], "CAPTURE_LOGGED": ["payment"]},
     # The read model's projector (SPEC §3, §4).
     "EVENT_HANDLERS": {
         "PLEDGE_CREATED": "campaigns.handlers.read_model_event_handle",
@@ -53,6 +59,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("CAMPAIGN_RECONCILE_EVERY_SECONDS", default=3600.0),
         "options": {"expires": 600},
     },
+    # Beat looks every second and sends the task only while a log grew since its checkpoint:
+    # a signed checkpoint within 5 s of a change, one per burst (transparency/checkpoints.py).
+    "transparency-checkpoints": {
+        "task": "transparency.checkpoints_sign",
+        "schedule": WhenCheckpointDue(1.0),
+        "options": {"expires": 5},
+    },
 }
 
 # The default AUTHENTICATION_BACKENDS stay: staff sign in to this admin with their platform
@@ -67,3 +80,12 @@ CAMPAIGN_CACHE_URL = env.str("CAMPAIGN_CACHE_URL", default="")
 # How long an entry may live: the bound on what a crash between its write and the commit leaves.
 CAMPAIGN_CACHE_SECONDS = env.int("CAMPAIGN_CACHE_SECONDS", default=60)
 CAMPAIGN_LIST_CACHE_SECONDS = env.int("CAMPAIGN_LIST_CACHE_SECONDS", default=1)
+
+# The transparency logs (SPEC §3, docs/transparency.md): the Ed25519 key signing every
+# checkpoint (made on first use in development when missing), and the public address whose host
+# names the logs (origin "<host>/campaigns/<id>").
+TRANSPARENCY_KEY_FILE = env.str("TRANSPARENCY_KEY_FILE", default=str(KEYS_DIR / "transparency.pem"))
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8080")
+# The projector's appends to the logs; off only with DJANGO_DEBUG or CAREFORALL_SANDBOX (to measure
+# their cost: scripts/bench transparency), else it stays on whatever is set.
+TRANSPARENCY_LOG = env.bool("TRANSPARENCY_LOG", default=True) or not (DEBUG or CAREFORALL_SANDBOX)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("internal/health/workers", workers),  # the heartbeats of its Celery workers and beat
     path("internal/metrics", metrics),  # Prometheus; the gateway never routes /internal/
     path("api/", include("campaigns.urls")),
+    path("api/", include("transparency.urls")),  # public, read-only (SPEC §3)
     # Signed service-to-service calls; the gateway does not route /internal/ (SPEC §4).
     path("internal/events", EventIngestApi.as_view()),
     path("internal/campaigns/<int:campaign_id>", CampaignFactsInternalApi.as_view()),

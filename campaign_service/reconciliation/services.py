@@ -13,7 +13,8 @@ event's row look old. ``refunded_amount`` is set to the sum of this service's re
 per refund id, so a refund event still on its way adds its amount once when it comes); what the
 rows do not hold yet is reported. Plan rows are set to pledge_service's plans the same way (a row
 the projector touched since the snapshot began is kept and reported), and ``active_plans`` and
-``monthly_recurring_amount`` to the sums of the rows.
+``monthly_recurring_amount`` to the sums of the rows. Each campaign's transparency log is checked
+against the read model's payments and refunds too (``log_checks``); its repair only appends.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from campaigns.services import campaign_totals_set
 from careforall_common.contracts.statuses import PledgeStatus
 from careforall_common.contracts.transitions import PLEDGE_RANK, PLEDGE_STATUS_BUCKET
 from reconciliation.clients.pledges import ReconcileError, campaign_ids_with_pledges
+from reconciliation.log_checks import log_differences, log_repair
 from reconciliation.models import MAX_SUMMARY_LENGTH, ReconciliationRun, ReconciliationTrigger
 from reconciliation.reconcile_checks import (
     Difference,
@@ -178,6 +180,11 @@ def reconcile(*, campaign_ids: Iterable[int], fix: bool) -> Outcome:
         snapshot = snapshot_fetch(campaign_id=campaign_id)
         differences = campaign_compare(snapshot=snapshot)
         outcome.differences += differences
+        # The transparency log against the read model's payments and refunds (SPEC §5.13).
+        logged = log_differences(campaign_id)
+        outcome.differences += logged
+        if fix and logged:
+            outcome.unrepaired += log_repair(campaign_id)
         if not fix or not differences:
             continue
         if Campaign.objects.filter(pk=campaign_id).exists():

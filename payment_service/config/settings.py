@@ -7,6 +7,7 @@ from careforall_common.settings import (
     DEV_STRIPE_PUBLISHABLE_KEY,
     DEV_STRIPE_SECRET_KEY,
     DEV_STRIPE_WEBHOOK_SECRET,
+    INBOX_BEAT_SCHEDULE,
     OUTBOX_BEAT_SCHEDULE,
     SHARED_APPS,
     database,
@@ -16,13 +17,19 @@ from careforall_common.settings import (
 
 SERVICE_NAME = "payment"
 # payments: intents and their capture; refunds: refunds and disputes; provider_events: the
-# provider's webhooks, reconciliation and the refund sweep (docs/payments.md).
+# provider's webhooks, reconciliation and the refund sweep (docs/payments.md); saved_cards:
+# recurring plans' saved cards and off-session charges (docs/recurring.md); defence: the
+# card-testing defence at the payment door (docs/card-testing.md).
 INSTALLED_APPS = [
     *SHARED_APPS,
     "careforall_common.outbox",
+    "careforall_common.inbox",
     "payments",
     "refunds",
     "provider_events",
+    "defence",
+    "saved_cards",
+    "transparency",
 ]
 DATABASES = {"default": database(SERVICE_NAME)}
 LOGGING = logging_config(SERVICE_NAME)
@@ -42,11 +49,18 @@ CAREFORALL = {
         "PAYMENT_FAILED": ["pledge", "campaign"],
         "PAYMENT_REFUNDED": ["pledge", "campaign"],
         "PAYMENT_REFUND_FAILED": ["pledge", "campaign"],
+        "PLAN_CARD_CHANGED": ["pledge"],
+    },
+    "EVENT_HANDLERS": {
+        "INSTALLMENT_DUE": "saved_cards.handlers.installment_due",
+        # A capture's index in its campaign's transparency log (SPEC §3).
+        "CAPTURE_LOGGED": "transparency.handlers.capture_logged_handle",
     },
 }
 
 CELERY_BEAT_SCHEDULE = {
     **OUTBOX_BEAT_SCHEDULE,
+    **INBOX_BEAT_SCHEDULE,
     "idempotency-prune": {"task": "payments.idempotency_prune", "schedule": 3600.0},
     "provider-event-prune": {"task": "payments.provider_event_prune", "schedule": 3600.0},
     # The safety net under the request path, the capture task and the webhooks (docs/payments.md).

@@ -11,13 +11,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from careforall_common.auth import platform_user
+from careforall_common.contracts.receipts import receipt_token_matches
 from careforall_common.fields import StrictCharField, StrictIntegerField, StrictSerializer
 from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.problems import Problem
+from defence.addresses import client_address
+from defence.outputs import challenge_output
+from defence.services import Requester
 from payments import selectors, services
 from payments.idempotency import Payer, payment_idempotency
 from payments.models import Payment
 from payments.outputs import payment_output
+from transparency.selectors import transparency_block
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
 
@@ -38,6 +43,8 @@ class PaymentCreateApi(APIView):
             validators=[RegexValidator(r"^pm_[A-Za-z0-9_]+\Z", "A payment method id (pm_…).")],
         )
         receipt_token = StrictCharField(min_length=1, max_length=255, required=False)
+        # A guest's answer to the card-testing challenge, asked for with a 403 (SPEC §3).
+        challenge_token = StrictCharField(min_length=1, max_length=2048, required=False)
 
     def post(self, request: Request) -> Response:
         key = idempotency_key_parse(request.headers.get(HEADER))
@@ -48,13 +55,17 @@ class PaymentCreateApi(APIView):
         payer = Payer(
             user_id=caller.id if caller else None, receipt_token=data.get("receipt_token")
         )
+        # The token is left out of the key's fingerprint: the same key goes through with one
+        # after a 403 or 429 (neither recorded anything under it).
+        fingerprinted = {k: v for k, v in data.items() if k != "challenge_token"}
         outcome = services.payment_create_once(
             idempotency=payment_idempotency(
-                key=key, payer=payer, pledge_id=data["pledge_id"], body=data
+                key=key, payer=payer, pledge_id=data["pledge_id"], body=fingerprinted
             ),
             payer=payer,
             pledge_id=data["pledge_id"],
             payment_method=data.get("payment_method", ""),
+            requester=Requester(client_address(request), data.get("challenge_token")),
         )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
         return Response(outcome.body, status=outcome.status, headers=headers)
@@ -62,7 +73,18 @@ class PaymentCreateApi(APIView):
 
 class PaymentDetailApi(APIView):
     def get(self, request: Request, payment_id: int) -> Response:
-        return Response(payment_output(payment_for_reader(request, payment_id)))
+        payment = payment_for_reader(request, payment_id)
+        # The donor's (or receipt token's) read carries the log's salt; staff never see it.
+        block = transparency_block(payment.pk) if _donor(request, payment) else None
+        return Response({**payment_output(payment), "transparency": block})
+
+
+def _donor(request: Request, payment: Payment) -> bool:
+    caller = platform_user(request)
+    if caller is not None and payment.user_id == caller.id:
+        return True
+    token = request.query_params.get("receipt_token")
+    return receipt_token_matches(token=token, token_hash=payment.receipt_token_hash)
 
 
 def payment_for_reader(request: Request, payment_id: int) -> Payment:
@@ -87,6 +109,8 @@ class PaymentConfigApi(APIView):
 
     ``sandbox`` is true while the provider is the local sandbox: every page then says that no
     real money moves, and the test card numbers are shown.
+    ``challenge`` says whether guests must answer the card-testing challenge now, and how to
+    show it (``{mode, active, site_key, script_url}``).
     """
 
     authentication_classes: list[Any] = []
@@ -97,5 +121,6 @@ class PaymentConfigApi(APIView):
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "js_url": settings.STRIPE_JS_URL,
             "sandbox": bool(settings.STRIPE_API_BASE),
+            "challenge": challenge_output(),  # card-testing defence (defence.outputs)
         }
         return Response(body, headers={"Cache-Control": "public, max-age=60"})

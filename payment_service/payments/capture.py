@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from careforall_common.contracts.statuses import PaymentStatus
+from defence.provider import intent_cancel_suspected
+from defence.services import authorization_suspicious
 from payments.models import Payment
 from payments.provider import intent_capture
 from payments.transitions import payment_advance
@@ -19,12 +21,17 @@ from payments.transitions import payment_advance
 def payment_capture(*, payment_id: int) -> bool:
     """Capture the payment if it is AUTHORIZED; return whether it moved.
 
-    Raises ``ProviderUnavailable`` when the provider cannot answer now (the task retries), and
+    An authorization whose card had a run of declines (SPEC §3 "Card-testing defence") is
+    canceled instead, and the payment FAILS as ``suspected_card_testing``. Raises
+    ``ProviderUnavailable`` when the provider cannot answer now (the task retries), and
     ``ProviderRefused`` when it never will for this intent.
     """
     payment = Payment.objects.filter(pk=payment_id, status=PaymentStatus.AUTHORIZED).first()
     if payment is None:
         return False  # captured, failed, or not authorized yet: nothing to capture
-    report = intent_capture(payment)
+    if authorization_suspicious(payment):  # a card tester's find: released, never captured
+        report = intent_cancel_suspected(payment)
+    else:
+        report = intent_capture(payment)
     with transaction.atomic(durable=True):
         return payment_advance(payment=payment, report=report)

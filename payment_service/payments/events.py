@@ -20,12 +20,13 @@ EVENT: dict[PaymentStatus, type[PaymentReported]] = {
 
 
 def payment_moved_publish(
-    *, payment: Payment, status: PaymentStatus, changes: dict[str, object]
+    *, payment: Payment, status: PaymentStatus, changes: dict[str, object], commitment: str = ""
 ) -> None:
     """Publish the move of ``payment`` to ``status`` in the caller's transaction.
 
     ``payment`` is the row before the move; ``changes`` what the move wrote (the failure
-    reason, the card's brand and last four digits when it learnt them).
+    reason, the card's brand and last four digits when it learnt them); ``commitment`` a
+    capture's, for the transparency log (``transparency.services``).
     """
     outbox_publish(
         EVENT[status](
@@ -37,5 +38,6 @@ def payment_moved_publish(
             error=str(changes.get("failure_reason", "")),
             card_brand=str(changes.get("card_brand", payment.card_brand)),
             card_last4=str(changes.get("card_last4", payment.card_last4)),
+            commitment=commitment,
         )
     )

@@ -11,6 +11,20 @@ from careforall_common.idempotency import IdempotencyRecordBase
 EXACT = "utf8mb4_bin"
 
 
+class PlanCharge(models.TextChoices):
+    """What a recurring plan's payment asks of its card (docs/recurring.md); "" for a one-off gift.
+
+    ``first``: the plan's first payment, which saves the card on the plan's Customer
+    (``setup_future_usage: off_session``); ``off_session``: an installment charged without the
+    donor; ``authenticated``: an installment's retry the donor confirms with 3-D Secure.
+    """
+
+    NONE = "", "one-off"
+    FIRST = "first"
+    OFF_SESSION = "off_session"
+    AUTHENTICATED = "authenticated"
+
+
 class Payment(models.Model):
     """The one payment of a pledge (SPEC §3), and how far the provider took it.
 
@@ -42,6 +56,15 @@ class Payment(models.Model):
     # The sum of the payment's succeeded refunds; REFUNDED once it is the whole amount.
     refunded_amount = models.IntegerField(default=0)
     reconcile_after = models.DateTimeField()
+    # A recurring plan's payment (``saved_cards``): the plan, the period of an installment, the
+    # provider's Customer the intent is made on, and what is asked of the card. Part of the
+    # provider request, so fixed when the payment is made (``payments.provider``).
+    plan_id = models.BigIntegerField(null=True, blank=True)
+    plan_period = models.PositiveIntegerField(null=True, blank=True)
+    plan_charge = models.CharField(
+        max_length=16, choices=PlanCharge.choices, blank=True, default=PlanCharge.NONE
+    )
+    provider_customer = models.CharField(max_length=255, blank=True, default="", db_collation=EXACT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,6 +73,24 @@ class Payment(models.Model):
             models.Index(fields=["status", "reconcile_after"], name="payment_reconcile_idx"),
         ]
         constraints = [
+            # A plan's payment names its plan and Customer; a one-off gift neither.
+            models.CheckConstraint(
+                condition=models.Q(plan_charge="", plan_id__isnull=True, provider_customer="")
+                | (
+                    models.Q(plan_charge__in=PlanCharge.values, plan_id__gte=1)
+                    & ~models.Q(plan_charge="")
+                    & ~models.Q(provider_customer="")
+                ),
+                name="payment_plan_charge_complete",
+            ),
+            # Off-session and authenticated charges use the plan's saved card.
+            models.CheckConstraint(
+                condition=~models.Q(
+                    plan_charge__in=[PlanCharge.OFF_SESSION, PlanCharge.AUTHENTICATED]
+                )
+                | ~models.Q(payment_method=""),
+                name="payment_saved_card_charge_has_method",
+            ),
             models.CheckConstraint(condition=amount_range_q("amount"), name="payment_amount_range"),
             models.CheckConstraint(condition=currency_q("currency"), name="payment_currency_valid"),
             models.CheckConstraint(
@@ -107,6 +148,12 @@ class Payment(models.Model):
     def confirmed_in_browser(self) -> bool:
         """Whether the donor's browser confirms the intent (no payment method sent here)."""
         return not self.payment_method
+
+    @property
+    def answers_client_secret(self) -> bool:
+        """Whether the answer to the request that made it carries the intent's client secret:
+        the donor's browser confirms it, or authenticates a saved card's charge (3-D Secure)."""
+        return self.confirmed_in_browser or self.plan_charge == PlanCharge.AUTHENTICATED
 
 
 class IdempotencyRecord(IdempotencyRecordBase):

@@ -25,7 +25,7 @@ import stripe
 from stripe.params import PaymentIntentCreateParams
 
 from careforall_common.contracts.statuses import PaymentStatus
-from payments.models import Payment
+from payments.models import Payment, PlanCharge
 from payments.stripe_client import (
     ProviderBusy,
     ProviderRefused,
@@ -168,7 +168,22 @@ def intent_create_params(payment: Payment) -> PaymentIntentCreateParams:
         params["payment_method"] = payment.payment_method
         params["confirm"] = True
         params["expand"] = ["latest_charge"]
+    if payment.plan_charge:
+        _plan_params(payment, params)
     return params
+
+
+def _plan_params(payment: Payment, params: PaymentIntentCreateParams) -> None:
+    """A plan's payment (docs/recurring.md), on its Customer: the first saves the card for later,
+    an installment is charged off-session, its retry on-session (the donor authenticates)."""
+    params["customer"] = payment.provider_customer
+    params["metadata"]["plan_id"] = str(payment.plan_id)
+    if payment.plan_period is not None:
+        params["metadata"]["period"] = str(payment.plan_period)
+    if payment.plan_charge == PlanCharge.FIRST:
+        params["setup_future_usage"] = "off_session"
+    else:
+        params["off_session"] = payment.plan_charge == PlanCharge.OFF_SESSION
 
 
 def intent_create(payment: Payment) -> IntentReport:

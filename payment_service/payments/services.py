@@ -39,6 +39,7 @@ from careforall_common.idempotency import (
     replay_or_raise,
 )
 from careforall_common.problems import Problem
+from defence.services import Requester, payment_attempt_admit
 from payments.clients.pledges import pledge_facts_get
 from payments.idempotency import Payer, idempotency_record_find
 from payments.models import IdempotencyRecord, Payment
@@ -51,12 +52,20 @@ UNREACHABLE = "The payment provider cannot be reached right now; try again short
 
 
 def payment_create_once(
-    *, idempotency: IdempotencyRequest, payer: Payer, pledge_id: int, payment_method: str = ""
+    *,
+    idempotency: IdempotencyRequest,
+    payer: Payer,
+    pledge_id: int,
+    payment_method: str = "",
+    requester: Requester | None = None,
 ) -> Outcome[IdempotencyRecord]:
     """Pay the pledge once for this key, or answer as the key's first request was answered.
 
     Refusals (404/409/503) look for an earlier answer first, so that a repeat still gets its 201
     after the pledge has moved on. Calls pledge_service and the provider: never in a transaction.
+    A ``requester`` (the public API's caller) passes the card-testing gate before the create
+    (429, 403: SPEC §3), which records nothing under the key; a repeat of a key that has a
+    record is its first attempt again, answered without the gate.
     """
     find = partial(idempotency_record_find, idempotency=idempotency, payer=payer)
     try:
@@ -64,6 +73,12 @@ def payment_create_once(
     except Problem as refusal:
         earlier = replay_or_raise(find, refusal)
         return payment_answer(record=earlier.record, replayed=True)
+    if requester is not None:
+        if (found := find()) is not None:
+            return payment_answer(record=found, replayed=True)
+        payment_attempt_admit(
+            requester=requester, user_id=payer.user_id, pledge=pledge, payment_method=payment_method
+        )
     record, replayed = idempotent_create(
         insert=partial(
             payment_create, idempotency=idempotency, pledge=pledge, payment_method=payment_method
@@ -123,7 +138,7 @@ def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> Outcome[Idem
     if record.answered:
         return Outcome.of(record, replayed=replayed)
     report = None
-    browser = record.payment.confirmed_in_browser
+    browser = record.payment.answers_client_secret
     if record.payment.status == PaymentStatus.PROCESSING:
         try:
             report = intent_create(record.payment)
@@ -146,7 +161,7 @@ def payment_settle(*, record: IdempotencyRecord, report: IntentReport | None) ->
         payment_advance(payment=record.payment, report=report)
     payment = Payment.objects.get(pk=record.payment_id)
     body = payment_output(payment)
-    if payment.confirmed_in_browser and report is not None and report.client_secret:
+    if payment.answers_client_secret and report is not None and report.client_secret:
         # For the donor's browser only (SPEC §3): never in a read, a log line or an event.
         body["client_secret"] = report.client_secret
         body["publishable_key"] = settings.STRIPE_PUBLISHABLE_KEY

@@ -18,13 +18,16 @@ from django.utils import timezone
 
 from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.contracts.transitions import payment_status_moves, payment_statuses_before
+from defence.outcomes import payment_moved, reported
 from payments.events import payment_moved_publish
-from payments.models import Payment
+from payments.models import Payment, PlanCharge
 from payments.provider import IntentReport
+from transparency.services import capture_commitment_make
 
 logger = logging.getLogger(__name__)
 
 CAPTURE_TASK = "payments.capture"  # payments.tasks.payment_capture_task
+PLAN_CARD_TASK = "payments.plan_card_record"  # saved_cards.tasks.plan_card_record_task
 
 
 def moves(current: str, status: PaymentStatus | None) -> bool:
@@ -45,6 +48,7 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
     this payment (another intent, amount or currency) is logged and changes nothing. A move to
     AUTHORIZED schedules the capture once committed.
     """
+    report = reported(report)  # a suspected card tester's cancel keeps its reason (defence)
     mismatch = report.mismatch(payment)
     if mismatch:
         logger.error("payment %s: provider report ignored: %s", payment.pk, mismatch)
@@ -74,10 +78,18 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
     if not moved:
         return False
     logger.info("payment %s: %s (intent %s)", payment.pk, report.status, report.intent_id)
-    payment_moved_publish(payment=payment, status=report.status, changes=changes)
+    # A capture's salt is made with it; PAYMENT_CAPTURED carries its commitment (SPEC §3).
+    commitment = capture_commitment_make(payment) if report.status == PaymentStatus.CAPTURED else ""
+    payment_moved_publish(
+        payment=payment, status=report.status, changes=changes, commitment=commitment
+    )
+    payment_moved(payment=payment, report=report)  # a guest's decline counts (defence)
+    payment_id = payment.pk
     if report.status == PaymentStatus.AUTHORIZED:
-        payment_id = payment.pk
         transaction.on_commit(lambda: capture_enqueue(payment_id=payment_id))
+    elif report.status == PaymentStatus.CAPTURED and payment.plan_charge == PlanCharge.FIRST:
+        # The card the first payment saved becomes the plan's (saved_cards).
+        transaction.on_commit(lambda: task_enqueue(PLAN_CARD_TASK, payment_id=payment_id))
     return True
 
 
@@ -86,7 +98,13 @@ def capture_enqueue(*, payment_id: int) -> None:
 
     Sent by name: this module is below the tasks, which import it.
     """
+    task_enqueue(CAPTURE_TASK, payment_id=payment_id)
+
+
+def task_enqueue(name: str, *, payment_id: int) -> None:
+    """Send the task ``name`` about a committed payment, by name; a broker failure is logged
+    (reconciliation, or the next look at the payment, does the work later)."""
     try:
-        current_app.send_task(CAPTURE_TASK, kwargs={"payment_id": payment_id}, retry=False)
-    except Exception:  # any broker failure: the payment is committed, reconciliation covers it
-        logger.warning("payment %s: could not schedule the capture", payment_id, exc_info=True)
+        current_app.send_task(name, kwargs={"payment_id": payment_id}, retry=False)
+    except Exception:  # any broker failure: the payment is committed
+        logger.warning("payment %s: could not send %s", payment_id, name, exc_info=True)

@@ -32,6 +32,7 @@ from django.db import transaction
 
 from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.problems import Problem
+from defence.outcomes import intent_declined
 from payments.models import Payment
 from payments.provider import IntentReport, intent_cancel_abandoned, intent_report, intent_retrieve
 from payments.stripe_client import ProviderRefused, ProviderUnavailable
@@ -46,6 +47,7 @@ from provider_events.services import (
 from refunds.counting import PaymentNotCaptured, payment_bring_forward, refunds_observe
 from refunds.disputes import dispute_observe
 from refunds.provider import dispute_report, dispute_retrieve, refund_report, refunds_of_intent
+from saved_cards.services.cards import setup_intent_record
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ REFUND_EVENTS = {
     "charge.refund.updated",
 }
 DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed"}
+CARD_SAVED = "setup_intent.succeeded"  # a plan's card replaced (saved_cards)
 UNAVAILABLE = "The provider cannot be reached; deliver the event again."
 
 
@@ -75,6 +78,8 @@ def webhook_event_handle(event: dict[str, Any]) -> str:
         return "duplicate"
     if event["type"] in REFUND_EVENTS | DISPUTE_EVENTS:
         return _money_back(stored, event["type"], event["data"]["object"])
+    if event["type"] == CARD_SAVED:
+        return _card_saved(stored, event["data"]["object"])
     if event["type"] not in HANDLED or event["data"]["object"].get("object") != "payment_intent":
         return provider_event_close(stored, ProviderEventResult.IGNORED)
     try:
@@ -85,6 +90,8 @@ def webhook_event_handle(event: dict[str, Any]) -> str:
     payment = payment_for_intent(hint)
     if payment is None:
         return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
+    if event["type"] == "payment_intent.payment_failed":  # the card's decline (defence)
+        intent_declined(payment=payment, intent=event["data"]["object"])
     if _authorized_after_failing(payment, hint):
         authorization_release(payment)
         return provider_event_close(stored, ProviderEventResult.NO_CHANGE, payment)
@@ -120,6 +127,22 @@ def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -
         raise Problem(503, "The payment's capture is still on its way; deliver again.") from None
     result = ProviderEventResult.PROCESSED if changed else ProviderEventResult.NO_CHANGE
     return provider_event_close(stored, result, payment)
+
+
+def _card_saved(stored: ProviderEvent, found: dict[str, Any]) -> str:
+    """A SetupIntent succeeded: if it saved a plan's new card, the plan's card is recorded, as
+    the provider has the SetupIntent now."""
+    setup_intent_id = found.get("id")
+    if not (isinstance(setup_intent_id, str) and setup_intent_id and found.get("customer")):
+        return provider_event_close(stored, ProviderEventResult.IGNORED)
+    try:
+        changed = setup_intent_record(setup_intent_id=setup_intent_id)
+    except ProviderUnavailable:
+        raise Problem(503, UNAVAILABLE) from None
+    except ProviderRefused:
+        return provider_event_close(stored, ProviderEventResult.IGNORED)
+    result = ProviderEventResult.PROCESSED if changed else ProviderEventResult.NO_CHANGE
+    return provider_event_close(stored, result)
 
 
 def _refunds(found: dict[str, Any]) -> list[Any]:

@@ -15,8 +15,10 @@ from django.template.loader import render_to_string
 from careforall_common.contracts.events import timestamp_parse
 from careforall_common.money import money_format
 from notices.clients.campaigns import campaign_title
+from notices.clients.payments import log_entry_ref
 from notices.models import Notice, NoticeKind
-from plans.models import RecurringPlan
+from notices.salutation import salutation
+from plans.models import PlanInterval, RecurringPlan
 from plans.tokens import manage_token
 from pledges.models import Pledge
 from pledges.receipts import receipt_token
@@ -71,8 +73,8 @@ def plan_context(notice: Notice) -> dict[str, Any]:
     return {
         "plan_amount": money_format(plan.amount, plan.currency),
         "amount": money_format(int(data.get("amount") or plan.amount), plan.currency),
-        "interval_word": "monthly" if plan.interval == "month" else "yearly",
-        "interval_phrase": "every month" if plan.interval == "month" else "every year",
+        "interval_word": "monthly" if plan.interval == PlanInterval.MONTH else "yearly",
+        "interval_phrase": "every month" if plan.interval == PlanInterval.MONTH else "every year",
         "manage_link": manage_link(plan),
         "authenticate_link": authenticate_link(plan, notice.pledge),
         "retry_at": timestamp_parse(data.get("retry_at")),
@@ -86,7 +88,7 @@ def notice_context(notice: Notice) -> dict[str, Any]:
     currency = str(data.get("currency") or pledge.currency)
     context: dict[str, Any] = {
         "charity_name": settings.CHARITY_NAME,
-        "donor_name": pledge.donor_name,
+        "donor_name": salutation(pledge.donor_name),
         "campaign_title": campaign_title(campaign_id=pledge.campaign_id),
         "date": notice.occurred_at,
         "receipt_link": receipt_link(notice),
@@ -100,6 +102,10 @@ def notice_context(notice: Notice) -> dict[str, Any]:
             amount=money_format(int(data["amount"]), currency),
             card_brand=str(data.get("card_brand") or "").title(),
             card_last4=str(data.get("card_last4") or ""),
+            # The gift's entry in the campaign's transparency log, when logged already.
+            log_entry=log_entry_ref(payment_id=int(data["payment_id"]))
+            if data.get("payment_id")
+            else None,
         )
     else:
         context.update(

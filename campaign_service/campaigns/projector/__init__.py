@@ -9,6 +9,8 @@ that:
   forward (``pledges``); payment events drive ``total_payments`` and the audit trail only;
 - one ``RefundProjection`` row per refund id: ``PAYMENT_REFUNDED`` adds its amount to
   ``refunded_amount``, ``PAYMENT_REFUND_FAILED`` takes it out again, each once (``refunds``);
+- one transparency log entry per capture, refund and failed refund it counts
+  (``transparency.appends``), in the same transaction and under the same campaign locks;
 - one ``PlanProjection`` row per recurring plan: ``PLAN_CHANGED`` moves ``active_plans`` and
   ``monthly_recurring_amount`` by the difference it makes (``plans``).
 
@@ -23,6 +25,7 @@ pledges to one popular campaign cost one row update, not one each.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import (
@@ -48,6 +51,7 @@ from careforall_common.contracts.events import (
 )
 from careforall_common.contracts.statuses import PledgeStatus
 from careforall_common.inbox.handlers import RejectEvent
+from transparency.appends import log_append
 
 Projected = (
     PledgeCreated
@@ -162,4 +166,6 @@ def _write(batch: Batch) -> None:
     PaymentEvent.objects.bulk_create(batch.audit_rows)
     refunds_write(batch)
     plans_write(batch)
+    if settings.TRANSPARENCY_LOG:  # off only in development and benchmarks (settings)
+        log_append(batch.log)  # the transparency logs, under the same campaign locks
     campaign_totals_move(deltas=batch.deltas)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from campaigns.models import PaymentEvent, PlanProjection, PledgeProjection, RefundProjection
 from careforall_common.contracts.statuses import PledgeStatus
+from transparency.appends import LogItem
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Batch:
     changed_plans: set[int] = field(default_factory=set)
     deltas: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     audit_rows: list[PaymentEvent] = field(default_factory=list)
+    log: list[LogItem] = field(default_factory=list)  # for the transparency logs, in order
 
     def add(self, campaign_id: int, column: str, amount: int) -> None:
         totals = self.deltas[campaign_id]

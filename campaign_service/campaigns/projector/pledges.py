@@ -20,6 +20,7 @@ from careforall_common.contracts.events import (
 from careforall_common.contracts.statuses import PledgeStatus
 from careforall_common.contracts.transitions import PLEDGE_STATUS_BUCKET, pledge_status_moves
 from careforall_common.inbox.handlers import RejectEvent
+from transparency.appends import CaptureApplied
 
 logger = logging.getLogger(__name__)
 
@@ -108,3 +109,13 @@ def payment_apply(batch: Batch, envelope: Envelope, event: PaymentReported) -> N
     )
     if event_type == PaymentEventType.CAPTURED:
         batch.add(event.campaign_id, "total_payments", 1)
+        batch.log.append(
+            CaptureApplied(
+                campaign_id=event.campaign_id,
+                payment_id=event.payment_id,
+                amount=event.amount,
+                currency=event.currency,
+                occurred_at=envelope.occurred_at,
+                commitment=event.commitment,
+            )
+        )

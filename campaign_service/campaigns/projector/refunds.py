@@ -13,6 +13,7 @@ from campaigns.models import RefundProjection
 from campaigns.projector.batch import Batch
 from careforall_common.contracts.events import Envelope, PaymentRefunded, PaymentRefundFailed
 from careforall_common.inbox.handlers import RejectEvent
+from transparency.appends import RefundApplied, RefundUndone
 
 
 def refund_counted(batch: Batch, envelope: Envelope, event: PaymentRefunded) -> None:
@@ -21,6 +22,16 @@ def refund_counted(batch: Batch, envelope: Envelope, event: PaymentRefunded) -> 
         return  # on record already: counted, or failed before it came
     _row_make(batch, envelope, event)
     batch.add(event.campaign_id, "refunded_amount", event.amount)
+    batch.log.append(
+        RefundApplied(
+            campaign_id=event.campaign_id,
+            refund_id=event.refund_id,
+            payment_id=event.payment_id,
+            amount=event.amount,
+            currency=event.currency,
+            occurred_at=envelope.occurred_at,
+        )
+    )
 
 
 def refund_failed(batch: Batch, envelope: Envelope, event: PaymentRefundFailed) -> None:
@@ -42,6 +53,11 @@ def refund_failed(batch: Batch, envelope: Envelope, event: PaymentRefundFailed) 
         batch.failed_refunds.add(event.refund_id)
     # The amount the row counted, whatever the event says: a bucket only loses what it got.
     batch.add(row.campaign_id, "refunded_amount", -row.amount)
+    batch.log.append(
+        RefundUndone(
+            campaign_id=row.campaign_id, refund_id=event.refund_id, occurred_at=envelope.occurred_at
+        )
+    )
 
 
 def _row_make(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -110,6 +111,10 @@ def payment_event(
     amount: int = 1_000,
     **extra: Any,
 ) -> dict[str, Any]:
+    if event_type == "PAYMENT_CAPTURED":  # as this release publishes it: with a commitment
+        extra.setdefault(
+            "commitment", hashlib.sha256(f"{payment_id}:{payment_id}".encode()).hexdigest()
+        )
     payload = {
         "payment_id": payment_id,
         "pledge_id": pledge_id,

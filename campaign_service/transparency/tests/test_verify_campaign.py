@@ -334,3 +334,62 @@ def test_an_unreachable_platform_exits_3():
 
     assert done.returncode == 3
     assert done.stderr.startswith("verify-campaign: could not download the log: GET http://")
+
+
+# Refund reversals (a refund that failed after it was logged; docs/transparency.md)
+
+
+def reversal_entries(**change: object) -> list[dict]:
+    """Ten entries (entry 4 refunds capture 3) and an eleventh undoing the refund."""
+    entries = make_entries(10)
+    refund = entries[4]
+    entries.append(
+        {
+            **refund,
+            "index": 10,
+            "kind": "refund_reversal",
+            "amount": -refund["amount"],
+            "refers_to": 4,
+            "occurred_at": "2025-04-02T10:00:00.000000Z",
+            **change,
+        }
+    )
+    return entries
+
+
+def test_a_refund_reversal_verifies():
+    log = campaign_log(reversal_entries())
+
+    with serving(log) as server:
+        done = run(server)
+
+    assert done.returncode == 0, done.stderr
+    assert "checkpoint 11 verified" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"refers_to": 3}, "entry 10: a reversal referring to 3, not an earlier refund"),
+        ({"amount": 1}, "entry 10: a reversal of 1 that is not refund 4 undone"),
+        ({"commitment": "ab" * 32}, "that is not refund 4 undone"),
+    ],
+)
+def test_a_reversal_that_undoes_no_refund_is_named(change, message):
+    log = campaign_log(reversal_entries(**change))
+
+    with serving(log) as server:
+        done = run(server)
+
+    assert_fails(done, message)
+
+
+def test_a_refund_is_reversed_once_only():
+    entries = reversal_entries()
+    entries.append({**entries[10], "index": 11})
+    log = campaign_log(entries)
+
+    with serving(log) as server:
+        done = run(server)
+
+    assert_fails(done, "entry 11: a reversal referring to 4, not an earlier refund")

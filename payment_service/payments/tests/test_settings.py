@@ -60,7 +60,10 @@ def test_payment_events_go_to_pledges_and_campaigns(settings: Any) -> None:
         "PAYMENT_FAILED": ["pledge", "campaign"],
         "PAYMENT_REFUNDED": ["pledge", "campaign"],
         "PAYMENT_REFUND_FAILED": ["pledge", "campaign"],
+        "PLAN_CARD_CHANGED": ["pledge"],  # a plan's saved card (saved_cards)
     }
+    handlers = settings.CAREFORALL["EVENT_HANDLERS"]
+    assert handlers["INSTALLMENT_DUE"] == "saved_cards.handlers.installment_due"
 
 
 def test_beat_runs_the_relay_the_prune_and_the_reconciliation(settings: Any) -> None:

@@ -70,3 +70,21 @@ def campaigns(settings: Any) -> Iterator[FakePeer]:
     with fake_peer(settings, "campaign") as fake:
         fake.items[7] = {"id": 7, "title": "Flood relief in Sylhet"}
         yield fake
+
+
+class PaymentLogStandIn(FakePeer):
+    """payment_service's ``GET /internal/payments/{id}/transparency``: ``items[id]`` or 404."""
+
+    def respond(self, path: str) -> tuple[int, Any]:
+        parts = path.split("/")
+        if len(parts) == 5 and parts[4] == "transparency" and parts[3].isdigit():
+            item = self.items.get(int(parts[3]))
+            return (200, item) if item is not None else (404, {"status": 404})
+        return 404, {"status": 404}
+
+
+@pytest.fixture(autouse=True)
+def payments(settings: Any) -> Iterator[PaymentLogStandIn]:
+    """Every notice test has a payment_service: no payment logged unless a test says so."""
+    with fake_peer(settings, "payment", peer=PaymentLogStandIn()) as fake:
+        yield fake  # type: ignore[misc]  # fake_peer is typed for FakePeer

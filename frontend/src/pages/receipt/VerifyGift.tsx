@@ -88,7 +88,7 @@ export function VerifyGift({ payment, token }: { payment: Payment | null; token:
       <button type="button" onClick={run} disabled={outcome.state === "checking"}>
         {outcome.state === "idle" ? "Verify my gift" : "Check again"}
       </button>
-      <div role="status" aria-live="polite">
+      <div aria-live="polite">
         {outcome.state === "checking" && <p>Checking in your browser…</p>}
         {outcome.state === "pending" && <p data-testid="verify-result">{outcome.message}</p>}
         {outcome.state === "error" && <p data-testid="verify-result">Could not check: {outcome.message}</p>}

@@ -345,9 +345,11 @@ def test_the_config_tells_the_donor_site_how_to_load_stripe_js(client: Any, sett
     settings.STRIPE_API_BASE = ""
     with_stripe = client.get("/api/payments/config").json()
 
+    challenge = with_sandbox.pop("challenge")  # card-testing defence: defence/tests
     assert with_sandbox == {
         "publishable_key": "pk_test_abc",
         "js_url": "https://js.stripe.com/v3/",
         "sandbox": True,
     }
+    assert set(challenge) == {"mode", "active", "site_key", "script_url"}
     assert with_stripe["sandbox"] is False

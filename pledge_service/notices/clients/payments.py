@@ -1,0 +1,48 @@
+"""What a receipt email asks payment_service: the payment's entry in its campaign's transparency
+log (SPEC §3), with a signed ``GET /internal/payments/{id}/transparency``.
+
+Best effort: the entry is often not logged yet when the receipt goes (campaign_service logs the
+capture a moment after pledge_service hears of it), and the receipt never waits for it: the email
+then says that the receipt page shows the proof.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from careforall_common.internal import internal_get
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = 2.0
+_SALT = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class LogEntryRef:
+    campaign_id: int
+    index: int
+    salt: str
+
+
+def log_entry_ref(*, payment_id: int) -> LogEntryRef | None:
+    """The payment's log index and salt, or None (not logged yet, or not known now)."""
+    try:
+        response = internal_get(
+            "payment", f"/internal/payments/{payment_id}/transparency", timeout=TIMEOUT
+        )
+        answer: Any = response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError) as error:
+        logger.info("notices: payment %s's log entry not read: %s", payment_id, error)
+        return None
+    if not isinstance(answer, dict):
+        return None
+    index, salt, campaign_id = answer.get("index"), answer.get("salt"), answer.get("campaign_id")
+    if type(index) is not int or type(campaign_id) is not int or not isinstance(salt, str):
+        return None
+    return LogEntryRef(campaign_id, index, salt) if _SALT.fullmatch(salt) else None
