@@ -503,3 +503,13 @@ def test_a_production_process_that_takes_v1_is_warned(settings: Any) -> None:
     settings.CAREFORALL = {**settings.CAREFORALL, "INTERNAL_SIGNATURE_V1": "accept"}
     assert checks.check_internal_signature_v1() == []
     call_command("check")  # registered, and silent in development
+
+
+def test_the_keys_command_makes_the_transparency_key_once(tmp_path: Path) -> None:
+    assert main([str(tmp_path), "--no-jwt", "--internal", "campaign", "--transparency"]) == 0
+    key = tmp_path / "transparency.pem"
+    first = key.read_text()
+    assert "PRIVATE KEY" in first
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert main([str(tmp_path), "--no-jwt", "--internal", "campaign", "--transparency"]) == 0
+    assert key.read_text() == first  # kept, never replaced

@@ -127,6 +127,20 @@ def ensure_internal_key(service: str, private_dir: Path, public_dir: Path | None
     return made
 
 
+TRANSPARENCY_KEY = "transparency.pem"
+
+
+def ensure_transparency_key(directory: Path) -> bool:
+    """Make campaign_service's transparency-log signing key (Ed25519, PEM, 0600) unless it
+    exists; return whether one was made. Its public key is served at /api/transparency/key."""
+    path = directory / TRANSPARENCY_KEY
+    if path.exists():
+        return False
+    directory.mkdir(parents=True, exist_ok=True)
+    _write_private(path, private_pem(ed25519.Ed25519PrivateKey.generate()))
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m careforall_common.keys")
     parser.add_argument("directory", nargs="?", default=".keys", type=Path)
@@ -138,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--public-dir", type=Path, help="for the internal public keys")
     parser.add_argument("--no-jwt", action="store_true", help="no JWT pair")
+    parser.add_argument(
+        "--transparency", action="store_true", help="also the transparency log's signing key"
+    )
     args = parser.parse_args(argv)
     target: Path = args.directory
     if not args.no_jwt:
@@ -146,6 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for service in args.internal or INTERNAL_SERVICES:
         made = ensure_internal_key(service, target, args.public_dir)
         sys.stdout.write(f"{'made' if made else 'kept'} the internal key of {service}\n")
+    if args.transparency or not args.internal:
+        made = ensure_transparency_key(target)
+        sys.stdout.write(f"{'made' if made else 'kept'} the transparency log's key\n")
     return 0
 
 
