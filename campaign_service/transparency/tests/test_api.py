@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from campaigns.tests.factories import campaign_make
-from transparency import note, tree
+from transparency import note, tree, verify
 from transparency.checkpoints import checkpoints_sign
 from transparency.tests.gifts import capture, refund
 
@@ -92,7 +92,7 @@ def test_an_inclusion_proof_verifies_against_the_checkpoint(client: Any, logged:
         assert set(body) == {"entry", "tree_size", "path"}
         assert body["tree_size"] == 6
         assert all(item["hash"] == item["hash"].lower() for item in body["path"])
-        assert tree.inclusion_verify(
+        assert verify.inclusion_verify(
             index=index,
             tree_size=6,
             leaf=tree.leaf_node(body["entry"]),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from transparency import tree
+from transparency import tree, verify
 from transparency.tree import MemoryNodeStore, Node
 
 from .logs import make_entries
@@ -188,14 +188,14 @@ def test_inclusion_proofs_match_the_reference_and_verify(size):
         leaf = tree.leaf_node(ENTRIES[index])
 
         assert as_refs(path) == ref_path(index, LEAVES[:size])
-        assert tree.inclusion_verify(index=index, tree_size=size, leaf=leaf, path=path, root=root)
+        assert verify.inclusion_verify(index=index, tree_size=size, leaf=leaf, path=path, root=root)
         # the same proof proves nothing else
         other = (index + 1) % size
         if other != index:
-            assert not tree.inclusion_verify(
+            assert not verify.inclusion_verify(
                 index=other, tree_size=size, leaf=leaf, path=path, root=root
             )
-        assert not tree.inclusion_verify(
+        assert not verify.inclusion_verify(
             index=index, tree_size=size, leaf=leaf, path=path, root=root._replace(sum=root.sum + 1)
         )
 
@@ -208,15 +208,15 @@ def test_consistency_proofs_match_the_reference_and_verify(new_size):
         path = tree.consistency_proof(STORE, old_size, new_size)
 
         assert as_refs(path) == ref_subproof(old_size, LEAVES[:new_size], True)
-        assert tree.consistency_verify(
+        assert verify.consistency_verify(
             old_size=old_size, new_size=new_size, old_root=old_root, new_root=new_root, path=path
         )
         wrong_old = old_root._replace(sum=old_root.sum + 1)
-        assert not tree.consistency_verify(
+        assert not verify.consistency_verify(
             old_size=old_size, new_size=new_size, old_root=wrong_old, new_root=new_root, path=path
         )
         if old_size > 1:
-            assert not tree.consistency_verify(
+            assert not verify.consistency_verify(
                 old_size=old_size - 1,
                 new_size=new_size,
                 old_root=old_root,
@@ -290,7 +290,7 @@ def test_a_changed_amount_is_caught():
     assert tree.tree_root(build([*ENTRIES[:index], changed, *ENTRIES[index + 1 : size]]), size) != (
         root
     )
-    assert not tree.inclusion_verify(
+    assert not verify.inclusion_verify(
         index=index, tree_size=size, leaf=tree.leaf_node(changed), path=path, root=root
     )
 
@@ -299,7 +299,7 @@ def test_a_changed_sum_in_a_path_is_caught():
     path = tree.inclusion_proof(STORE, 3, 20)
     forged = [path[0]._replace(sum=path[0].sum + 500), *path[1:]]
 
-    assert not tree.inclusion_verify(
+    assert not verify.inclusion_verify(
         index=3, tree_size=20, leaf=tree.leaf_node(ENTRIES[3]), path=forged, root=ref_root(20)
     )
 
@@ -309,7 +309,7 @@ def test_a_dropped_entry_is_caught():
     store = build(dropped)
 
     assert tree.tree_root(store, 20) != ref_root(20)
-    assert not tree.consistency_verify(
+    assert not verify.consistency_verify(
         old_size=10,
         new_size=20,
         old_root=ref_root(10),
@@ -324,7 +324,7 @@ def test_a_reordered_pair_is_caught():
     store = build(swapped)
 
     assert tree.tree_root(store, 12) != ref_root(12)
-    assert not tree.inclusion_verify(
+    assert not verify.inclusion_verify(
         index=5,
         tree_size=12,
         leaf=tree.leaf_node(ENTRIES[5]),
@@ -337,7 +337,7 @@ def test_a_forked_log_is_not_consistent():
     fork = build([*ENTRIES[:9], *make_entries(20, seed="fork")[9:]])
 
     assert tree.tree_root(fork, 9) == ref_root(9)
-    assert tree.consistency_verify(
+    assert verify.consistency_verify(
         old_size=9,
         new_size=20,
         old_root=ref_root(9),
@@ -345,7 +345,7 @@ def test_a_forked_log_is_not_consistent():
         path=tree.consistency_proof(fork, 9, 20),
     )
     for old_size in (10, 13, 16):
-        assert not tree.consistency_verify(
+        assert not verify.consistency_verify(
             old_size=old_size,
             new_size=20,
             old_root=ref_root(old_size),
@@ -364,8 +364,8 @@ def test_malformed_paths_fail_without_raising():
         path[:-1],
         [*path, path[-1]],
     ):
-        assert not tree.inclusion_verify(index=3, tree_size=20, leaf=leaf, path=forged, root=root)
-    assert not tree.consistency_verify(
+        assert not verify.inclusion_verify(index=3, tree_size=20, leaf=leaf, path=forged, root=root)
+    assert not verify.consistency_verify(
         old_size=5, new_size=20, old_root=ref_root(5), new_root=root, path=[]
     )
 
