@@ -12,6 +12,7 @@ from careforall_common.contracts.internal import (
     CampaignFactsRead,
     DonorEmailsRead,
     OutboxStatusRead,
+    PaymentTransparencyRead,
     PlansPageRead,
     PledgeFactsRead,
 )
@@ -162,3 +163,15 @@ def test_a_page_of_plans_round_trips() -> None:
     assert PlansPageRead.parse({"results": [], "next_after": None}).next_after is None
     with pytest.raises(ContractError):
         PlansPageRead.parse({"results": [{**plan, "interval": "week"}], "next_after": None})
+
+
+def test_a_payments_log_entry_read() -> None:
+    data = {
+        "payment_id": 4, "campaign_id": 7, "commitment": "ab" * 32, "salt": "cd" * 32,
+        "index": None,
+    }  # fmt: skip
+    assert PaymentTransparencyRead.parse(data).to_dict() == data
+    assert PaymentTransparencyRead.parse({**data, "index": 0}).index == 0
+    for broken in ({"salt": "xyz"}, {"commitment": "AB" * 32}, {"index": -1}, {"index": True}):
+        with pytest.raises(ContractError):
+            PaymentTransparencyRead.parse({**data, **broken})

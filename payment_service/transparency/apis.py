@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careforall_common.contracts.internal import PaymentTransparencyRead
 from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.internal import IsSignedInternalCall
 from careforall_common.problems import Problem
@@ -32,11 +33,11 @@ class PaymentTransparencyInternalApi(APIView):
             raise Problem(404, "No captured payment with this id.")
         row = capture_commitment_ensure(payment)
         return Response(
-            {
-                "payment_id": payment.pk,
-                "campaign_id": row.campaign_id,
-                "commitment": row.commitment,
-                "salt": row.salt,
-                "index": row.index,
-            }
+            PaymentTransparencyRead(
+                payment_id=payment.pk,
+                campaign_id=row.campaign_id,
+                commitment=row.commitment,
+                salt=row.salt,
+                index=row.index,
+            ).to_dict()
         )

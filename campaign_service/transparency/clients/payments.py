@@ -7,14 +7,13 @@ release before the log). Only the commitment is used here.
 
 from __future__ import annotations
 
-import re
-
 import requests
 
+from careforall_common.contracts.events import ContractError
+from careforall_common.contracts.internal import PaymentTransparencyRead
 from careforall_common.internal import internal_get
 
 HTTP_TIMEOUT = 10.0
-_COMMITMENT = re.compile(r"[0-9a-f]{64}")
 
 
 class PaymentsUnavailable(Exception):
@@ -33,9 +32,6 @@ def commitment_get(payment_id: int) -> str | None:
     if response.status_code != 200:
         raise PaymentsUnavailable(f"payment_service answered {response.status_code} to {path}")
     try:
-        commitment = response.json().get("commitment")
-    except (ValueError, AttributeError):
-        commitment = None
-    if not isinstance(commitment, str) or not _COMMITMENT.fullmatch(commitment):
-        raise PaymentsUnavailable(f"payment_service answered {path} without a commitment")
-    return commitment
+        return PaymentTransparencyRead.parse(response.json()).commitment
+    except (ValueError, ContractError):
+        raise PaymentsUnavailable(f"payment_service answered {path} outside its contract") from None

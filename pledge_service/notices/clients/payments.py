@@ -9,18 +9,18 @@ then says that the receipt page shows the proof.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from careforall_common.contracts.events import ContractError
+from careforall_common.contracts.internal import PaymentTransparencyRead
 from careforall_common.internal import internal_get
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 2.0
-_SALT = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,8 @@ def log_entry_ref(*, payment_id: int) -> LogEntryRef | None:
     except (requests.RequestException, ValueError) as error:
         logger.info("notices: payment %s's log entry not read: %s", payment_id, error)
         return None
-    if not isinstance(answer, dict):
+    try:
+        read = PaymentTransparencyRead.parse(answer)
+    except ContractError:
         return None
-    index, salt, campaign_id = answer.get("index"), answer.get("salt"), answer.get("campaign_id")
-    if type(index) is not int or type(campaign_id) is not int or not isinstance(salt, str):
-        return None
-    return LogEntryRef(campaign_id, index, salt) if _SALT.fullmatch(salt) else None
+    return None if read.index is None else LogEntryRef(read.campaign_id, read.index, read.salt)

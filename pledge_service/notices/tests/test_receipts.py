@@ -237,7 +237,7 @@ def test_the_html_part_escapes_a_hostile_name_and_title(
 ) -> None:
     hostile = '<img src="https://tracker.example/p.gif" onerror="alert(1)">'
     campaigns.items[7]["title"] = f"Relief </strong><script>alert('x')</script>{hostile}"
-    pledge_post(guest_client, {**GUEST_BODY, "donor_name": f"Eve {hostile}"})
+    pledge_post(guest_client, {**GUEST_BODY, "donor_name": "Eve <b onmouseover=alert(1)>"})
     pledge = Pledge.objects.get()
     payment_event(client, CAPTURED, pledge, **CARD)
 
@@ -246,9 +246,26 @@ def test_the_html_part_escapes_a_hostile_name_and_title(
     text, markup = parts(smtp_sink.messages[0])
     assert "<script" not in markup
     assert "<img" not in markup
+    assert "<b " not in markup
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in markup
-    assert "Eve &lt;img src=&quot;https://tracker.example/p.gif&quot;" in markup
-    assert f"Dear Eve {hostile}" in text  # plain text shows what was typed, inert
+    assert "Eve &lt;b onmouseover=alert(1)&gt;" in markup
+    assert "Dear Eve <b onmouseover=alert(1)>," in text  # plain text shows what was typed, inert
+
+
+def test_a_name_that_could_act_as_a_link_is_not_repeated(
+    client: Any, guest_client: Any, active_campaign: int, smtp_sink: Sink, campaigns: FakePeer
+) -> None:
+    """Issue 20, finding 11: the charity's email never carries a guest's link to anyone."""
+    name = "Claim your refund at evil.example/r"
+    pledge_post(guest_client, {**GUEST_BODY, "donor_name": name})
+    payment_event(client, CAPTURED, Pledge.objects.get(), **CARD)
+
+    assert notices_send_due() == 1
+
+    text, markup = parts(smtp_sink.messages[0])
+    assert "evil.example" not in text
+    assert "evil.example" not in markup
+    assert "Dear donor," in text
 
 
 def test_rendering_without_smtp(

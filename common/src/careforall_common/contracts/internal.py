@@ -162,3 +162,38 @@ class PlansPageRead:
             "results": [plan.to_payload() for plan in self.results],
             "next_after": self.next_after,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTransparencyRead:
+    """``GET /internal/payments/{id}/transparency`` of payment_service: a captured payment's
+    commitment and salt, and its index in its campaign's log (None until logged)."""
+
+    payment_id: int
+    campaign_id: int
+    commitment: str
+    salt: str
+    index: int | None
+
+    @classmethod
+    def parse(cls, data: Any) -> Self:
+        data = _mapping(data, "a payment's log entry")
+        for key in ("commitment", "salt"):
+            value = data.get(key)
+            if not (isinstance(value, str) and _HASH.fullmatch(value)):
+                raise ContractError(f"{key} must be 64 lowercase hex characters")
+        index = data.get("index")
+        if index is not None and (
+            isinstance(index, bool) or not isinstance(index, int) or index < 0
+        ):
+            raise ContractError("index must be a whole number or null")
+        return cls(
+            payment_id=_positive_int(data, "payment_id"),
+            campaign_id=_positive_int(data, "campaign_id"),
+            commitment=str(data["commitment"]),
+            salt=str(data["salt"]),
+            index=index,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
