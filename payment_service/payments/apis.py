@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careforall_common.auth import platform_user
+from careforall_common.auth import platform_user, reader_of
 from careforall_common.contracts.receipts import receipt_token_matches
 from careforall_common.fields import StrictCharField, StrictIntegerField, StrictSerializer
 from careforall_common.idempotency import HEADER, idempotency_key_parse
@@ -89,15 +89,12 @@ def _donor(request: Request, payment: Payment) -> bool:
 
 def payment_for_reader(request: Request, payment_id: int) -> Payment:
     """The payment if the caller may read it (its donor, staff, its receipt token); else 401/404."""
-    caller = platform_user(request)
-    token = request.query_params.get("receipt_token")
-    if caller is None and not token:
-        raise exceptions.NotAuthenticated()
+    reader = reader_of(request, via="receipt_token")
     payment = selectors.payment_get_for_reader(
         payment_id=payment_id,
-        user_id=caller.id if caller else None,
-        is_staff=bool(caller and caller.is_staff),
-        receipt_token=token,
+        user_id=reader.user_id,
+        is_staff=reader.is_staff,
+        receipt_token=reader.token,
     )
     if payment is None:
         raise Problem(404, "No payment with this id.")

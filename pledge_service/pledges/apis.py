@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careforall_common.auth import PlatformUser, platform_user
+from careforall_common.auth import PlatformUser, platform_user, reader_of
 from careforall_common.contracts.internal import DonorEmailsRead
 from careforall_common.contracts.money import MAX_AMOUNT, MIN_AMOUNT
 from careforall_common.contracts.statuses import CAMPAIGN_FACT_STATUSES
@@ -114,15 +114,12 @@ class PledgeListCreateApi(APIView):
 
 class PledgeDetailApi(APIView):
     def get(self, request: Request, pledge_id: int) -> Response:
-        caller = platform_user(request)
-        token = request.query_params.get("receipt_token")
-        if caller is None and not token:
-            raise exceptions.NotAuthenticated()
+        reader = reader_of(request, via="receipt_token")
         pledge = selectors.pledge_get_for_reader(
             pledge_id=pledge_id,
-            user_id=caller.id if caller else None,
-            is_staff=bool(caller and caller.is_staff),
-            receipt_token=token,
+            user_id=reader.user_id,
+            is_staff=reader.is_staff,
+            receipt_token=reader.token,
         )
         if pledge is None:
             raise Problem(404, "No pledge with this id.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import cached_property
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
@@ -48,6 +50,32 @@ def platform_user(request: Request) -> PlatformUser | None:
     """The signed-in account of ``request``, or None for a guest."""
     user = request.user
     return user if isinstance(user, PlatformUser) else None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who asks to read a donor's record: an account (by the token), or whoever holds the
+    record's own token (a guest's receipt or manage token), or both."""
+
+    user: PlatformUser | None
+    token: str | None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user is not None else None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.user is not None and self.user.is_staff)
+
+
+def reader_of(request: Request, *, via: str) -> Reader:
+    """The ``Reader`` of ``request``, its token from the query parameter ``via``; 401 without
+    either credential (SPEC §3: no credentials at all → 401, a wrong one → 404)."""
+    reader = Reader(platform_user(request), request.query_params.get(via))
+    if reader.user is None and not reader.token:
+        raise exceptions.NotAuthenticated()
+    return reader
 
 
 class PlatformJWTAuthentication(JWTStatelessUserAuthentication):

@@ -12,10 +12,9 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import exceptions
 from rest_framework.request import Request
 
-from careforall_common.auth import PlatformUser, platform_user
+from careforall_common.auth import PlatformUser, reader_of
 from careforall_common.defence.attempts import Attempt, attempt_admit
 from careforall_common.openapi import ERRORS, PROBLEM, PROBLEM_SCHEMA
 from careforall_common.problems import Problem
@@ -42,19 +41,16 @@ def guest_minimum_error(amount: int) -> dict[str, list[str]]:
 
 def plan_for(request: Request, plan_id: int) -> tuple[RecurringPlan, PlatformUser | None]:
     """The plan the caller may manage and the caller; 401 without credentials, else 404."""
-    caller = platform_user(request)
-    token = request.query_params.get("manage_token")
-    if caller is None and not token:
-        raise exceptions.NotAuthenticated()
+    reader = reader_of(request, via="manage_token")
     plan = selectors.plan_get_for_reader(
         plan_id=plan_id,
-        user_id=caller.id if caller else None,
-        is_staff=bool(caller and caller.is_staff),
-        manage_token=token,
+        user_id=reader.user_id,
+        is_staff=reader.is_staff,
+        manage_token=reader.token,
     )
     if plan is None:
         raise Problem(404, "No recurring plan with this id.")
-    return plan, caller
+    return plan, reader.user
 
 
 def plans_body(plans: list[RecurringPlan]) -> list[dict[str, Any]]:

@@ -52,9 +52,11 @@ def test_payment_service_reads_a_pledge(client: Any, pledges: list[int]) -> None
         "currency": "usd",
         "status": "PENDING",
         "receipt_token_hash": guest.receipt_token_hash,
+        "donor_email": guest.donor_email,  # a guest's: the card-testing limit per email
     }
     assert donor_answer.json()["user_id"] == 2
     assert donor_answer.json()["receipt_token_hash"] is None
+    assert donor_answer.json()["donor_email"] == ""  # an account's email stays in user_service
 
 
 def test_an_unknown_pledge_is_404(client: Any, pledges: list[int]) -> None:
