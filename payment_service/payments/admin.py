@@ -19,7 +19,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.urls import path, reverse
 from django.utils import timezone
 
-from careforall_common.admin import ReadOnlyAdmin, admin_link, csv_response
+from careforall_common.admin import (
+    IDEMPOTENCY_RECORD_FIELDS,
+    ReadOnlyAdmin,
+    admin_link,
+    csv_response,
+)
 from careforall_common.contracts.statuses import PaymentStatus
 from careforall_common.money import money_format, money_plain
 from careforall_common.timestamps import timestamp
@@ -48,11 +53,7 @@ PAYMENT_FIELDS = (
     "updated_at",
 )
 RECORD_FIELDS = (
-    "id",
-    "scope",
-    "key",
-    "scoped_key_hash",
-    "fingerprint",
+    *IDEMPOTENCY_RECORD_FIELDS,
     "payment",
     "answered",
     "response_status",

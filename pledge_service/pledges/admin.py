@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from careforall_common.admin import ReadOnlyAdmin, admin_link
+from careforall_common.admin import IDEMPOTENCY_RECORD_FIELDS, ReadOnlyAdmin, admin_link
 from careforall_common.money import money_format
 from pledges.models import CampaignFacts, IdempotencyRecord, Pledge
 
@@ -31,11 +31,7 @@ PLEDGE_FIELDS = (
     "updated_at",
 )
 RECORD_FIELDS = (
-    "id",
-    "scope",
-    "key",
-    "scoped_key_hash",
-    "fingerprint",
+    *IDEMPOTENCY_RECORD_FIELDS,
     "pledge",
     "response_status",
     "response_body",

@@ -27,6 +27,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+# The columns every idempotency record has (``careforall_common.idempotency``), first in its
+# admin; each service adds the link to what the request made and the answer.
+IDEMPOTENCY_RECORD_FIELDS = ("id", "scope", "key", "scoped_key_hash", "fingerprint")
+
+
 # Each service's admin, by its path through the gateway (SPEC §3): links between them go there.
 ADMIN_ROOTS = {
     "campaign": "/admin/",
