@@ -18,6 +18,7 @@
  * after an off-session charge failed with `authentication_required`:
  *
  *   const { error, paymentIntent } = await stripe.confirmCardPayment(clientSecret, { payment_method });
+ *   const { error, paymentIntent } = await stripe.handleNextAction({ clientSecret });
  *   const { error, setupIntent } = await stripe.confirmCardSetup(clientSecret, { payment_method });
  *
  * As with Stripe's, the card is typed into a frame of the provider's own origin, and that frame
@@ -302,6 +303,20 @@
   };
   Stripe.prototype.confirmCardSetup = function (clientSecret, data) {
     return confirmSaved(this, clientSecret, data, "setup", "confirmCardSetup");
+  };
+  /** Stripe.js's handleNextAction: finish an intent the server confirmed that asks for the
+   *  donor (3-D Secure); an intent that asks for nothing is returned as it is. */
+  Stripe.prototype.handleNextAction = function (options) {
+    var clientSecret = options && options.clientSecret;
+    var kind;
+    try {
+      kind = intentKind(clientSecret);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!kind) return Promise.reject(integrationError("handleNextAction needs a clientSecret."));
+    var frame = this._controllerFrame();
+    return frame.call("retrieve", { clientSecret: clientSecret }).then(afterConfirm(frame, clientSecret));
   };
   Stripe.prototype.retrievePaymentIntent = function (clientSecret) {
     expectKind(clientSecret, "payment", "retrievePaymentIntent");

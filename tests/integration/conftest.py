@@ -110,6 +110,14 @@ def platform() -> Iterator[Platform]:
         "PAYMENT_LIMITS": "off",
         "CHALLENGE_MODE": "off",
         "MIN_GUEST_AMOUNT": "1",
+        # Recurring gifts on a compressed clock (docs/recurring.md): a schedule day lasts 1 s, so
+        # a month is 30 s and the dunning retries come 1, 3 and 7 s after a decline; beat looks
+        # for due plans every second. A period is skipped only when 20 s late (7 s by default at
+        # this clock), so that the crash tests' restarts do not skip periods they count.
+        "RECURRING_DAY_SECONDS": "1",
+        "RECURRING_SWEEP_SECONDS": "1",
+        "RECURRING_RETRY_DAYS": "1,3,7",
+        "RECURRING_SKIP_AFTER_DAYS": "20",
     }
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "up")],
