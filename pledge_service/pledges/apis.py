@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,15 +66,7 @@ class PledgeListCreateApi(APIView):
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             # SPEC §3: an account's name and email come from its token; a guest gives both.
             signed_in = self.context["signed_in"]
-            errors: dict[str, list[str]] = {}
-            for field in ("donor_name", "donor_email"):
-                if signed_in and field in attrs:
-                    errors[field] = ["Not allowed when signed in: the account's own is used."]
-                elif not signed_in and field not in attrs:
-                    errors[field] = ["This field is required."]
-            if not signed_in and services.guest_amount_too_small(attrs["amount"]):
-                minimum = settings.MIN_GUEST_AMOUNT
-                errors["amount"] = [services.GUEST_MINIMUM.format(minimum=minimum)]
+            errors = services.donor_fields_errors(attrs, signed_in=signed_in)
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
@@ -21,7 +20,6 @@ from careforall_common.problems import Problem
 from plans import selectors
 from plans.models import RecurringPlan
 from plans.outputs import plan_output
-from pledges.services import GUEST_MINIMUM
 
 MAX_ID = 2**63 - 1
 MANAGE_TOKEN = OpenApiParameter(
@@ -33,10 +31,6 @@ ACTION_RESPONSES: dict[Any, Any] = {
     200: OpenApiResponse(OpenApiTypes.OBJECT),
     **{(status, PROBLEM): OpenApiResponse(PROBLEM_SCHEMA) for status in ERRORS},
 }
-
-
-def guest_minimum_error(amount: int) -> dict[str, list[str]]:
-    return {"amount": [GUEST_MINIMUM.format(minimum=settings.MIN_GUEST_AMOUNT)]}
 
 
 def plan_for(request: Request, plan_id: int) -> tuple[RecurringPlan, PlatformUser | None]:

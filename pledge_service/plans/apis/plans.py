@@ -30,7 +30,6 @@ from plans.apis.access import (
     ACTION_RESPONSES,
     MANAGE_TOKEN,
     MAX_ID,
-    guest_minimum_error,
     money_attempt_admit,
     plan_body,
     plan_for,
@@ -41,7 +40,7 @@ from plans.services import changes
 from plans.services.create import PlanOutcome, plan_create_once, plan_idempotency
 from plans.tokens import manage_token
 from pledges.receipts import receipt_token
-from pledges.services import Donor, guest_amount_too_small
+from pledges.services import Donor, donor_fields_errors, guest_minimum_errors
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
@@ -107,14 +106,7 @@ class PlanListCreateApi(APIView):
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             # SPEC §3: as for pledges, an account's name and email come from its token.
             signed_in = self.context["signed_in"]
-            errors: dict[str, list[str]] = {}
-            for field in ("donor_name", "donor_email"):
-                if signed_in and field in attrs:
-                    errors[field] = ["Not allowed when signed in: the account's own is used."]
-                elif not signed_in and field not in attrs:
-                    errors[field] = ["This field is required."]
-            if not signed_in and guest_amount_too_small(attrs["amount"]):
-                errors.update(guest_minimum_error(attrs["amount"]))
+            errors = donor_fields_errors(attrs, signed_in=signed_in)
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs
@@ -168,8 +160,8 @@ class PlanDetailApi(APIView):
     def patch(self, request: Request, plan_id: int) -> Response:
         plan, _ = plan_for(request, plan_id)
         data = self.InputSerializer.parse(request.data)
-        if plan.user_id is None and guest_amount_too_small(data["amount"]):
-            raise exceptions.ValidationError(guest_minimum_error(data["amount"]))
+        if plan.user_id is None and (errors := guest_minimum_errors(data["amount"])):
+            raise exceptions.ValidationError(errors)
         plan = changes.plan_amount_change(plan_id=plan.pk, amount=data["amount"])
         return Response(plan_body(plan))
 
