@@ -8,6 +8,12 @@ const APPEARANCE = {
   variables: { colorPrimary: "#0b6e4f", colorText: "#1d2327", borderRadius: "6px", fontFamily: "system-ui, sans-serif" },
 };
 
+/** Stripe.js and the elements, once mounted: what confirmPayment / confirmSetup take. */
+export interface MountedElement {
+  stripe: StripeInstance;
+  elements: StripeElements;
+}
+
 export interface PaymentElementState {
   /** Where the provider's frame is mounted. */
   container: RefObject<HTMLDivElement | null>;
@@ -16,8 +22,7 @@ export interface PaymentElementState {
   /** Why Stripe.js could not be loaded, if it could not. */
   loadFailure: unknown;
   reload: () => void;
-  /** Stripe.js and the elements, once mounted: what confirmPayment / confirmSetup take. */
-  mounted: () => { stripe: StripeInstance; elements: StripeElements } | null;
+  mounted: () => MountedElement | null;
 }
 
 /**
@@ -27,7 +32,7 @@ export interface PaymentElementState {
  */
 export function usePaymentElement(config: PaymentConfig, publishableKey: string, clientSecret: string): PaymentElementState {
   const container = useRef<HTMLDivElement>(null);
-  const stripe = useRef<{ stripe: StripeInstance; elements: StripeElements } | null>(null);
+  const stripe = useRef<MountedElement | null>(null);
   const [ready, setReady] = useState(false);
   const [loadFailure, setLoadFailure] = useState<unknown>(null);
   const [reloads, setReloads] = useState(0);

@@ -1,45 +1,21 @@
-import { useRef, useState } from "react";
-
 import { ErrorNotice, Loading } from "../../components";
 import { cardLabel, type PaymentConfig, type SetupResult } from "../../stripe";
 import type { RecurringPlan, SetupStart } from "../../types";
-import { TestCards } from "../CardPayment";
+import { PaymentElementForm } from "../CardPayment";
 import { ChallengeWidget } from "../ChallengeWidget";
-import { usePaymentElement } from "../usePaymentElement";
 import type { CardChange } from "./useCardChange";
 
 /** The provider's Payment Element on the SetupIntent, and the button that saves the card with it. */
 function CardSetup({ config, setup, onSaved }: { config: PaymentConfig; setup: SetupStart; onSaved: (result: SetupResult) => void }) {
-  const element = usePaymentElement(config, setup.publishable_key, setup.client_secret);
-  const confirming = useRef(false);
-  const [busy, setBusy] = useState(false);
-
-  async function save() {
-    const current = element.mounted();
-    if (!current || confirming.current) return; // a double click confirms once
-    confirming.current = true;
-    setBusy(true);
-    try {
-      const result = await current.stripe.confirmSetup({ elements: current.elements, redirect: "if_required" });
-      if (result.error?.type !== "validation_error") onSaved(result); // a mistyped card stays to be corrected
-    } finally {
-      confirming.current = false;
-      setBusy(false);
-    }
-  }
-
-  const { ready, loadFailure } = element;
   return (
-    <div className="card-payment">
-      <TestCards config={config} />
-      <div ref={element.container} className="payment-element" data-testid="payment-element" />
-      {!ready && loadFailure === null && <Loading label="Loading the secure card form…" />}
-      {loadFailure !== null && <ErrorNotice error={loadFailure} onRetry={element.reload} />}
-      <button type="button" className="button-large" disabled={!ready || busy} aria-busy={busy} onClick={() => void save()}>
-        {busy ? "Processing…" : "Save the new card"}
-      </button>
-      <p className="hint">Your card details go straight to our payment provider; CareForAll never sees them.</p>
-    </div>
+    <PaymentElementForm
+      config={config}
+      publishableKey={setup.publishable_key}
+      clientSecret={setup.client_secret}
+      label="Save the new card"
+      confirm={({ stripe, elements }) => stripe.confirmSetup({ elements, redirect: "if_required" })}
+      onResult={onSaved}
+    />
   );
 }
 
