@@ -28,8 +28,18 @@ Scenarios (issue: fast under a donation spike):
   warm-up, the pipeline drained between runs; the medians of rps, p99 and the CPU of each side's
   gunicorn per create, and every run's CPU figure. ``BENCH_METRICS_CONTROL=1`` runs both sides
   without metrics: the difference two identical sides show on this machine.
+- ``defence``: the card-testing limits' cost on ``POST /api/payments`` (target ≤ 5 %): two
+  gunicorns of payment_service, ``PAYMENT_LIMITS=on`` and ``off``, alternating, and the gate's
+  in-process cost (scripts/bench.d/defence_bench.py).
+- ``transparency``: the transparency log's cost on ingestion of capture events, as a ratio: two
+  gunicorns of campaign_service, ``TRANSPARENCY_LOG=true`` and ``false``, alternating, and the
+  capture path's salt and commitment (scripts/bench.d/transparency_bench.py).
 - ``idle``: CPU of every process of the platform over ``BENCH_IDLE_SECONDS`` (60) with no
   traffic, in % of one core.
+- ``plans``: ``BENCH_PLANS`` (10,000) recurring plans fall due at the same moment and are all
+  charged, each once, through the normal scheduler → ``INSTALLMENT_DUE`` → off-session charge
+  path; the time to drain and the pledge and payment workers' CPU per installment
+  (scripts/bench.d/plans.py, which says how the plans are made).
 
 Memory: the RSS of every process before and after the run.
 (environment: BENCH_TOKEN, BENCH_CAMPAIGN_IDS, BENCH_LUA_DIR, DATABASE_PREFIX, DATABASE_URL)
@@ -67,7 +77,18 @@ TARGETS = {
     "detail-128": "≥ 5x rps",
     "list-128": "≥ 5x rps",
 }
-SCENARIOS = ["pledge-32", "pledge-128", "detail-128", "list-128", "capture", "metrics", "idle"]
+SCENARIOS = [
+    "pledge-32",
+    "pledge-128",
+    "detail-128",
+    "list-128",
+    "capture",
+    "metrics",
+    "defence",
+    "transparency",
+    "idle",
+    "plans",  # last: its emails keep the platform busy for a while after it
+]
 METRICS_ON_PORT = int(os.environ.get("BENCH_METRICS_ON_PORT", "9023"))
 METRICS_ROUNDS = int(os.environ.get("BENCH_METRICS_ROUNDS", "3"))  # runs of each side
 METRICS_OFF_PORT = int(os.environ.get("BENCH_METRICS_OFF_PORT", "9013"))
@@ -359,6 +380,26 @@ def main() -> None:
             say(f"capture → visible in the public read (50 sequential payments): {' | '.join(row)}")
         elif name == "metrics":
             say(metrics_line(metrics_run(args.run)))
+        elif name == "defence":
+            from defence_bench import defence_run  # here: it imports this module
+
+            for line in defence_run(url, args.run, DURATION, WARMUP, wrk):
+                say(line)
+        elif name == "transparency":
+            from transparency_bench import transparency_run
+
+            for line in transparency_run(args.run, DURATION):
+                say(line)
+        elif name == "plans":
+            out = subprocess.run(
+                [sys.executable, str(HERE / "plans.py"), url, str(args.run)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                sys.exit(out.stderr.strip() or "suite.py: the plans scenario failed")
+            say(out.stdout.strip().splitlines()[-1])
         elif name == "idle":
             seconds = int(os.environ.get("BENCH_IDLE_SECONDS", "60"))
             shares = idle(args.run, seconds)
