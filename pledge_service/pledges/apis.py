@@ -24,7 +24,7 @@ from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.internal import IsSignedInternalCall
 from careforall_common.pagination import CursorPagination
 from careforall_common.problems import Problem
-from pledges import holds, selectors, services
+from pledges import donors, holds, selectors, services
 from pledges.events import pledge_created_payload
 from pledges.outputs import pledge_internal_output, pledge_output
 from pledges.receipts import receipt_token
@@ -66,7 +66,7 @@ class PledgeListCreateApi(APIView):
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             # SPEC §3: an account's name and email come from its token; a guest gives both.
             signed_in = self.context["signed_in"]
-            errors = services.donor_fields_errors(attrs, signed_in=signed_in)
+            errors = donors.donor_fields_errors(attrs, signed_in=signed_in)
             if errors:
                 raise serializers.ValidationError(errors)
             return attrs

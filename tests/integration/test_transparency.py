@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from integration.support import (
     Donor,
     assert_problem,
     bearer,
+    crash,
     create_campaign,
     get_campaign,
+    local_platform,
     wait_until,
 )
 from integration.test_refunds import captured_payment, refund
@@ -178,3 +181,39 @@ def test_the_read_api_through_the_gateway(gateway: str, staff_token: str, donor:
         f"{gateway}/api/payments/{made['id']}", headers=bearer(staff_token), timeout=10
     ).json()
     assert staff_view["transparency"] is None
+
+
+def test_under_kills_every_capture_and_refund_is_logged_exactly_once(
+    platform: Any, gateway: str, staff_token: str, donor: Donor
+) -> None:
+    """Guarantee 13 under faults: campaign_service's web and worker and payment_service's worker
+    SIGKILLed (the process manager restarts them) while donations and refunds go through; once
+    quiet, each capture and each refund is in the log once and the total is current_amount."""
+    local_platform(platform)
+    campaign_id = int(str(create_campaign(gateway, staff_token)["id"]))
+    amounts = [500 + 7 * n for n in range(60)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        burst = [pool.submit(captured_payment, gateway, donor, campaign_id, a) for a in amounts]
+        time.sleep(1.0)
+        for name in ("worker-campaign", "worker-payment", "web-campaign"):
+            old = crash(platform, name)
+            wait_until(lambda: platform.pid(name) != old, timeout=30)  # noqa: B023
+            time.sleep(1.0)
+        paid = [future.result() for future in burst]
+    refunded = paid[::6]
+    for made in refunded:
+        answer = refund(gateway, staff_token, made["id"], amount=made["amount"] // 2)
+        assert answer.status_code == 201, answer.text
+    crash(platform, "worker-campaign")
+
+    expected = len(paid) + len(refunded)
+    current = quiet_and_signed(gateway, campaign_id, entries_expected=expected)
+    logged = entries(gateway, campaign_id, expected)
+    captures = [e for e in logged if e["kind"] == "capture"]
+    assert len(captures) == len(paid)
+    assert len({e["commitment"] for e in captures}) == len(paid)  # each payment once
+    assert sorted(e["amount"] for e in captures) == sorted(p["amount"] for p in paid)
+    back = [e for e in logged if e["kind"] == "refund"]
+    assert sorted(-e["amount"] for e in back) == sorted(m["amount"] // 2 for m in refunded)
+    assert len({e["refers_to"] for e in back}) == len(refunded)
+    assert sum(e["amount"] for e in logged) == current

@@ -39,8 +39,9 @@ from plans.models import CancelReason
 from plans.services import changes
 from plans.services.create import PlanOutcome, plan_create_once, plan_idempotency
 from plans.tokens import manage_token
+from pledges.donors import donor_fields_errors, guest_minimum_errors
 from pledges.receipts import receipt_token
-from pledges.services import Donor, donor_fields_errors, guest_minimum_errors
+from pledges.services import Donor
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
