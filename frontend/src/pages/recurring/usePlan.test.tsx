@@ -45,6 +45,28 @@ describe("usePlan", () => {
     expect(calls[0]!.headers.Authorization).toBeUndefined();
   });
 
+  it("reads a plan being set up again until its first payment's outcome arrives", async () => {
+    signIn();
+    const settingUp = { ...PLAN, status: "incomplete" } as RecurringPlan;
+    const calls = gateway({
+      "GET /api/recurring/4": [json(200, settingUp), json(200, settingUp), json(200, PLAN)],
+    });
+    const state = renderHook(() => usePlan(4, null));
+    await flush();
+    expect(state.current.plan?.status).toBe("incomplete");
+    for (let second = 0; second < 3; second++) {
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(1000);
+      });
+    }
+    expect(state.current.plan?.status).toBe(PLAN.status);
+    const reads = calls.length;
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(5000);
+    });
+    expect(calls).toHaveLength(reads); // an active plan is not read again
+  });
+
   it("reads a signed-in donor's plan with their token, and asks nothing of a stranger", async () => {
     const calls = gateway({ "GET /api/recurring/4": [json(200, PLAN)] });
     renderHook(() => usePlan(4, null));

@@ -1,10 +1,13 @@
 import { useEffect, useRef, useState } from "react";
 
 import { formatDate } from "../../format";
-import { isAbort, useSession } from "../../hooks";
+import { isAbort, usePolling, useSession } from "../../hooks";
 import { perInterval } from "../../planText";
 import { planCancel, planChangeAmount, planGet, planPause, planResume } from "../../recurring";
 import type { RecurringPlan } from "../../types";
+
+/** How long a plan still being set up is read again, once a second. */
+const SETTING_UP_POLL_MS = 120_000;
 
 /** What the donor can do to a plan; each is confirmed on the page before it is sent. */
 export type PlanAction =
@@ -88,6 +91,23 @@ export function usePlan(id: number, manageToken: string | null): PlanState {
     });
     return () => controller.abort();
   }, [id, manageToken, userId, canRead, reloads]);
+
+  // A plan being set up becomes active (or canceled) once its first payment's outcome reaches
+  // the platform, moments after the donor's card was accepted: read it again until then.
+  const settingUp = plan?.status === "incomplete";
+  const settingUpSince = useRef(0);
+  usePolling(
+    async (signal) => {
+      if (!settingUp) return false;
+      settingUpSince.current ||= Date.now();
+      if (Date.now() - settingUpSince.current > SETTING_UP_POLL_MS) return false;
+      const fresh = await planGet(id, manageToken, signal);
+      setPlan(fresh);
+      return fresh.status === "incomplete";
+    },
+    1000,
+    [id, manageToken, settingUp],
+  );
 
   async function run(action: PlanAction): Promise<boolean> {
     if (inFlight.current) return false; // a second click while the first is on its way
