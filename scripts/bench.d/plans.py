@@ -47,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from pipeline import connect
-from suite import cpu_seconds, processes
+from sides import cpu_seconds, processes
 
 SANDBOX = f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT', '13111')}"
 TIMEOUT = float(os.environ.get("BENCH_PLANS_TIMEOUT", "1800"))

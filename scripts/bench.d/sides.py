@@ -65,6 +65,23 @@ def side_pids(server: subprocess.Popen[bytes]) -> list[int]:
     return [server.pid, *map(int, out.stdout.split())]
 
 
+def processes(run: Path) -> dict[str, list[int]]:
+    """The pids of each child of scripts/up, with their own children (workers, pool)."""
+    found: dict[str, list[int]] = {}
+    for pid_file in sorted(run.glob("*.pid")):
+        if pid_file.stem == "up":
+            continue
+        try:
+            main = int(pid_file.read_text())
+        except ValueError:
+            continue
+        children = subprocess.run(
+            ["pgrep", "-P", str(main)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        found[pid_file.stem] = [main, *map(int, children)]
+    return found
+
+
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:

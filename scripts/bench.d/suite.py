@@ -62,10 +62,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench import machine
+from defence_bench import defence_run
 from pipeline import connect, select
+from sides import cpu_seconds, processes
+from transparency_bench import transparency_run
 
 HERE = Path(__file__).parent
-CLOCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 DURATION = int(os.environ.get("BENCH_DURATION", "20"))
 WARMUP = 3
@@ -92,34 +94,6 @@ SCENARIOS = [
 METRICS_ON_PORT = int(os.environ.get("BENCH_METRICS_ON_PORT", "9023"))
 METRICS_ROUNDS = int(os.environ.get("BENCH_METRICS_ROUNDS", "3"))  # runs of each side
 METRICS_OFF_PORT = int(os.environ.get("BENCH_METRICS_OFF_PORT", "9013"))
-
-
-def processes(run: Path) -> dict[str, list[int]]:
-    """The pids of each child of scripts/up, with their own children (workers, pool)."""
-    found: dict[str, list[int]] = {}
-    for pid_file in sorted(run.glob("*.pid")):
-        if pid_file.stem == "up":
-            continue
-        try:
-            main = int(pid_file.read_text())
-        except ValueError:
-            continue
-        children = subprocess.run(
-            ["pgrep", "-P", str(main)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        found[pid_file.stem] = [main, *map(int, children)]
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK
 
 
 def rss_mib(pid: int) -> float:
@@ -381,13 +355,9 @@ def main() -> None:
         elif name == "metrics":
             say(metrics_line(metrics_run(args.run)))
         elif name == "defence":
-            from defence_bench import defence_run  # here: it imports this module
-
             for line in defence_run(url, args.run, DURATION, WARMUP, wrk):
                 say(line)
         elif name == "transparency":
-            from transparency_bench import transparency_run
-
             for line in transparency_run(args.run, DURATION):
                 say(line)
         elif name == "plans":

@@ -34,6 +34,7 @@ from sides import (
     in_service,
     load_average,
     medians,
+    processes,
     side_pids,
     side_start,
 )
@@ -45,8 +46,6 @@ THREADS = 4
 
 
 def worker_pids(run: Path, name: str) -> list[int]:
-    from suite import processes
-
     return processes(run).get(name, [])
 
 
