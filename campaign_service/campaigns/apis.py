@@ -24,7 +24,7 @@ from careforall_common.fields import (
     StrictSerializer,
 )
 from careforall_common.internal import IsSignedInternalCall
-from careforall_common.pagination import CursorPagination
+from careforall_common.pagination import CursorPagination, paginated
 from careforall_common.problems import Problem
 
 
@@ -74,9 +74,7 @@ class CampaignListCreateApi(APIView):
         campaigns = selectors.campaign_list(
             include_drafts=_is_staff(request), status=filters.validated_data.get("status")
         )
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(campaigns, request, view=self) or []
-        response = paginator.get_paginated_response([campaign_output(c) for c in page])
+        response = paginated(request, self, campaigns, lambda page: map(campaign_output, page))
         key = _guest(request) and cache.list_key(
             host=request.get_host(), query=request.META.get("QUERY_STRING", "")
         )

@@ -22,7 +22,7 @@ from careforall_common.fields import (
 )
 from careforall_common.idempotency import HEADER, idempotency_key_parse
 from careforall_common.internal import IsSignedInternalCall
-from careforall_common.pagination import CursorPagination
+from careforall_common.pagination import paginated
 from careforall_common.problems import Problem
 from pledges import donors, holds, selectors, services
 from pledges.events import pledge_created_payload
@@ -81,9 +81,7 @@ class PledgeListCreateApi(APIView):
             user_id=None if caller.is_staff else caller.id,
             campaign_id=filters.validated_data.get("campaign_id"),
         )
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(pledges, request, view=self) or []
-        return paginator.get_paginated_response([pledge_output(pledge) for pledge in page])
+        return paginated(request, self, pledges, lambda page: map(pledge_output, page))
 
     def post(self, request: Request) -> Response:
         key = idempotency_key_parse(request.headers.get(HEADER))

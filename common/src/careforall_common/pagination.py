@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -26,3 +28,12 @@ class CursorPagination(pagination.CursorPagination):
             return super().paginate_queryset(queryset, request, view)
         except (ValueError, TypeError, ValidationError):
             raise NotFound(self.invalid_cursor_message) from None
+
+
+def paginated(
+    request: Any, view: Any, queryset: Any, render: Callable[[list[Any]], Iterable[Any]]
+) -> Response:
+    """The page of ``queryset`` that ``request`` asks for, its rows rendered by ``render``."""
+    paginator = CursorPagination()
+    page = list(paginator.paginate_queryset(queryset, request, view=view) or [])
+    return paginator.get_paginated_response(list(render(page)))

@@ -24,7 +24,7 @@ from careforall_common.fields import (
     StrictSerializer,
 )
 from careforall_common.idempotency import HEADER, idempotency_key_parse
-from careforall_common.pagination import CursorPagination
+from careforall_common.pagination import paginated
 from plans import selectors
 from plans.apis.access import (
     ACTION_RESPONSES,
@@ -122,9 +122,7 @@ class PlanListCreateApi(APIView):
             user_id=None if caller.is_staff else caller.id,
             campaign_id=filters.validated_data.get("campaign_id"),
         )
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(plans, request, view=self) or []
-        return paginator.get_paginated_response(plans_body(list(page)))
+        return paginated(request, self, plans, plans_body)
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY])
     def post(self, request: Request) -> Response:
