@@ -19,7 +19,7 @@ def run_check(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     code = (
         f"import sys; sys.argv = {['manage.py', *argv]!r}; import django; django.setup();"
         "from django.core.checks import run_checks;"
-        "errors = [e for e in run_checks() if e.is_serious()];"
+        "errors = [e for e in run_checks() if e.is_serious() and not e.is_silenced()];"
         "[print(e, file=sys.stderr) for e in errors]; sys.exit(1 if errors else 0)"
     )
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}

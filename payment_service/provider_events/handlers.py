@@ -37,9 +37,11 @@ from payments.models import Payment
 from payments.provider import IntentReport, intent_cancel_abandoned, intent_report, intent_retrieve
 from payments.stripe_client import ProviderRefused, ProviderUnavailable
 from payments.transitions import moves, payment_advance
-from provider_events.models import ProviderEvent, ProviderEventResult
+from provider_events.models import ProviderEventResult
 from provider_events.services import (
+    StoredEvent,
     event_intent_id,
+    payment_by_intent,
     provider_event_close,
     provider_event_result_set,
     provider_event_store,
@@ -104,10 +106,10 @@ def webhook_event_handle(event: dict[str, Any]) -> str:
         return provider_event_result_set(stored, result, payment)
 
 
-def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -> str:
+def _money_back(stored: StoredEvent, event_type: str, found: dict[str, Any]) -> str:
     """A refund or dispute event: apply the provider's refunds or dispute of its intent now."""
     intent_id = event_intent_id(found)
-    payment = Payment.objects.filter(provider_payment_id=intent_id).first() if intent_id else None
+    payment = payment_by_intent(intent_id) if intent_id else None
     if payment is None:
         return provider_event_close(stored, ProviderEventResult.UNKNOWN_INTENT)
     if found.get("object") == "charge" and found.get("captured") is False:
@@ -129,7 +131,7 @@ def _money_back(stored: ProviderEvent, event_type: str, found: dict[str, Any]) -
     return provider_event_close(stored, result, payment)
 
 
-def _card_saved(stored: ProviderEvent, found: dict[str, Any]) -> str:
+def _card_saved(stored: StoredEvent, found: dict[str, Any]) -> str:
     """A SetupIntent succeeded: if it saved a plan's new card, the plan's card is recorded, as
     the provider has the SetupIntent now."""
     setup_intent_id = found.get("id")
@@ -167,7 +169,8 @@ def _dispute(payment: Payment, found: dict[str, Any]) -> bool:
 def payment_for_intent(report: IntentReport) -> Payment | None:
     """The payment of the intent: by its id, or by the intent's ``metadata.payment_id`` when the
     event beat transaction 2 (the payment does not know its intent yet)."""
-    payment = Payment.objects.filter(provider_payment_id=report.intent_id).first()
+    # A report read from an intent always names it (intent_report).
+    payment = payment_by_intent(report.intent_id) if report.intent_id else None
     payment_id = report.payment_id or ""
     if payment is not None or not (payment_id.isascii() and payment_id.isdigit()):
         return payment

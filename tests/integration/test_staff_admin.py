@@ -49,11 +49,20 @@ def csrf_token(session: requests.Session, url: str) -> str:
 
 
 def admin_post(
-    session: requests.Session, gateway: str, path: str, data: dict[str, Any]
+    session: requests.Session,
+    gateway: str,
+    path: str,
+    data: dict[str, Any],
+    form_page: str | None = None,
 ) -> requests.Response:
-    """POST an admin form as a browser does: its CSRF token, a Referer of the same origin."""
+    """POST an admin form as a browser does: its CSRF token, a Referer of the same origin.
+
+    The token comes from the form's own page, or from ``form_page`` when that page may already
+    refuse a GET (a delete page, once the read model counts a pledge).
+    """
     url = f"{gateway}{path}"
-    body = {"csrfmiddlewaretoken": csrf_token(session, url), **data}
+    token = csrf_token(session, f"{gateway}{form_page or path}")
+    body = {"csrfmiddlewaretoken": token, **data}
     return session.post(url, data=body, headers={"Referer": url}, timeout=30)
 
 
@@ -119,7 +128,13 @@ def test_deleting_a_campaign_that_has_a_pledge_is_refused_from_the_admin(
     assert make_pledge(gateway, campaign_id, 700).status_code == 201
 
     # At once, before the read model may have heard of the pledge: pledge_service decides.
-    deletion = admin_post(staff, gateway, f"{CAMPAIGNS}{campaign_id}/delete/", {"post": "yes"})
+    deletion = admin_post(
+        staff,
+        gateway,
+        f"{CAMPAIGNS}{campaign_id}/delete/",
+        {"post": "yes"},
+        form_page=f"{CAMPAIGNS}{campaign_id}/change/",
+    )
 
     assert deletion.status_code == 403
     assert get_campaign(gateway, campaign_id)["id"] == campaign_id

@@ -40,6 +40,8 @@ SESSION_COOKIE_NAME = "cfa_user_session"
 SESSION_COOKIE_PATH = "/"
 CSRF_COOKIE_NAME = "cfa_user_csrftoken"
 CSRF_COOKIE_PATH = "/admin/users/"
+# The gateway's check of a /flower/ visitor reads that session too.
+ADMIN_PATHS = ["/admin/", "/internal/auth/staff"]
 
 # Per-account slow-down of failed sign-ins (accounts.throttle), in Redis so that every process
 # and replica counts together.

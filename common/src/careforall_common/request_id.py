@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-Id"
+META_KEY = "HTTP_X_REQUEST_ID"  # read from META: request.headers builds a dict of them all
 VALID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="")
@@ -32,7 +33,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request_id_from(request.headers.get(HEADER))
+        request_id = request_id_from(request.META.get(META_KEY))
         token = current_request_id.set(request_id)
         try:
             response = self.get_response(request)

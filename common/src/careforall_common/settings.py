@@ -92,14 +92,23 @@ MIDDLEWARE = [
     *(["careforall_common.metrics.MetricsMiddleware"] if env.bool("METRICS_ENABLED", True) else []),
     "careforall_common.request_id.RequestIdMiddleware",
     "careforall_common.problems.ProblemDetailsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # ADMIN_MIDDLEWARE, here, for ADMIN_PATHS only: the API needs none of it.
+    "careforall_common.middleware.AdminOnlyMiddleware",
+    # The headers of Django's SecurityMiddleware and XFrameOptionsMiddleware, in one pass.
+    "careforall_common.middleware.SecurityHeadersMiddleware",
+]
+# The Django admin's middleware, in order (careforall_common.middleware).
+ADMIN_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "careforall_common.admin_auth.StaffRecheckMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# The paths that carry an admin session: the admin (a service may add one, see user_service).
+ADMIN_PATHS = ["/admin/"]
+# The admin's checks look for its middleware in MIDDLEWARE; it is in ADMIN_MIDDLEWARE instead.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
 APPEND_SLASH = False
 
 TEMPLATES = [
