@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from campaigns.models import PaymentEvent, PlanProjection, PledgeProjection, RefundProjection
+from campaigns.models import PlanProjection, RefundProjection
 from careforall_common.contracts.statuses import PledgeStatus
 from transparency.appends import LogItem
 
 
 @dataclass
 class PledgeState:
-    """A projection row as the batch leaves it; ``row`` is None for a pledge new here."""
+    """A projection row as the batch leaves it; ``known`` is False for a pledge new here.
 
-    row: PledgeProjection | None
+    ``donor``: its ``donor_name``, ``anonymous`` and ``occurred_at``, as on record or as its
+    creation event says."""
+
+    known: bool
     campaign_id: int
     amount: int
     currency: str
@@ -33,12 +37,13 @@ class Batch:
     audited: set[tuple[int, str]]
     refunds: dict[int, RefundProjection]
     plans: dict[int, PlanProjection]
+    now: Any  # the batch's time, as the database takes it (rows.db_time)
     new_refunds: set[int] = field(default_factory=set)
     failed_refunds: set[int] = field(default_factory=set)  # rows on record, failed now
     new_plans: set[int] = field(default_factory=set)
     changed_plans: set[int] = field(default_factory=set)
     deltas: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
-    audit_rows: list[PaymentEvent] = field(default_factory=list)
+    audit_rows: list[tuple[Any, ...]] = field(default_factory=list)  # rows.AUDIT_COLUMNS
     log: list[LogItem] = field(default_factory=list)  # for the transparency logs, in order
 
     def add(self, campaign_id: int, column: str, amount: int) -> None:

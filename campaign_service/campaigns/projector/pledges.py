@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from campaigns.models import PaymentEvent, PaymentEventType
+from campaigns.models import PaymentEventType
 from campaigns.projector.batch import Batch, PledgeState
+from campaigns.projector.rows import db_time
 from careforall_common.contracts.events import (
     Envelope,
     PaymentReported,
@@ -53,7 +54,7 @@ def pledge_apply(
     pledge = batch.pledges.get(event.pledge_id)
     if pledge is None:
         batch.pledges[event.pledge_id] = PledgeState(
-            row=None,
+            known=False,
             campaign_id=event.campaign_id,
             amount=event.amount,
             currency=event.currency,
@@ -95,16 +96,17 @@ def payment_apply(batch: Batch, envelope: Envelope, event: PaymentReported) -> N
         return  # on record already: a repeat of this payment's event under another event id
     batch.audited.add((event.payment_id, event_type))
     batch.audit_rows.append(
-        PaymentEvent(
-            payment_id=event.payment_id,
-            event_type=event_type,
-            pledge_id=event.pledge_id,
-            campaign_id=event.campaign_id,
-            amount=event.amount,
-            currency=event.currency,
-            error=event.error,
-            occurred_at=envelope.occurred_at,
-            event_id=envelope.event_id,
+        (
+            event.payment_id,
+            event_type.value,
+            event.pledge_id,
+            event.campaign_id,
+            event.amount,
+            event.currency,
+            event.error,
+            db_time(envelope.occurred_at),
+            envelope.event_id,
+            batch.now,
         )
     )
     if event_type == PaymentEventType.CAPTURED:

@@ -42,14 +42,14 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_HANDLERS": {},
     # dotted path of a handler that applies a whole batch in one transaction (optional)
     "EVENT_BATCH_HANDLER": "",
-    "OUTBOX_BATCH_SIZE": 100,
+    "OUTBOX_BATCH_SIZE": 200,
     "OUTBOX_LEASE_SECONDS": 20,
     "OUTBOX_BACKOFF_BASE": 0.5,
     "OUTBOX_BACKOFF_CAP": 300.0,
     "OUTBOX_RETENTION_DAYS": 7,
     "OUTBOX_WAKE_DEBOUNCE_MS": 100,
     # a relay waits this long before each look, so that a delivery carries what commits meanwhile
-    "OUTBOX_LINGER_MS": 50,
+    "OUTBOX_LINGER_MS": 100,
     "OUTBOX_WAKE_PAUSE": 5.0,
     "OUTBOX_DRAIN_SECONDS": 20.0,
     "INBOX_RETENTION_DAYS": 30,

@@ -1,10 +1,10 @@
 """``POST /internal/events``: signed batches of events, each applied once (SPEC §4).
 
 A service with a batch handler (``CAREFORALL["EVENT_BATCH_HANDLER"]``) applies a whole batch in
-one transaction: one look-up of the event ids already applied, one handler call, one insert of
-the new ids. When anything in it fails, the batch is applied again one event at a time, so a bad
-event never blocks its neighbours. Services without a batch handler apply each event in its own
-transaction.
+one transaction: one statement that records the event ids and returns those not applied before,
+then one handler call. When anything in it fails, the batch is applied again one event at a
+time, so a bad event never blocks its neighbours. Services without a batch handler apply each
+event in its own transaction.
 
 Who may send what (issue 20, finding 8): the view admits the publishers of the event types this
 service handles (``EVENT_PRODUCERS``), and an event signed (v2) by a service that is not its
@@ -15,9 +15,13 @@ events, never another's.
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import UTC
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -141,39 +145,52 @@ def _duplicate(envelope: Envelope) -> Result:
     return {"event_id": envelope.event_id, "status": "duplicate"}
 
 
+# Records the batch's event ids and answers those new here, in one statement: an id applied
+# before is skipped (IGNORE) and not returned. An id a concurrent delivery holds waits for it:
+# skipped when that commits, inserted here when it rolls back, so each id is applied once.
+_RECORD = (
+    "INSERT IGNORE INTO {table} (event_id, event_type, source, processed_at) VALUES {rows} "
+    "RETURNING event_id"
+)
+
+
 @transaction.atomic
 def _apply_batch(envelopes: list[Envelope], handler: Any) -> dict[str, Result]:
     """Apply ``envelopes`` in one transaction; raise to have them applied one by one."""
-    ids = [envelope.event_id for envelope in envelopes]
-    done = {
-        str(event_id)
-        for event_id in ProcessedEvent.objects.filter(event_id__in=ids).values_list(
-            "event_id", flat=True
-        )
-    }
+    fresh_ids = _record_new(envelopes)
     results: dict[str, Result] = {}
     fresh: list[Envelope] = []
     for envelope in envelopes:
-        if envelope.event_id in done:
-            results[envelope.event_id] = _duplicate(envelope)
-        else:
-            done.add(envelope.event_id)
+        if envelope.event_id in fresh_ids:
+            fresh_ids.discard(envelope.event_id)  # a repeat within the batch is a duplicate
             fresh.append(envelope)
+        else:
+            results[envelope.event_id] = _duplicate(envelope)
     rejections: dict[str, str] = handler(fresh) if fresh else {}
     for event_id, error in rejections.items():
         logger.error("event %s rejected: %s", event_id, error)
         results[event_id] = _rejected(event_id, error)
-    kept = [envelope for envelope in fresh if envelope.event_id not in rejections]
-    # A concurrent delivery of one of these ids fails this insert: the whole batch rolls back.
-    ProcessedEvent.objects.bulk_create(
-        [
-            ProcessedEvent(event_id=e.event_id, event_type=e.event_type, source=e.source)
-            for e in kept
-        ]
-    )
-    for envelope in kept:
-        results[envelope.event_id] = {"event_id": envelope.event_id, "status": "processed"}
+    if rejections:  # a rejected event is not applied: its redelivery is judged again
+        ProcessedEvent.objects.filter(event_id__in=list(rejections)).delete()
+    for envelope in fresh:
+        if envelope.event_id not in rejections:
+            results[envelope.event_id] = {"event_id": envelope.event_id, "status": "processed"}
     return results
+
+
+def _record_new(envelopes: list[Envelope]) -> set[str]:
+    """Record the ids of ``envelopes`` as applied; return those not applied before."""
+    now = timezone.now().astimezone(UTC).replace(tzinfo=None) if settings.USE_TZ else timezone.now()
+    firsts = {envelope.event_id: envelope for envelope in envelopes}  # dict: in order, once each
+    params: list[Any] = []
+    for envelope in firsts.values():
+        params += [envelope.event_id, envelope.event_type, envelope.source, now]
+    sql = _RECORD.format(
+        table=ProcessedEvent._meta.db_table, rows=",".join(["(%s,%s,%s,%s)"] * len(firsts))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()}
 
 
 def apply_event(event: Any) -> Result:

@@ -15,22 +15,23 @@ pipeline resumes by itself.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from careforall_common.conf import careforall_settings
 from careforall_common.internal import internal_post
-from careforall_common.leases import Lease, lease_release, lease_take
+from careforall_common.leases import Lease, lease_release
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
 from careforall_common.outbox.services import clear_wake, wake_relay
 from careforall_common.tracing import delivery_span
@@ -68,10 +69,11 @@ def relay_due_events() -> int:
 
 
 # The due head rows of their aggregates, oldest first, skipping rows another relay holds. Plain
-# SQL: the query is the same every time, and building it through the ORM cost the relay more than
-# the delivery did (docs/benchmarks.md).
+# SQL, as are the lease and the outcome of the rows sent: the statements are the same every time,
+# and building them and their rows through the ORM cost the relay more than the delivery did
+# (docs/benchmarks.md).
 _CLAIM = """
-SELECT o.* FROM {table} o
+SELECT {columns} FROM {table} o
 WHERE o.status = 'pending' AND o.next_attempt_at <= %s
   AND (o.lease_until IS NULL OR o.lease_until < %s)
   AND NOT EXISTS (
@@ -83,23 +85,71 @@ ORDER BY o.id
 LIMIT %s
 FOR UPDATE SKIP LOCKED
 """
+_LEASE = "UPDATE {table} SET lease_until = %s, lease_token = %s WHERE id IN ({ids})"
+_SENT = (
+    "UPDATE {table} SET status = 'sent', sent_at = %s, last_error = '', lease_until = NULL, "
+    "lease_token = NULL WHERE id IN ({ids}) AND lease_token = %s"
+)
+
+
+def _db_time(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _row(values: tuple[Any, ...]) -> OutboxEvent:
+    """An ``OutboxEvent`` of the claim's columns (every concrete field, in order)."""
+    converted = list(values)
+    for index, convert in _CONVERTERS:
+        if converted[index] is not None:
+            converted[index] = convert(converted[index])
+    return OutboxEvent.from_db(connection.alias, _NAMES, converted)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if settings.USE_TZ and value.tzinfo is None else value
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+_FIELDS = OutboxEvent._meta.concrete_fields
+_NAMES = [field.attname for field in _FIELDS]
+_CONVERTERS = [
+    (index, convert)
+    for index, field in enumerate(_FIELDS)
+    for kind, convert in (
+        (models.DateTimeField, _aware),
+        (models.UUIDField, _uuid),
+        (models.JSONField, _json),
+    )
+    if isinstance(field, kind)
+]
 
 
 def claim_batch() -> tuple[uuid.UUID, list[OutboxEvent]]:
     """Lease the due head rows of their aggregates; return the lease token and the rows."""
-    now = timezone.now()
     lease = Lease.new(careforall_settings.OUTBOX_LEASE_SECONDS)
-    naive_now = now.astimezone(UTC).replace(tzinfo=None) if settings.USE_TZ else now
-    sql = _CLAIM.format(table=OutboxEvent._meta.db_table)
-    with transaction.atomic():
-        rows = list(
-            OutboxEvent.objects.raw(
-                sql, [naive_now, naive_now, careforall_settings.OUTBOX_BATCH_SIZE]
-            )
+    now = _db_time(timezone.now())
+    table = OutboxEvent._meta.db_table
+    columns = ", ".join(f"o.{field.column}" for field in _FIELDS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM.format(columns=columns, table=table),
+            [now, now, careforall_settings.OUTBOX_BATCH_SIZE],
         )
+        rows = [_row(values) for values in cursor.fetchall()]
         if not rows:
             return lease.token, []
-        lease_take(OutboxEvent.objects.filter(id__in=[row.pk for row in rows]), lease=lease)
+        ids = [row.pk for row in rows]
+        cursor.execute(
+            _LEASE.format(table=table, ids=",".join(["%s"] * len(ids))),
+            [_db_time(lease.until), str(lease.token), *ids],
+        )
     for row in rows:
         row.lease_until, row.lease_token = lease.until, lease.token
     rows.sort(key=lambda row: (row.destination, row.pk))
@@ -161,13 +211,13 @@ def record(token: uuid.UUID, rows: list[OutboxEvent], results: dict[str, Any], e
             }
             changes.append((row.pk, change))
     with transaction.atomic():
-        lease_release(
-            OutboxEvent.objects.filter(pk__in=sent),
-            token=token,
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            last_error="",
-        )
+        if sent:
+            with connection.cursor() as cursor:
+                table = OutboxEvent._meta.db_table
+                cursor.execute(
+                    _SENT.format(table=table, ids=",".join(["%s"] * len(sent))),
+                    [_db_time(now), *sent, str(token)],
+                )
         for pk, change in changes:
             lease_release(OutboxEvent.objects.filter(pk=pk), token=token, **change)
     if changes:
