@@ -74,6 +74,9 @@ def test_campaign_service_paused_while_pledges_are_made(
     local_platform(platform)
     campaign_id = int(str(create_campaign(gateway, staff_token)["id"]))
     web = service_processes(platform, "web-campaign")
+    # pledge_service learns a new campaign's facts from its event or, on a miss, by asking
+    # campaign_service: one pledge first, so that the pause tests the pipeline, not that read.
+    pledge_many(gateway, campaign_id, 1)
 
     signal_processes(web, signal.SIGSTOP)
     try:
