@@ -220,3 +220,23 @@ clean_run_dir() {  # clean_run_dir VAR: remove what an earlier run left, once no
     # nginx's temporary files of requests that were in flight.
     rm -rf "$var"/nginx/{body,proxy,fastcgi,uwsgi,scgi}/*
 }
+
+# The services' WSGI server (docs/benchmarks.md, "The server model"): WEB_SERVER is gthread
+# (gunicorn, WEB_WORKERS × WEB_THREADS), sync (gunicorn, WEB_WORKERS, one request each) or
+# granian (WEB_WORKERS × WEB_THREADS blocking threads, WSGI). Sets the three; say what it runs.
+web_server_settings() {
+    WEB_SERVER="${WEB_SERVER:-gthread}"
+    case "$WEB_SERVER" in
+        gthread | granian) WEB_WORKERS="${WEB_WORKERS:-2}" WEB_THREADS="${WEB_THREADS:-4}" ;;
+        sync) WEB_WORKERS="${WEB_WORKERS:-4}" WEB_THREADS=1 ;;
+        *) die "WEB_SERVER must be gthread, sync or granian, not $WEB_SERVER" ;;
+    esac
+}
+web_server_text() {
+    web_server_settings
+    case "$WEB_SERVER" in
+        granian) echo "granian (WSGI) $WEB_WORKERS workers × $WEB_THREADS threads" ;;
+        sync) echo "gunicorn $WEB_WORKERS sync workers" ;;
+        *) echo "gunicorn $WEB_WORKERS workers × $WEB_THREADS threads (gthread)" ;;
+    esac
+}

@@ -33,6 +33,15 @@ def process_environment(run: Path, service: str) -> tuple[dict[str, str], list[s
     return env, command, os.readlink(proc / "cwd")
 
 
+def bind_at(command: list[str], port: int) -> None:
+    """Point a copied server command line at ``port`` (gunicorn's ``--bind``, granian's
+    ``--port``: scripts/up's WEB_SERVER)."""
+    if "--bind" in command:
+        command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    else:
+        command[command.index("--port") + 1] = str(port)
+
+
 def side_start(
     run: Path, service: str, port: int, settings: Mapping[str, str], health: str
 ) -> subprocess.Popen[bytes]:
@@ -45,7 +54,7 @@ def side_start(
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env["METRICS_ENABLED"] = "false"
     env.update(settings)
-    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    bind_at(command, port)
     with (run / f"{service}-{port}.log").open("ab") as log:
         server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log)
     check = ["curl", "-fs", "-o", "/dev/null", f"http://127.0.0.1:{port}{health}"]
