@@ -13,8 +13,11 @@ refund counted for the first time, a counted refund that failed. Each becomes on
   entry); one still waiting for its capture is simply dropped from the queue (never logged).
 
 The caller holds the campaigns' row locks (the projector's lock order), which serialize the
-appends of a log. Each campaign costs a few batched reads and one insert per table, whatever the
-batch's size. Each new capture entry publishes ``CAPTURE_LOGGED`` to payment_service.
+appends of a log. A batch costs one statement per table, whatever its size and its campaigns
+(``rows``): the logs' rows locked in campaign id order, what is logged of the batch's payments
+and refunds, the waiting refunds and the nodes the appends build on each read in one query; the
+entries hashed and the tree grown in memory; then one insert per table and one upsert of the
+heads. Each new capture entry publishes ``CAPTURE_LOGGED`` to payment_service.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from careforall_common.contracts.events import CaptureLogged
-from careforall_common.outbox.services import outbox_publish
-from transparency import tree
-from transparency.models import DeferredRefund, EntryKind, LogEntry, TransparencyLog
-from transparency.nodes import DatabaseNodeStore
+from transparency import rows, tree
+from transparency.models import EntryKind
+from transparency.nodes import BufferedNodeStore
 
 logger = logging.getLogger(__name__)
 
@@ -69,58 +72,81 @@ def log_append(items: Sequence[LogItem]) -> None:
     by_campaign: dict[int, list[LogItem]] = defaultdict(list)
     for item in items:
         by_campaign[item.campaign_id].append(item)
-    for campaign_id in sorted(by_campaign):
-        _Appender(campaign_id, by_campaign[campaign_id]).run()
+    if not by_campaign:
+        return
+    campaign_ids = sorted(by_campaign)
+    payments = {(i.campaign_id, i.payment_id) for i in items if not isinstance(i, RefundUndone)}
+    refunds = {(i.campaign_id, i.refund_id) for i in items if not isinstance(i, CaptureApplied)}
+    heads = rows.logs_lock(campaign_ids)
+    logged: dict[int, list[Logged]] = defaultdict(list)
+    for pk, *entry in rows.entries_read(payments, refunds):
+        logged[int(pk)].append(Logged(*entry))
+    waiting: dict[int, dict[int, Waiting]] = defaultdict(dict)
+    for row in rows.deferred_read(payments, refunds):
+        waiting[int(row[1])][int(row[0])] = Waiting(*row)
+    # An append reads only nodes it or an earlier append of the batch wrote, or the complete
+    # subtrees tiling the log as it stands: those are read for every log, in one query.
+    nodes = rows.nodes_read(
+        {pk: tree.range_addresses(0, head[0]) for pk, head in heads.items() if head[0]}
+    )
+    appenders = [
+        _Appender(pk, by_campaign[pk], heads.get(pk), logged[pk], waiting[pk], nodes.get(pk, {}))
+        for pk in campaign_ids
+    ]
+    for appender in appenders:
+        appender.run()
+    _write(appenders)
 
 
-class BufferedNodeStore:
-    """The nodes written by this append kept in memory, written in one insert by ``flush``."""
+@dataclass
+class Logged:
+    """An entry on record, or new in this batch: what later entries refer to."""
 
-    def __init__(self, store: DatabaseNodeStore) -> None:
-        self.store = store
-        self.written: dict[tree.Address, tree.Node] = {}
+    index: int
+    kind: str
+    amount: int
+    currency: str
+    commitment: str
+    payment_id: int | None
+    refund_id: int | None
+    occurred_at: str = ""  # new entries only: the rest of their row
+    refers_to: int | None = None
 
-    def read(self, addresses: Sequence[tree.Address]) -> list[tree.Node]:
-        missing = [address for address in addresses if address not in self.written]
-        found = dict(zip(missing, self.store.read(missing), strict=True))
-        return [self.written.get(address) or found[address] for address in addresses]
 
-    def write(self, nodes: Sequence[tuple[tree.Address, tree.Node]]) -> None:
-        for address, node in nodes:
-            if address in self.written:
-                raise ValueError(f"node {address} is already written")
-            self.written[address] = node
+@dataclass(frozen=True)
+class Waiting:
+    """A ``DeferredRefund`` row (``rows.DEFERRED_COLUMNS``)."""
 
-    def flush(self) -> None:
-        self.store.write(list(self.written.items()))
+    refund_id: int
+    campaign_id: int
+    payment_id: int
+    amount: int
+    currency: str
+    occurred_at: str
 
 
 class _Appender:
-    """One campaign's items: what the log holds of them is read once, then the entries made."""
+    """One campaign's items, appended in memory to what the batch read of its log."""
 
-    def __init__(self, campaign_id: int, items: list[LogItem]) -> None:
-        self.campaign_id, self.items = campaign_id, items
-        payments = {i.payment_id for i in items if not isinstance(i, RefundUndone)}
-        refunds = {i.refund_id for i in items if not isinstance(i, CaptureApplied)}
-        logged = LogEntry.objects.filter(campaign_id=campaign_id)
-        self.captures = {
-            e.payment_id: e for e in logged.filter(kind="capture", payment_id__in=payments)
-        }
-        self.refunds = {e.refund_id: e for e in logged.filter(kind="refund", refund_id__in=refunds)}
-        self.reversed = set(
-            logged.filter(kind=EntryKind.REFUND_REVERSAL, refund_id__in=refunds).values_list(
-                "refund_id", flat=True
-            )
-        )
-        waiting = DeferredRefund.objects.filter(campaign_id=campaign_id)
-        self.deferred = {
-            row.refund_id: row
-            for row in waiting.filter(payment_id__in=payments) | waiting.filter(pk__in=refunds)
-        }
-        self.deferred_known = set(self.deferred)
-        self.log = TransparencyLog.objects.select_for_update().filter(pk=campaign_id).first()
-        self.store = BufferedNodeStore(DatabaseNodeStore(campaign_id))
-        self.new: list[LogEntry] = []
+    def __init__(
+        self,
+        campaign_id: int,
+        items: list[LogItem],
+        head: tuple[int, int, str] | None,
+        logged: list[Logged],
+        waiting: dict[int, Waiting],
+        nodes: dict[tree.Address, tree.Node],
+    ) -> None:
+        self.campaign_id, self.items, self.head = campaign_id, items, head
+        self.size, self.total = (head[0], head[1]) if head else (0, 0)
+        self.currency = head[2] if head else ""
+        self.captures = {e.payment_id: e for e in logged if e.kind == EntryKind.CAPTURE}
+        self.refunds = {e.refund_id: e for e in logged if e.kind == EntryKind.REFUND}
+        self.reversed = {e.refund_id for e in logged if e.kind == EntryKind.REFUND_REVERSAL}
+        self.deferred = dict(waiting)
+        self.deferred_known = set(waiting)
+        self.store = BufferedNodeStore(nodes)
+        self.new: list[Logged] = []
 
     def run(self) -> None:
         for item in self.items:
@@ -130,7 +156,6 @@ class _Appender:
                 self._refund(item)
             else:
                 self._undone(item)
-        self._write()
 
     def _capture(self, item: CaptureApplied) -> None:
         if item.payment_id in self.captures:
@@ -142,14 +167,9 @@ class _Appender:
             )
             return
         entry = self._append(
-            kind=EntryKind.CAPTURE,
-            amount=item.amount,
-            currency=item.currency,
-            occurred_at=item.occurred_at,
-            commitment=item.commitment,
-            refers_to=None,
-            payment_id=item.payment_id,
+            EntryKind.CAPTURE, item.amount, item.currency, item.occurred_at, item.commitment, None
         )
+        entry.payment_id = item.payment_id
         self.captures[item.payment_id] = entry
         waiting = [row for row in self.deferred.values() if row.payment_id == item.payment_id]
         for row in sorted(waiting, key=lambda row: (row.occurred_at, row.refund_id)):
@@ -162,29 +182,25 @@ class _Appender:
         capture = self.captures.get(item.payment_id)
         occurred_at = tree.occurred_at_format(item.occurred_at)
         if capture is None:  # its capture is not logged yet: it waits for it
-            self.deferred[item.refund_id] = DeferredRefund(
-                refund_id=item.refund_id,
-                campaign_id=self.campaign_id,
-                payment_id=item.payment_id,
-                amount=item.amount,
-                currency=item.currency,
-                occurred_at=occurred_at,
+            self.deferred[item.refund_id] = Waiting(
+                item.refund_id,
+                self.campaign_id,
+                item.payment_id,
+                item.amount,
+                item.currency,
+                occurred_at,
             )
             return
         self._refund_entry(item.refund_id, capture, item.amount, item.currency, occurred_at)
 
     def _refund_entry(
-        self, refund_id: int, capture: LogEntry, amount: int, currency: str, occurred_at: str
+        self, refund_id: int, capture: Logged, amount: int, currency: str, occurred_at: str
     ) -> None:
-        self.refunds[refund_id] = self._append(
-            kind=EntryKind.REFUND,
-            amount=-amount,
-            currency=currency,
-            occurred_at=occurred_at,
-            commitment=capture.commitment,
-            refers_to=capture.index,
-            refund_id=refund_id,
+        entry = self._append(
+            EntryKind.REFUND, -amount, currency, occurred_at, capture.commitment, capture.index
         )
+        entry.refund_id = refund_id
+        self.refunds[refund_id] = entry
 
     def _undone(self, item: RefundUndone) -> None:
         if self.deferred.pop(item.refund_id, None) is not None:
@@ -193,68 +209,90 @@ class _Appender:
         if refund is None or item.refund_id in self.reversed:
             return
         self.reversed.add(item.refund_id)
-        self._append(
-            kind=EntryKind.REFUND_REVERSAL,
-            amount=-refund.amount,
-            currency=refund.currency,
-            occurred_at=item.occurred_at,
-            commitment=refund.commitment,
-            refers_to=refund.index,
-            refund_id=item.refund_id,
+        entry = self._append(
+            EntryKind.REFUND_REVERSAL,
+            -refund.amount,
+            refund.currency,
+            item.occurred_at,
+            refund.commitment,
+            refund.index,
         )
+        entry.refund_id = item.refund_id
 
     def _append(
         self,
-        *,
         kind: EntryKind,
         amount: int,
         currency: str,
         occurred_at: datetime | str,
         commitment: str,
         refers_to: int | None,
-        payment_id: int | None = None,
-        refund_id: int | None = None,
-    ) -> LogEntry:
-        if self.log is None:
-            self.log = TransparencyLog(campaign_id=self.campaign_id, currency=currency)
+    ) -> Logged:
+        if not self.currency:
+            self.currency = currency  # a new log's: its first entry's
         if isinstance(occurred_at, datetime):
             occurred_at = tree.occurred_at_format(occurred_at)
-        entry = LogEntry(
-            campaign_id=self.campaign_id,
-            index=self.log.size,
-            kind=kind.value,
-            amount=amount,
-            currency=currency,
-            occurred_at=occurred_at,
-            commitment=commitment,
-            refers_to=refers_to,
-            payment_id=payment_id,
-            refund_id=refund_id,
+        entry = Logged(
+            self.size, kind.value, amount, currency, commitment, None, None, occurred_at, refers_to
         )
-        tree.tree_append(self.store, self.log.size, entry.served())
-        self.log.size += 1
-        self.log.total += amount
+        served = {  # LogEntry.served(): exactly the eight keys, as hashed (SPEC §3)
+            "index": self.size,
+            "campaign_id": self.campaign_id,
+            "kind": kind.value,
+            "amount": amount,
+            "currency": currency,
+            "occurred_at": occurred_at,
+            "commitment": commitment,
+            "refers_to": refers_to,
+        }
+        tree.tree_append(self.store, self.size, served)
+        self.size += 1
+        self.total += amount
         self.new.append(entry)
         return entry
 
-    def _write(self) -> None:
-        waiting = [row for pk, row in self.deferred.items() if pk not in self.deferred_known]
-        DeferredRefund.objects.bulk_create(waiting)
-        gone = self.deferred_known - set(self.deferred)
-        if gone:
-            DeferredRefund.objects.filter(pk__in=gone).delete()
-        if not self.new or self.log is None:
-            return
-        LogEntry.objects.bulk_create(self.new)
-        self.store.flush()
-        self.log.checkpoint_due = True
-        self.log.save()
-        for entry in self.new:
-            if entry.kind == EntryKind.CAPTURE:
-                outbox_publish(
-                    CaptureLogged(
-                        payment_id=entry.payment_id,  # type: ignore[arg-type]  # set on captures
-                        campaign_id=self.campaign_id,
-                        index=entry.index,
-                    )
-                )
+    def entry_rows(self) -> list[tuple[Any, ...]]:
+        """The new entries' rows (``rows.ENTRY_COLUMNS`` but ``logged_at``)."""
+        return [
+            (
+                self.campaign_id,
+                e.index,
+                e.kind,
+                e.amount,
+                e.currency,
+                e.occurred_at,
+                e.commitment,
+                e.refers_to,
+                e.payment_id,
+                e.refund_id,
+            )
+            for e in self.new
+        ]
+
+
+def _write(appenders: list[_Appender]) -> None:
+    """Each table of the whole batch in one statement (none when it has nothing to write)."""
+    waiting = [
+        (w.refund_id, w.campaign_id, w.payment_id, w.amount, w.currency, w.occurred_at)
+        for a in appenders
+        for pk, w in a.deferred.items()
+        if pk not in a.deferred_known
+    ]
+    gone = {pk for a in appenders for pk in a.deferred_known - set(a.deferred)}
+    rows.deferred_write(waiting, gone)
+    grown = [a for a in appenders if a.new]
+    if not grown:
+        return
+    rows.entries_write([row for a in grown for row in a.entry_rows()])
+    rows.nodes_write(
+        (a.campaign_id, address, node) for a in grown for address, node in a.store.written.items()
+    )
+    rows.logs_write([(a.campaign_id, a.size, a.total, a.currency) for a in grown])
+    rows.capture_logged_publish(
+        [
+            CaptureLogged(payment_id=e.payment_id, campaign_id=a.campaign_id, index=e.index)
+            for a in grown
+            for e in a.new
+            if e.kind == EntryKind.CAPTURE and e.payment_id is not None
+        ]
+    )

@@ -1,4 +1,4 @@
-"""``tree.NodeStore`` over ``LogNode`` rows: one campaign's complete subtrees."""
+"""``NodeStore`` over ``LogNode`` rows: one campaign's complete subtrees."""
 
 from __future__ import annotations
 
@@ -40,3 +40,21 @@ class DatabaseNodeStore:
             )
             for (level, index), node in nodes
         )
+
+
+class BufferedNodeStore:
+    """One log's nodes for a batch of appends: those read up front (``known``) and those the
+    appends write, kept in memory and inserted by the caller in one statement."""
+
+    def __init__(self, known: dict[Address, Node]) -> None:
+        self.known = known
+        self.written: dict[Address, Node] = {}
+
+    def read(self, addresses: Sequence[Address]) -> list[Node]:
+        return [self.written.get(address) or self.known[address] for address in addresses]
+
+    def write(self, nodes: Sequence[tuple[Address, Node]]) -> None:
+        for address, node in nodes:
+            if address in self.written or address in self.known:
+                raise ValueError(f"node {address} is already written")
+            self.written[address] = node
