@@ -72,3 +72,55 @@ def test_jwk_has_a_stable_thumbprint() -> None:
 
     assert jwk(public) == jwk(public)
     assert jwk(public)["kid"] != jwk(generate_pem_pair()[1])["kid"]
+
+
+def test_a_token_is_verified_once_and_remembered_until_it_expires(
+    api_client: Any, monkeypatch: Any
+) -> None:
+    import time
+
+    from rest_framework_simplejwt.backends import TokenBackend
+
+    from careforall_common import auth
+
+    auth.verified_tokens_clear()
+    decoded: list[bytes] = []
+    decode = TokenBackend.decode
+
+    def counted(self: Any, token: Any, verify: bool = True) -> Any:
+        decoded.append(token)
+        return decode(self, token, verify)
+
+    monkeypatch.setattr(TokenBackend, "decode", counted)
+    token = access_token(user_id=42, role="staff", lifetime=timedelta(minutes=5))
+
+    for _ in range(3):
+        assert api_client.get("/whoami", **bearer(token)).status_code == 200
+    assert len(decoded) == 1
+
+    # Past its exp (and the leeway), the remembered token is verified again, and refused.
+    later = time.time() + 5 * 60 + 10
+    monkeypatch.setattr(time, "time", lambda: later)
+    import jwt.api_jwt
+
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _FrozenDatetime(later))
+    assert api_client.get("/whoami", **bearer(token)).status_code == 401
+    assert len(decoded) == 2
+    auth.verified_tokens_clear()
+
+
+class _FrozenDatetime:
+    """``datetime`` as PyJWT uses it (``now(tz=...)``), at ``timestamp``."""
+
+    def __init__(self, timestamp: float) -> None:
+        self.timestamp = timestamp
+
+    def now(self, tz: Any = None) -> Any:
+        from datetime import datetime
+
+        return datetime.fromtimestamp(self.timestamp, tz=tz)
+
+    def __getattr__(self, name: str) -> Any:
+        from datetime import datetime
+
+        return getattr(datetime, name)

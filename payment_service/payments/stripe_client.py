@@ -7,8 +7,11 @@ means with the exceptions below.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
+from typing import Any
 
+import requests
 import stripe
 from django.conf import settings
 
@@ -53,5 +56,29 @@ def _client_for(
         # An empty base means Stripe itself; {"api": None} would not (docs/stripe-sandbox.md).
         base_addresses={"api": api_base} if api_base else {},
         max_network_retries=retries,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=_RequestsClient(timeout=timeout, proxy=_environment_proxy(api_base)),
     )
+
+
+def _environment_proxy(api_base: str) -> Any:
+    """The proxy the environment names for the provider's address, read once per process
+    (``{"http": …, "https": …}``, the SDK's form), or None."""
+    url = api_base or "https://api.stripe.com"
+    proxies = requests.utils.get_environ_proxies(url)
+    chosen = {scheme: proxies[scheme] for scheme in ("http", "https") if scheme in proxies}
+    return chosen or None
+
+
+class _RequestsClient(stripe.RequestsClient):
+    """The SDK's requests client, one session per thread as the SDK keeps them, but without
+    the environment look-ups (proxies, netrc) that requests makes on every call of a session
+    that trusts the environment: the proxy is read once, when the client is made."""
+
+    _thread_local: threading.local
+
+    def _request_internal(self, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self._thread_local, "session", None) is None:
+            session = requests.Session()
+            session.trust_env = False
+            self._thread_local.session = session
+        return super()._request_internal(*args, **kwargs)

@@ -16,13 +16,12 @@ from provider_events.metrics import webhook_counted
 ALLOW = "POST, OPTIONS"  # what DRF answers in Allow for this view
 
 
+# A POST that DRF would answer in JSON (no ``?format=``, an ``Accept`` that admits JSON) is
+# answered without DRF's request, negotiation and renderer, byte for byte as DRF answers it:
+# the provider sends many per payment. Every other request goes through DRF as before. (Not in
+# the docstring: that is the public schema's description.)
 class PaymentWebhookApi(APIView):
-    """The provider's webhook: Stripe-signed events, verified on the raw body (SPEC §3).
-
-    A POST that DRF would answer in JSON (no ``?format=``, an ``Accept`` that admits JSON) is
-    answered without DRF's request, negotiation and renderer, byte for byte as DRF answers it:
-    the provider sends many per payment. Every other request goes through DRF as before.
-    """
+    """The provider's webhook: Stripe-signed events, verified on the raw body (SPEC §3)."""
 
     # The provider signs; no platform credential applies (and none may be needed).
     authentication_classes: list[Any] = []

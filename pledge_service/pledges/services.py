@@ -20,7 +20,9 @@ from careforall_common.idempotency import (
     replay_or_raise,
 )
 from careforall_common.outbox.services import outbox_publish
+from careforall_common.outbox_rows import outbox_rows_insert
 from careforall_common.problems import Problem
+from careforall_common.rows import row_insert
 from pledges.campaign_facts import campaign_facts_get
 from pledges.events import pledge_created_event, pledge_status_changed_event
 from pledges.holds import campaign_held
@@ -134,7 +136,7 @@ def pledge_create(
     # After the pledge's insert, so that a campaign's hold and this pledge never miss each other.
     if campaign_held(campaign_id=campaign_id):
         raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
-    outbox_publish(pledge_created_event(pledge))
+    outbox_rows_insert(pledge_created_event(pledge))
     return record
 
 
@@ -151,9 +153,11 @@ def pledge_insert(
 
     The caller holds the transaction and publishes ``PLEDGE_CREATED`` in it: a one-off gift
     after its idempotency record, a plan's installment with the plan's rows (``plans``).
+    One plain INSERT (``careforall_common.rows``): the row the ORM's ``create`` would write.
     """
     nonce = receipt_nonce_new() if donor.user_id is None else None
-    return Pledge.objects.create(
+    return row_insert(
+        Pledge,
         campaign_id=campaign_id,
         user_id=donor.user_id,
         donor_name=donor.name,

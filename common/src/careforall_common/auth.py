@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
 
 STAFF = "staff"
 DONOR = "donor"
@@ -78,8 +81,39 @@ def reader_of(request: Request, *, via: str) -> Reader:
     return reader
 
 
+VERIFIED_LIMIT = 10_000
+
+# SHA-256 of a raw access token → (its ``exp``, the token as verified). Per process; plain dict
+# operations are atomic under the GIL, which is all the gthread workers need.
+_verified: dict[bytes, tuple[float, Token]] = {}
+
+
 class PlatformJWTAuthentication(JWTStatelessUserAuthentication):
-    """``Authorization: Bearer <access>``; missing → anonymous, invalid or expired → 401."""
+    """``Authorization: Bearer <access>``; missing → anonymous, invalid or expired → 401.
+
+    A token that verified is remembered until its ``exp``, so that a donor's requests pay the
+    RS256 verification once per token, not once per request. Only success is remembered, and
+    nothing but the time can make a verified token invalid (no revocation list: SPEC §2), so the
+    answer is the one a fresh verification would give; past ``exp`` the token is verified again
+    (and refused once the leeway has passed too).
+    """
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        key = hashlib.sha256(raw_token).digest()
+        known = _verified.get(key)
+        if known is not None and known[0] > time.time():
+            return known[1]
+        token = super().get_validated_token(raw_token)
+        expiry = token.payload.get("exp")
+        if isinstance(expiry, (int, float)) and not isinstance(expiry, bool):
+            if len(_verified) >= VERIFIED_LIMIT:
+                _verified.clear()
+            _verified[key] = (float(expiry), token)
+        return token
+
+
+def verified_tokens_clear() -> None:
+    _verified.clear()
 
 
 class IsStaff(BasePermission):

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from careforall_common.db_errors import DEADLOCK, DUPLICATE_KEY, LOCK_WAIT_TIMEOUT, error_code
 from careforall_common.problems import Problem
+from careforall_common.rows import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +124,11 @@ def record_insert(
     """Insert the record of ``idempotency`` in the caller's transaction; ``links``: what it made.
 
     A repeat of the key fails here with the duplicate-key ``IntegrityError`` that
-    ``idempotent_create`` turns into a replay.
+    ``idempotent_create`` turns into a replay. One plain INSERT (``careforall_common.rows``): it
+    runs on every create.
     """
-    return model._default_manager.create(
+    return row_insert(
+        model,
         scope=idempotency.scope,
         key=idempotency.key,
         scoped_key_hash=idempotency.scoped_key_hash,
