@@ -10,21 +10,15 @@ as its model field would adapt it.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
-from careforall_common.conf import careforall_settings
 from careforall_common.contracts.events import CaptureLogged
-from careforall_common.outbox import services as outbox_services
-from careforall_common.outbox.models import OutboxEvent, OutboxStatus
-from careforall_common.request_id import current_request_id
-from careforall_common.tracing import current_traceparent
+from careforall_common.outbox_rows import outbox_rows_insert
 from transparency.models import DeferredRefund, EntryKind, LogEntry, LogNode, TransparencyLog
 from transparency.tree import Address, Node
 
@@ -62,23 +56,6 @@ _DEFERRED_READ = "SELECT {columns} FROM {table} WHERE {wanted}"
 _NODES_READ = "SELECT campaign_id, level, {index}, hash, sum FROM {table} WHERE {wanted}"
 _DEFERRED_DELETE = "DELETE FROM {table} WHERE refund_id IN ({ids})"
 _INSERT = "INSERT INTO {table} ({columns}) VALUES {rows}{tail}"
-_OUTBOX_COLUMNS = (
-    "destination",
-    "event_id",
-    "event_type",
-    "event_version",
-    "source",
-    "aggregate_type",
-    "aggregate_id",
-    "occurred_at",
-    "request_id",
-    "traceparent",
-    "payload",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "last_error",
-)
 
 
 def _q(name: str) -> str:
@@ -216,38 +193,5 @@ def deferred_write(new: list[tuple[Any, ...]], gone: set[int]) -> None:
 
 
 def capture_logged_publish(events: list[CaptureLogged]) -> None:
-    """``outbox_publish`` of each event in one INSERT: the same rows, one per consumer, and the
-    same wake-up of the relay after the commit."""
-    if not events:
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("outbox_write needs the transaction of the state change")
-    destinations = careforall_settings.OUTBOX_ROUTES.get(CaptureLogged.EVENT_TYPE)
-    if not destinations:
-        raise ValueError(f"no consumer is routed for {CaptureLogged.EVENT_TYPE}")
-    now, request_id, trace = timezone.now(), current_request_id.get(), current_traceparent()
-    rows = []
-    for event in events:
-        event_id, payload = uuid.uuid4(), event.to_payload()
-        for destination in destinations:
-            rows.append(
-                (
-                    destination,
-                    event_id,
-                    event.EVENT_TYPE,
-                    1,
-                    settings.SERVICE_NAME,
-                    event.AGGREGATE_TYPE,
-                    event.aggregate_id,
-                    now,
-                    request_id,
-                    trace,
-                    payload,
-                    OutboxStatus.PENDING.value,
-                    0,
-                    now,
-                    "",
-                )
-            )
-    _insert(OutboxEvent, _OUTBOX_COLUMNS, rows)
-    transaction.on_commit(outbox_services._waker.wake)
+    """``outbox_publish`` of each event, all in one INSERT (careforall_common.outbox_rows)."""
+    outbox_rows_insert(events)

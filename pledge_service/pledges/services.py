@@ -136,7 +136,7 @@ def pledge_create(
     # After the pledge's insert, so that a campaign's hold and this pledge never miss each other.
     if campaign_held(campaign_id=campaign_id):
         raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
-    outbox_rows_insert(pledge_created_event(pledge))
+    outbox_rows_insert([pledge_created_event(pledge)])
     return record
 
 

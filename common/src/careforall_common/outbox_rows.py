@@ -1,4 +1,4 @@
-"""The outbox rows of an event in one plain INSERT, for the hot create paths.
+"""The outbox rows of events in one plain INSERT, for the hot paths.
 
 ``outbox_publish`` through the ORM costs a create more CPU than its other two inserts together
 (docs/benchmarks.md); this writes the same rows, with the same values, and wakes the relay the
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from careforall_common.conf import careforall_settings
@@ -24,41 +24,48 @@ from careforall_common.rows import insert_sql
 from careforall_common.tracing import current_traceparent
 
 
-def outbox_rows_insert(event: Event) -> uuid.UUID:
-    """``outbox_publish`` in one plain INSERT: the same rows, one per consumer, the same wake-up.
+def outbox_rows_insert(events: Sequence[Event]) -> list[uuid.UUID]:
+    """``outbox_publish`` of each event in one plain INSERT: the same rows, one per consumer of
+    each, and the same wake-up after the commit. Returns the events' ids, in order.
 
     The caller holds the transaction of the state change (``outbox_write``'s contract).
     """
+    if not events:
+        return []
     if not connection.in_atomic_block:
         raise RuntimeError("outbox_write needs the transaction of the state change")
-    destinations = careforall_settings.OUTBOX_ROUTES.get(event.EVENT_TYPE)
-    if not destinations:
-        raise ValueError(f"no consumer is routed for {event.EVENT_TYPE}")
-    event_id = uuid.uuid4()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    common = [
-        str(event_id),
-        event.EVENT_TYPE,
-        1,  # event_version
-        settings.SERVICE_NAME,
-        event.AGGREGATE_TYPE,
-        event.aggregate_id,
-        now,  # occurred_at
-        current_request_id.get(),
-        json.dumps(event.to_payload()),
-        OutboxStatus.PENDING.value,
-        0,  # attempts
-        now,  # next_attempt_at
-        "",  # last_error
-        current_traceparent(),
-    ]
-    params: list[Any] = []
-    for destination in destinations:
-        params += [destination, *common]
+    request_id, trace = current_request_id.get(), current_traceparent()
+    ids, params, rows = [], [], 0
+    for event in events:
+        destinations = careforall_settings.OUTBOX_ROUTES.get(event.EVENT_TYPE)
+        if not destinations:
+            raise ValueError(f"no consumer is routed for {event.EVENT_TYPE}")
+        event_id = uuid.uuid4()
+        ids.append(event_id)
+        common = [
+            str(event_id),
+            event.EVENT_TYPE,
+            1,  # event_version
+            settings.SERVICE_NAME,
+            event.AGGREGATE_TYPE,
+            event.aggregate_id,
+            now,  # occurred_at
+            request_id,
+            json.dumps(event.to_payload()),
+            OutboxStatus.PENDING.value,
+            0,  # attempts
+            now,  # next_attempt_at
+            "",  # last_error
+            trace,
+        ]
+        for destination in destinations:
+            params += [destination, *common]
+            rows += 1
     with connection.cursor() as cursor:
-        cursor.execute(insert_sql(OutboxEvent._meta.db_table, _OUTBOX, len(destinations)), params)
-    transaction.on_commit(outbox_services._waker.wake)
-    return event_id
+        cursor.execute(insert_sql(OutboxEvent._meta.db_table, _OUTBOX, rows), params)
+    outbox_services.wake_after_commit()
+    return ids
 
 
 _OUTBOX = (

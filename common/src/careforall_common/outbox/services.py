@@ -64,8 +64,13 @@ def outbox_write(
     OutboxEvent.objects.bulk_create(
         [OutboxEvent(destination=destination, **common) for destination in destinations]
     )
-    transaction.on_commit(_waker.wake)
+    wake_after_commit()
     return event_id
+
+
+def wake_after_commit() -> None:
+    """Wake the relay once the caller's transaction commits (from a thread of its own)."""
+    transaction.on_commit(_waker.wake)
 
 
 class _Waker:
