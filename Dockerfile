@@ -65,6 +65,8 @@ WORKDIR /app
 USER 10001:10001
 
 # --- The four services ----------------------------------------------------------------------
+# --no-control-socket: gunicorn's control socket would go into the home directory (/app), which
+# uid 10001 cannot write; nothing uses that interface in a container.
 FROM runtime AS user_service
 ARG VERSION=0.0.0
 LABEL org.opencontainers.image.title="careforall user_service" \
@@ -73,7 +75,7 @@ COPY --chown=10001:10001 user_service /app/user_service
 WORKDIR /app/user_service
 ENV CAREFORALL_KEYS_DIR=/keys
 EXPOSE 8001
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8001", "--worker-class", "gthread"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8001", "--worker-class", "gthread", "--no-control-socket"]
 
 FROM runtime AS campaign_service
 ARG VERSION=0.0.0
@@ -82,7 +84,7 @@ LABEL org.opencontainers.image.title="careforall campaign_service" \
 COPY --chown=10001:10001 campaign_service /app/campaign_service
 WORKDIR /app/campaign_service
 EXPOSE 8002
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8002", "--worker-class", "gthread"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8002", "--worker-class", "gthread", "--no-control-socket"]
 
 FROM runtime AS pledge_service
 ARG VERSION=0.0.0
@@ -91,7 +93,7 @@ LABEL org.opencontainers.image.title="careforall pledge_service" \
 COPY --chown=10001:10001 pledge_service /app/pledge_service
 WORKDIR /app/pledge_service
 EXPOSE 8003
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8003", "--worker-class", "gthread"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8003", "--worker-class", "gthread", "--no-control-socket"]
 
 FROM runtime AS payment_service
 ARG VERSION=0.0.0
@@ -100,7 +102,7 @@ LABEL org.opencontainers.image.title="careforall payment_service" \
 COPY --chown=10001:10001 payment_service /app/payment_service
 WORKDIR /app/payment_service
 EXPOSE 8004
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8004", "--worker-class", "gthread"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8004", "--worker-class", "gthread", "--no-control-socket"]
 
 # --- The local Stripe stand-in (development and demos only) ---------------------------------
 FROM runtime AS stripe_sandbox

@@ -238,8 +238,12 @@ def test_workers_and_beat_check_their_own_heartbeat(tmp_path: Path) -> None:
     for service in ("campaign", "pledge", "payment"):
         for role in ("worker", "beat"):
             test = config[f"{service}_{role}"]["healthcheck"]["test"]
-            assert test[:3] == ["CMD", "python", "-c"], (service, role)
-            code = test[3].replace("/tmp/", f"{tmp_path}/")  # noqa: S108 (the path replaced)
+            # One shell string: podman 4.3's Docker API splits an exec form's arguments at spaces.
+            assert test[0] == "CMD-SHELL", (service, role)
+            assert test[1].startswith('python -c "'), (service, role)
+            assert test[1].endswith('"'), (service, role)
+            code = test[1][len('python -c "') : -1]
+            code = code.replace("/tmp/", f"{tmp_path}/")  # noqa: S108 (the path replaced)
             beat = tmp_path / heartbeat_file(service, role).name
             assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 1
             beat.touch()
@@ -256,7 +260,7 @@ def test_scaling_and_name_resolution() -> None:
     assert published == {"gateway"}
     gateway = config["gateway"]["environment"]
     assert gateway["CFA_UPSTREAM_RESOLVE"] == "resolve"
-    assert gateway["CFA_RESOLVER"] == "127.0.0.11"  # Docker's DNS
+    assert gateway["CFA_RESOLVER"] == "127.0.0.11"  # Docker's DNS; podman's: CFA_RESOLVER=""
     assert gateway["CFA_PLEDGE_UPSTREAM"] == "pledge-service:8003"
     assert "pledge-service" in config["pledge_service"]["networks"]["default"]["aliases"]
 
@@ -303,3 +307,30 @@ def test_one_image_per_service_tagged_with_its_version() -> None:
         builds = [s["build"] for s in config.values() if s.get("image") == tag]
         assert all(build["args"]["VERSION"] == version for build in builds), tag
     assert images == {}
+
+
+def test_third_party_and_base_images_are_variables_with_todays_defaults() -> None:
+    """scripts/containers swaps every image for a local stand-in; unset, today's images."""
+    text = (ROOT / "compose.yaml").read_text() + (ROOT / "compose.dev.yaml").read_text()
+    fixed = re.findall(r"^\s+image: ([^$\s][^\s]*)$", text, re.MULTILINE)
+    assert fixed == []
+    config = services(DEVELOPMENT)
+    assert config["mysql"]["image"] == "mariadb:10.11"
+    assert config["redis"]["image"] == "redis:7-alpine"
+    assert config["mailpit"]["image"] == "axllent/mailpit:v1.27"
+    assert config["grafana"]["image"] == "grafana/grafana:12.1.1"
+    builds = [s["build"] for s in config.values() if "build" in s]
+    assert {b["args"]["PYTHON_IMAGE"] for b in builds} == {"python:3.11-slim-bookworm"}
+    (gateway,) = [b for b in builds if b["target"] == "gateway"]
+    assert gateway["args"]["NGINX_IMAGE"] == "nginx:1.28-alpine"
+    assert gateway["args"]["NODE_IMAGE"] == "node:20-bookworm-slim"
+
+
+def test_no_exec_form_healthcheck_has_an_argument_with_spaces() -> None:
+    """podman 4.3's Docker API splits an exec form's arguments at spaces (`python -c "import x"`
+    ran as `python -c import x`): such a command is one CMD-SHELL string instead."""
+    for files in (PRODUCTION, DEVELOPMENT):
+        for name, service in services(files).items():
+            test = service.get("healthcheck", {}).get("test") or ["NONE"]
+            if test[0] == "CMD":
+                assert not [arg for arg in test[1:] if " " in arg], name
