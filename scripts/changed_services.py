@@ -72,6 +72,9 @@ RULES: tuple[tuple[str, frozenset[str]], ...] = (
     (".env.example", frozenset({"deploy"})),
     ("tests/deploy/*", frozenset({"deploy"})),
     ("scripts/changed_services.py", frozenset({"deploy"})),
+    # The container test (scripts/test's "pytest containers deploy" step).
+    ("scripts/containers", frozenset({"deploy"})),
+    ("tests/containers/*", frozenset({"deploy"})),
     ("tests/integration/*", frozenset({"integration"})),
     ("tests/browser/*", frozenset({"integration"})),
 )
