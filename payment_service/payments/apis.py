@@ -4,30 +4,40 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.http import HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from careforall_common.auth import platform_user, reader_of
+from careforall_common.auth import PlatformUser, platform_user, reader_of
 from careforall_common.contracts.receipts import receipt_token_matches
 from careforall_common.fields import StrictCharField, StrictIntegerField, StrictSerializer
 from careforall_common.idempotency import HEADER, idempotency_key_parse
+from careforall_common.lean import (
+    LeanPostMixin,
+    NotPlain,
+    json_response,
+    plain_caller,
+    plain_json_body,
+)
 from careforall_common.problems import Problem
 from defence.addresses import client_address
 from defence.outputs import challenge_output
 from defence.services import Requester
 from payments import selectors, services
 from payments.idempotency import Payer, payment_idempotency
+from payments.inputs import MAX_ID, payment_input
 from payments.models import Payment
 from payments.outputs import payment_output
 from transparency.selectors import transparency_block
 
-MAX_ID = 2**63 - 1  # ids are BIGINT: a larger one is no id at all (400, not a database error)
 
-
-class PaymentCreateApi(APIView):
+# A plain create is answered by ``lean_post`` (careforall_common.lean), every other request by
+# DRF: the same answers, without DRF's per-request cost on the hot path. (Not in the docstring:
+# that is the operation's description in the OpenAPI document.)
+class PaymentCreateApi(LeanPostMixin, APIView):
     """Pay a pledge: its donor, or a guest with the pledge's receipt token (SPEC §3).
 
     With ``payment_method`` the platform confirms the intent (API clients); without it the
@@ -52,23 +62,42 @@ class PaymentCreateApi(APIView):
         caller = platform_user(request)
         if caller is None and "receipt_token" not in data:
             raise exceptions.NotAuthenticated("Sign in, or send the pledge's receipt_token.")
-        payer = Payer(
-            user_id=caller.id if caller else None, receipt_token=data.get("receipt_token")
-        )
-        # The token is left out of the key's fingerprint: the same key goes through with one
-        # after a 403 or 429 (neither recorded anything under it).
-        fingerprinted = {k: v for k, v in data.items() if k != "challenge_token"}
-        outcome = services.payment_create_once(
-            idempotency=payment_idempotency(
-                key=key, payer=payer, pledge_id=data["pledge_id"], body=fingerprinted
-            ),
-            payer=payer,
-            pledge_id=data["pledge_id"],
-            payment_method=data.get("payment_method", ""),
-            requester=Requester(client_address(request), data.get("challenge_token")),
-        )
-        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-        return Response(outcome.body, status=outcome.status, headers=headers)
+        body, status, headers = _payment_create(request, caller, key, data)
+        return Response(body, status=status, headers=headers)
+
+    def lean_post(self, request: HttpRequest, *, allow: str) -> HttpResponse:
+        """``post`` of a plain request; ``NotPlain`` (before any write) hands it to DRF."""
+        caller = plain_caller(request)
+        key = idempotency_key_parse(request.META.get("HTTP_IDEMPOTENCY_KEY"))
+        data = payment_input(plain_json_body(request))
+        if data is None or (caller is None and "receipt_token" not in data):
+            raise NotPlain  # DRF's refusal (a 401 carries its WWW-Authenticate)
+        body, status, headers = _payment_create(request, caller, key, data)
+        return json_response(body, status=status, allow=allow, headers=headers)
+
+
+Created = tuple[dict[str, Any], int, dict[str, str] | None]
+
+
+def _payment_create(
+    request: HttpRequest, caller: PlatformUser | None, key: str, data: dict[str, Any]
+) -> Created:
+    """Pay the pledge once for ``key``: the answer's body, status and headers."""
+    payer = Payer(user_id=caller.id if caller else None, receipt_token=data.get("receipt_token"))
+    # The token is left out of the key's fingerprint: the same key goes through with one
+    # after a 403 or 429 (neither recorded anything under it).
+    fingerprinted = {k: v for k, v in data.items() if k != "challenge_token"}
+    outcome = services.payment_create_once(
+        idempotency=payment_idempotency(
+            key=key, payer=payer, pledge_id=data["pledge_id"], body=fingerprinted
+        ),
+        payer=payer,
+        pledge_id=data["pledge_id"],
+        payment_method=data.get("payment_method", ""),
+        requester=Requester(client_address(request), data.get("challenge_token")),
+    )
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return outcome.body, outcome.status, headers
 
 
 class PaymentDetailApi(APIView):

@@ -11,6 +11,7 @@ from careforall_common.contracts.receipts import receipt_token_matches
 from careforall_common.idempotency import OTHER_BODY, IdempotencyRequest, idempotency_request
 from careforall_common.problems import Problem
 from payments.models import IdempotencyRecord, Payment
+from payments.rows import record_with_payment
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,7 @@ def idempotency_record_find(
     A record whose payment the caller may not read counts as none: a guest scope is known to
     anyone who knows the pledge id, the receipt token is not.
     """
-    record = (
-        IdempotencyRecord.objects.select_related("payment")
-        .filter(scoped_key_hash=idempotency.scoped_key_hash)
-        .first()
-    )
+    record = record_with_payment(idempotency.scoped_key_hash)  # one plain statement
     if record is None or not payer.may_read(record.payment):
         return None
     if record.fingerprint != idempotency.fingerprint:

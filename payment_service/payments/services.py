@@ -39,12 +39,14 @@ from careforall_common.idempotency import (
     replay_or_raise,
 )
 from careforall_common.problems import Problem
+from careforall_common.rows import row_insert
 from defence.services import Requester, payment_attempt_admit
 from payments.clients.pledges import pledge_facts_get
 from payments.idempotency import Payer, idempotency_record_find
 from payments.models import IdempotencyRecord, Payment
 from payments.outputs import payment_output
 from payments.provider import IntentReport, intent_create
+from payments.rows import payment_get, record_answer
 from payments.stripe_client import ProviderBusy, ProviderUnavailable
 from payments.transitions import payment_advance, reconcile_after
 
@@ -113,7 +115,8 @@ def payment_create(
     *, idempotency: IdempotencyRequest, pledge: PledgeFactsRead, payment_method: str
 ) -> IdempotencyRecord:
     """Transaction 1: insert the PROCESSING payment and its unanswered record, or neither."""
-    payment = Payment.objects.create(
+    payment = row_insert(  # one plain INSERT: the row ``Payment.objects.create`` would write
+        Payment,
         pledge_id=pledge.pledge_id,
         campaign_id=pledge.campaign_id,
         user_id=pledge.user_id,
@@ -159,16 +162,13 @@ def payment_settle(*, record: IdempotencyRecord, report: IntentReport | None) ->
     """
     if report is not None:
         payment_advance(payment=record.payment, report=report)
-    payment = Payment.objects.get(pk=record.payment_id)
+    payment = payment_get(record.payment_id)
     body = payment_output(payment)
     if payment.answers_client_secret and report is not None and report.client_secret:
         # For the donor's browser only (SPEC §3): never in a read, a log line or an event.
         body["client_secret"] = report.client_secret
         body["publishable_key"] = settings.STRIPE_PUBLISHABLE_KEY
-    answered = IdempotencyRecord.objects.filter(pk=record.pk, answered=False).update(
-        response_body=body, answered=True
-    )
-    if answered:
+    if record_answer(record.pk, body):
         record.response_body, record.answered = body, True
         return record
     return IdempotencyRecord.objects.get(pk=record.pk)

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from careforall_common.contracts.statuses import PaymentStatus
@@ -22,6 +21,7 @@ from defence.outcomes import payment_moved, reported
 from payments.events import payment_moved_publish
 from payments.models import Payment, PlanCharge
 from payments.provider import IntentReport
+from payments.rows import payment_update
 from transparency.services import capture_commitment_make
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,6 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
         logger.error("payment %s: provider report ignored: %s", payment.pk, mismatch)
         return False
     now = timezone.now()
-    same_intent = Q(provider_payment_id__isnull=True) | Q(provider_payment_id=report.intent_id)
     if report.status is None:  # not settled yet; remember the intent all the same
         if report.intent_id is not None:
             Payment.objects.filter(pk=payment.pk, provider_payment_id__isnull=True).update(
@@ -72,9 +71,12 @@ def payment_advance(*, payment: Payment, report: IntentReport) -> bool:
         changes["failure_reason"] = report.failure_reason or "failed"
     if report.card_last4 and not payment.card_last4:
         changes["card_brand"], changes["card_last4"] = report.card_brand, report.card_last4
-    moved = Payment.objects.filter(
-        same_intent, pk=payment.pk, status__in=payment_statuses_before(report.status)
-    ).update(**changes)
+    moved = payment_update(  # one plain UPDATE: it runs on every move
+        payment.pk,
+        before=payment_statuses_before(report.status),
+        intent_id=report.intent_id,
+        changes=changes,
+    )
     if not moved:
         return False
     logger.info("payment %s: %s (intent %s)", payment.pk, report.status, report.intent_id)
