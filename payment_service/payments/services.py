@@ -22,6 +22,7 @@ secret would leave the browser nothing to confirm.
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 from django.conf import settings
@@ -51,6 +52,9 @@ from payments.stripe_client import ProviderBusy, ProviderUnavailable
 from payments.transitions import payment_advance, reconcile_after
 
 UNREACHABLE = "The payment provider cannot be reached right now; try again shortly."
+# The key's first request asks the provider again after these pauses (seconds) while a repeat
+# holds the provider's key: the provider then replays that repeat's reply.
+FIRST_REQUEST_PAUSES = (0.25, 0.5, 1.0)
 
 
 def payment_create_once(
@@ -144,7 +148,7 @@ def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> Outcome[Idem
     browser = record.payment.answers_client_secret
     if record.payment.status == PaymentStatus.PROCESSING:
         try:
-            report = intent_create(record.payment)
+            report = _intent_create(record.payment, first=not replayed)
         except ProviderBusy:
             raise Problem(409, IN_PROGRESS) from None
         except ProviderUnavailable:
@@ -152,6 +156,22 @@ def payment_answer(*, record: IdempotencyRecord, replayed: bool) -> Outcome[Idem
                 raise Problem(503, UNREACHABLE, payment_id=record.payment_id) from None
             report = None  # logged by the provider module; reconciliation takes over
     return Outcome.of(payment_settle(record=record, report=report), replayed=replayed)
+
+
+def _intent_create(payment: Payment, *, first: bool) -> IntentReport:
+    """``intent_create``; the key's first request waits out a repeat that holds the provider.
+
+    Repeats call the provider too (an unanswered record may be a dead request's), so one may
+    reach it before the first request does. A repeat that finds the provider busy answers 409
+    (SPEC §3); the first request asks again and gets the reply the provider gave the repeat, so
+    that it answers with the original result rather than "in progress" for its own create.
+    """
+    for pause in FIRST_REQUEST_PAUSES if first else ():
+        try:
+            return intent_create(payment)
+        except ProviderBusy:
+            time.sleep(pause)
+    return intent_create(payment)
 
 
 @transaction.atomic(durable=True)

@@ -54,8 +54,9 @@ def test_fifty_identical_concurrent_requests_make_one_payment_and_one_intent(
 
     # SPEC §3: a repeat while the first request still runs gets the original answer or 409.
     # Stripe answers 409 to a request whose key another request is using (so does the sandbox):
-    # a repeat that reaches the provider while the first is there, past the SDK's retries, is
-    # 409 "in progress"; every other answer is the first one, replayed.
+    # a repeat that reaches the provider while another is there, past the SDK's retries, is
+    # 409 "in progress"; the first request asks again until it has the reply (it answers 201
+    # without the header); every other answer is the first one, replayed.
     statuses = Counter(answer.status_code for answer in answers)
     assert set(statuses) <= {201, 409}
     created = [answer for answer in answers if answer.status_code == 201]
