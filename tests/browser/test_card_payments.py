@@ -21,10 +21,10 @@ import requests
 from integration.conftest import Platform
 from integration.support import (
     PASSWORD,
-    all_pledges,
     bearer,
     create_campaign,
     get_campaign,
+    pledges_with_statuses,
     register_donor,
     wait_until,
 )
@@ -105,7 +105,7 @@ def test_a_guest_pays_with_3d_secure_and_the_total_rises_by_exactly_that(
         1,
         0,
     )
-    assert [p["status"] for p in all_pledges(gateway, staff_token, campaign["id"])] == ["CAPTURED"]
+    pledges_with_statuses(gateway, staff_token, campaign["id"], ["CAPTURED"])
 
 
 def test_a_failed_3d_secure_challenge_fails_the_pledge_once(
@@ -231,7 +231,7 @@ def test_a_donor_who_closes_the_tab_is_abandoned_once(
         0,
         1,
     )
-    assert [p["status"] for p in all_pledges(gateway, staff_token, campaign["id"])] == ["FAILED"]
+    pledges_with_statuses(gateway, staff_token, campaign["id"], ["FAILED"])
     assert waited < ABANDON_AFTER_S + 30
 
 

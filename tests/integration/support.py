@@ -135,6 +135,24 @@ def all_pledges(gateway: str, staff_token: str, campaign_id: int) -> list[dict[s
     return pledges
 
 
+def pledges_with_statuses(
+    gateway: str, staff_token: str, campaign_id: int, statuses: list[str], timeout: float = 30
+) -> list[dict[str, object]]:
+    """The campaign's pledges once their statuses (in any order) are ``statuses``.
+
+    pledge_service takes a payment's events on deliveries of its own, apart from
+    campaign_service's totals: a total that shows a payment does not mean its pledge has moved.
+    """
+    pledges: list[dict[str, object]] = []
+
+    def settled() -> bool:
+        pledges[:] = all_pledges(gateway, staff_token, campaign_id)
+        return sorted(str(p["status"]) for p in pledges) == sorted(statuses)
+
+    wait_until(settled, timeout=timeout, interval=0.5)
+    return pledges
+
+
 def expected_totals(pledges: list[dict[str, object]]) -> dict[str, int]:
     """The campaign totals the pledges make (SPEC §3): a REFUNDED pledge stays in the captured
     bucket, and what came back is taken off ``current_amount``."""
