@@ -31,6 +31,7 @@ from payments.stripe_client import (
     ProviderRefused,
     ProviderUnavailable,
     provider_key,
+    provider_post,
     stripe_client,
 )
 
@@ -76,7 +77,7 @@ class IntentReport:
 
 
 def intent_report(found: stripe.StripeObject | Mapping[str, Any]) -> IntentReport:
-    """Read a PaymentIntent (an SDK object or a webhook's ``data.object``)."""
+    """Read a PaymentIntent (an SDK object, or plain JSON: a create's, a webhook's object)."""
     intent = found.to_dict() if isinstance(found, stripe.StripeObject) else found
     status = intent.get("status")
     failure = ""
@@ -193,9 +194,8 @@ def intent_create(payment: Payment) -> IntentReport:
     unknown payment method) are reports of a FAILED payment: no retry can change them.
     """
     try:
-        intent = stripe_client().v1.payment_intents.create(
-            intent_create_params(payment),
-            {"idempotency_key": idempotency_key(payment, "create")},
+        intent = provider_post(  # plain JSON: the SDK's objects would only be taken apart
+            "/v1/payment_intents", intent_create_params(payment), idempotency_key(payment, "create")
         )
     except stripe.CardError as error:
         return _refusal(payment, error)

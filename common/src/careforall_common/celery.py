@@ -16,8 +16,12 @@ def make_celery(service: str) -> Celery:
     app.config_from_object("django.conf:settings", namespace="CELERY")
     # One broker for the platform, one queue per service: a worker runs only its own tasks.
     app.conf.task_default_queue = service
-    app.conf.worker_send_task_events = True  # for Flower
-    app.conf.task_send_sent_event = True
+    # For Flower: its task list and metrics come from the workers' events (received, started,
+    # succeeded, failed, retried). No task-sent event: it would be a second publish on every
+    # send from a web process, and tells Flower only of tasks that no worker has received yet
+    # (the queues' lengths, on Flower's broker page, say as much).
+    app.conf.worker_send_task_events = True
+    app.conf.task_send_sent_event = False
     app.autodiscover_tasks()
     from careforall_common.heartbeat import WorkerHeartbeat
 
