@@ -74,9 +74,27 @@ def failed() -> list[str]:
 
 
 def gateway_answers() -> bool:
-    """Whether the published gateway answers its pledge_service health route."""
+    """Whether the published gateway answers the health route of every service."""
     try:
-        return requests.get(f"{GATEWAY}/api/health/pledge", timeout=5).status_code == 200
+        return all(
+            requests.get(f"{GATEWAY}/api/health/{service}", timeout=5).status_code == 200
+            for service in ("user", "campaign", "pledge", "payment")
+        )
+    except requests.RequestException:
+        return False
+
+
+def reads_answer(campaign: int, staff: str) -> bool:
+    """Whether the campaign's public read and the staff's pledge list answer 200 (a service's
+    first requests after a start load its views: give them time, once)."""
+    try:
+        return (
+            requests.get(f"{GATEWAY}/api/campaigns/{campaign}", timeout=30).status_code == 200
+            and requests.get(
+                f"{GATEWAY}/api/pledges?campaign_id={campaign}", headers=bearer(staff), timeout=30
+            ).status_code
+            == 200
+        )
     except requests.RequestException:
         return False
 

@@ -45,6 +45,7 @@ from containers.stack import (
     gateway_upstreams,
     podman,
     published_ports,
+    reads_answer,
     unhealthy,
 )
 
@@ -188,6 +189,10 @@ def test_down_keeps_the_data_and_up_again_shows_the_same_totals() -> None:
         wait_until(gateway_answers, timeout=60, interval=1)
     except AssertionError:
         pytest.fail(f"the published gateway does not answer:\n{published_ports()}")
+    first_reads = wait_until(
+        lambda: reads_answer(state["campaign"], state["staff"]), timeout=120, interval=1
+    )
+    note(f"first reads after up again: {first_reads:.1f} s")
     assert len(containers("pledge_service")) == 1
     assert totals_of(get_campaign(GATEWAY, state["campaign"])) == state["totals"]
     pledges = all_pledges(GATEWAY, state["staff"], state["campaign"])
