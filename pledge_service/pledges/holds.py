@@ -21,12 +21,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from careforall_common.contracts.statuses import CAMPAIGN_DELETED
+from careforall_common.rows import Statement, statements_run
 from pledges.campaign_facts import campaign_facts_apply
 from pledges.models import CampaignFacts, CampaignHold, Pledge
 
@@ -66,9 +67,14 @@ def campaign_held(*, campaign_id: int) -> bool:
     Plain SQL: it runs on every pledge, and building it through the ORM cost more than the
     query (docs/benchmarks.md).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_HELD.format(table=CampaignHold._meta.db_table), [campaign_id])
-        return cursor.fetchone() is not None
+    (result,) = statements_run(campaign_held_statement(campaign_id=campaign_id))
+    return result.row is not None
+
+
+def campaign_held_statement(*, campaign_id: int) -> Statement:
+    """``campaign_held``'s query, for a caller that runs it with other statements: a row when
+    a hold stops pledges to the campaign now."""
+    return Statement(_HELD.format(table=CampaignHold._meta.db_table), [campaign_id])
 
 
 def campaign_gone(*, campaign_id: int) -> bool:

@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.db import transaction
-
 from careforall_common.contracts.receipts import receipt_token_hash
 from careforall_common.contracts.statuses import CAMPAIGN_DELETED, CampaignStatus, PledgeStatus
 from careforall_common.contracts.transitions import pledge_status_moves
@@ -16,16 +14,15 @@ from careforall_common.idempotency import (
     idempotency_request,
     idempotent_create,
     record_find,
-    record_insert,
     replay_or_raise,
 )
 from careforall_common.outbox.services import outbox_publish
-from careforall_common.outbox_rows import outbox_rows_insert
+from careforall_common.outbox_rows import outbox_rows_statement
 from careforall_common.problems import Problem
-from careforall_common.rows import row_insert
+from careforall_common.rows import create_transaction, row_insert, row_prepare, statements_run
 from pledges.campaign_facts import campaign_facts_get
 from pledges.events import pledge_created_event, pledge_status_changed_event
-from pledges.holds import campaign_held
+from pledges.holds import campaign_held_statement
 from pledges.models import IdempotencyRecord, Pledge, RefundFailure
 from pledges.outputs import pledge_output
 from pledges.receipts import receipt_nonce_new, receipt_token
@@ -109,7 +106,7 @@ def pledge_currency_for(*, campaign_id: int, currency: str | None) -> str:
     return campaign.currency
 
 
-@transaction.atomic(durable=True)
+@create_transaction
 def pledge_create(
     *,
     idempotency: IdempotencyRequest,
@@ -126,18 +123,30 @@ def pledge_create(
     duplicate-key error once it commits (and replays the record) or proceeds if it rolled back.
     The record's body is the final 201 body, without the guest's receipt token (never stored).
     """
+    # Three round trips (careforall_common.rows): the pledge's INSERT, carrying the BEGIN; the
+    # record's INSERT, the hold check and the event's INSERT, in that order; the COMMIT.
     pledge = pledge_insert(
         donor=donor, campaign_id=campaign_id, amount=amount, currency=currency, anonymous=anonymous
     )
-    # Before the event: a duplicate fails here, having written as little as possible.
-    record = record_insert(
-        IdempotencyRecord, idempotency=idempotency, body=pledge_output(pledge), pledge=pledge
+    record = row_prepare(  # the row ``record_insert`` writes
+        IdempotencyRecord,
+        scope=idempotency.scope,
+        key=idempotency.key,
+        scoped_key_hash=idempotency.scoped_key_hash,
+        fingerprint=idempotency.fingerprint,
+        response_status=201,
+        response_body=pledge_output(pledge),
+        pledge=pledge,
     )
-    # After the pledge's insert, so that a campaign's hold and this pledge never miss each other.
-    if campaign_held(campaign_id=campaign_id):
+    event, _ = outbox_rows_statement([pledge_created_event(pledge)])
+    # The record first: a duplicate fails there, before the rest runs. The hold check after the
+    # pledge's insert, so that a campaign's hold and this pledge never miss each other.
+    made, held, _ = statements_run(
+        record.statement, campaign_held_statement(campaign_id=campaign_id), event
+    )
+    if held.row is not None:
         raise Problem(409, "This campaign is not taking pledges.", campaign_id=campaign_id)
-    outbox_rows_insert([pledge_created_event(pledge)])
-    return record
+    return record.made(made.lastrowid)
 
 
 def pledge_insert(

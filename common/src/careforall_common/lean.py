@@ -27,6 +27,9 @@ MAX_PLAIN_BODY = 64 * 1024  # a larger body is DRF's to read (and refuse or take
 # What a client may send in Accept and still get JSON from DRF's content negotiation.
 _PLAIN_ACCEPT = frozenset({"", "*/*", JSON, "application/*"})
 _authentication = PlatformJWTAuthentication()
+# DRF's ``JSONRenderer`` settings (compact, UTF-8, no NaN); the encoder keeps no state between
+# calls, so one serves every thread.
+_ENCODER = JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 class NotPlain(Exception):
@@ -71,9 +74,7 @@ def json_response(
     body: Any, *, status: int, allow: str, headers: Mapping[str, str] | None = None
 ) -> HttpResponse:
     """The response DRF's ``JSONRenderer`` and ``finalize_response`` would make of ``body``."""
-    content = json.dumps(
-        body, cls=JSONEncoder, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    )
+    content = _ENCODER.encode(body)
     # As DRF's renderer: these two are valid JSON but not valid JavaScript.
     content = content.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     response = HttpResponse(content.encode(), status=status, content_type=JSON)

@@ -20,7 +20,7 @@ from careforall_common.contracts.events import Event
 from careforall_common.outbox import services as outbox_services
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
 from careforall_common.request_id import current_request_id
-from careforall_common.rows import insert_sql
+from careforall_common.rows import Statement, insert_sql, statements_run
 from careforall_common.tracing import current_traceparent
 
 
@@ -32,13 +32,22 @@ def outbox_rows_insert(events: Sequence[Event]) -> list[uuid.UUID]:
     """
     if not events:
         return []
+    statement, ids = outbox_rows_statement(events)
+    statements_run(statement)
+    return ids
+
+
+def outbox_rows_statement(events: Sequence[Event]) -> tuple[Statement, list[uuid.UUID]]:
+    """The INSERT of ``outbox_rows_insert`` (for the caller to run with other statements, in
+    the transaction held now) and the events' ids; the relay is woken after the commit."""
     if not connection.in_atomic_block:
         raise RuntimeError("outbox_write needs the transaction of the state change")
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     request_id, trace = current_request_id.get(), current_traceparent()
+    routes, source = careforall_settings.OUTBOX_ROUTES, settings.SERVICE_NAME
     ids, params, rows = [], [], 0
     for event in events:
-        destinations = careforall_settings.OUTBOX_ROUTES.get(event.EVENT_TYPE)
+        destinations = routes.get(event.EVENT_TYPE)
         if not destinations:
             raise ValueError(f"no consumer is routed for {event.EVENT_TYPE}")
         event_id = uuid.uuid4()
@@ -47,7 +56,7 @@ def outbox_rows_insert(events: Sequence[Event]) -> list[uuid.UUID]:
             str(event_id),
             event.EVENT_TYPE,
             1,  # event_version
-            settings.SERVICE_NAME,
+            source,
             event.AGGREGATE_TYPE,
             event.aggregate_id,
             now,  # occurred_at
@@ -62,10 +71,8 @@ def outbox_rows_insert(events: Sequence[Event]) -> list[uuid.UUID]:
         for destination in destinations:
             params += [destination, *common]
             rows += 1
-    with connection.cursor() as cursor:
-        cursor.execute(insert_sql(OutboxEvent._meta.db_table, _OUTBOX, rows), params)
-    outbox_services.wake_after_commit()
-    return ids
+    outbox_services.wake_after_commit()  # dropped with the rest if the transaction rolls back
+    return Statement(insert_sql(OutboxEvent._meta.db_table, _OUTBOX, rows), params), ids
 
 
 _OUTBOX = (
