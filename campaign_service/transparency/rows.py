@@ -18,7 +18,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from careforall_common.contracts.events import CaptureLogged
-from careforall_common.outbox_rows import outbox_rows_insert
+from careforall_common.outbox.services import outbox_rows_insert
 from transparency.models import DeferredRefund, EntryKind, LogEntry, LogNode, TransparencyLog
 from transparency.tree import Address, Node
 
@@ -193,5 +193,5 @@ def deferred_write(new: list[tuple[Any, ...]], gone: set[int]) -> None:
 
 
 def capture_logged_publish(events: list[CaptureLogged]) -> None:
-    """``outbox_publish`` of each event, all in one INSERT (careforall_common.outbox_rows)."""
+    """``outbox_publish`` of each event, all in one INSERT (careforall_common.outbox.services)."""
     outbox_rows_insert(events)

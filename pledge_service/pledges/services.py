@@ -16,8 +16,7 @@ from careforall_common.idempotency import (
     record_find,
     replay_or_raise,
 )
-from careforall_common.outbox.services import outbox_publish
-from careforall_common.outbox_rows import outbox_rows_statement
+from careforall_common.outbox.services import outbox_publish, outbox_rows_statement
 from careforall_common.problems import Problem
 from careforall_common.rows import create_transaction, row_insert, row_prepare, statements_run
 from pledges.campaign_facts import campaign_facts_get

@@ -33,7 +33,7 @@ from careforall_common.conf import careforall_settings
 from careforall_common.internal import internal_post
 from careforall_common.leases import Lease, lease_release
 from careforall_common.outbox.models import OutboxEvent, OutboxStatus
-from careforall_common.outbox.services import clear_wake, wake_relay
+from careforall_common.outbox.wake import clear_wake, wake_relay
 from careforall_common.tracing import delivery_span
 
 logger = logging.getLogger(__name__)

@@ -1,39 +1,43 @@
-"""Writing events: inside the caller's transaction, waking the relay after commit."""
+"""Writing events: inside the caller's transaction, waking the relay after commit.
+
+Each event is one row per consumer, written with one plain INSERT for all the rows (and for all
+the events of a call): through the ORM the outbox row cost a create more CPU than its other
+inserts together (docs/benchmarks.md). The values are those the model's fields would write.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
-import time
+import json
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
+from django.utils import timezone
 
-from careforall_common.celery import task_send
 from careforall_common.conf import careforall_settings
 from careforall_common.contracts.events import Event
-from careforall_common.outbox.models import OutboxEvent
-from careforall_common.redis_client import redis_client as _redis
+from careforall_common.outbox.models import OutboxEvent, OutboxStatus
+from careforall_common.outbox.wake import wake_after_commit
 from careforall_common.request_id import current_request_id
+from careforall_common.rows import Statement, insert_sql, statements_run
 from careforall_common.tracing import current_traceparent
 
-logger = logging.getLogger(__name__)
 
-RELAY_TASK = "careforall.outbox_relay"  # outbox/tasks.py registers it
-RELAY_TASK_EXPIRES = 10  # seconds: a wake-up that waited longer is stale; the sweep covers it
+class Entry(NamedTuple):
+    """What an event's rows say of it (the rest is the request's and the outbox's own)."""
+
+    event_type: str
+    aggregate_type: str
+    aggregate_id: int
+    payload: dict[str, Any]
 
 
 def outbox_publish(event: Event) -> uuid.UUID:
     """Add the typed ``event`` to the outbox in the caller's transaction (see ``outbox_write``)."""
-    return outbox_write(
-        event_type=event.EVENT_TYPE,
-        aggregate_type=event.AGGREGATE_TYPE,
-        aggregate_id=event.aggregate_id,
-        payload=event.to_payload(),
-    )
+    (event_id,) = outbox_rows_insert([event])
+    return event_id
 
 
 def outbox_write(
@@ -45,98 +49,83 @@ def outbox_write(
     or not at all. After the commit the relay is woken; if that wake-up is lost, the beat sweep
     delivers the rows within a second or two.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("outbox_write needs the transaction of the state change")
-    destinations = careforall_settings.OUTBOX_ROUTES.get(event_type)
-    if not destinations:
-        raise ValueError(f"no consumer is routed for {event_type}")
-    event_id = uuid.uuid4()
-    common = {
-        "event_id": event_id,
-        "event_type": event_type,
-        "source": settings.SERVICE_NAME,
-        "aggregate_type": aggregate_type,
-        "aggregate_id": aggregate_id,
-        "request_id": current_request_id.get(),
-        "payload": payload,
-        "traceparent": current_traceparent(),
-    }
-    OutboxEvent.objects.bulk_create(
-        [OutboxEvent(destination=destination, **common) for destination in destinations]
+    statement, (event_id,) = _entries_statement(
+        [Entry(event_type, aggregate_type, aggregate_id, payload)]
     )
-    wake_after_commit()
+    statements_run(statement)
     return event_id
 
 
-def wake_after_commit() -> None:
-    """Wake the relay once the caller's transaction commits (from a thread of its own)."""
-    transaction.on_commit(_waker.wake)
+def outbox_rows_insert(events: Sequence[Event]) -> list[uuid.UUID]:
+    """``outbox_publish`` of each event, all in one INSERT; the events' ids, in order."""
+    if not events:
+        return []
+    statement, ids = outbox_rows_statement(events)
+    statements_run(statement)
+    return ids
 
 
-class _Waker:
-    """Wakes the relay from a thread of its own, so no request waits on Redis or the broker.
-
-    ``wake`` only sets a flag; the thread, started on first use in each process, calls
-    ``wake_relay`` once per flag it sees set. Commits that land while it is calling share the
-    next call, which starts after them: no commit is left without a wake-up that follows it.
-    """
-
-    def __init__(self) -> None:
-        self._pending = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-
-    def wake(self) -> None:
-        self._pending.set()
-        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-            self._start()
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-                return
-            self._pid = os.getpid()  # a forked child starts its own thread
-            self._thread = threading.Thread(target=self._run, name="outbox-waker", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self._pending.wait()
-            self._pending.clear()
-            wake_relay()
+def outbox_rows_statement(events: Sequence[Event]) -> tuple[Statement, list[uuid.UUID]]:
+    """The INSERT of ``outbox_rows_insert`` (for the caller to run with other statements, in
+    the transaction held now) and the events' ids; the relay is woken after the commit."""
+    return _entries_statement(
+        [
+            Entry(event.EVENT_TYPE, event.AGGREGATE_TYPE, event.aggregate_id, event.to_payload())
+            for event in events
+        ]
+    )
 
 
-_waker = _Waker()
-_wake_failed_at = 0.0
+def _entries_statement(entries: Sequence[Entry]) -> tuple[Statement, list[uuid.UUID]]:
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox_write needs the transaction of the state change")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    request_id, trace = current_request_id.get(), current_traceparent()
+    routes, source = careforall_settings.OUTBOX_ROUTES, settings.SERVICE_NAME
+    ids, params, rows = [], [], 0
+    for entry in entries:
+        destinations = routes.get(entry.event_type)
+        if not destinations:
+            raise ValueError(f"no consumer is routed for {entry.event_type}")
+        event_id = uuid.uuid4()
+        ids.append(event_id)
+        common = [
+            str(event_id),
+            entry.event_type,
+            1,  # event_version
+            source,
+            entry.aggregate_type,
+            entry.aggregate_id,
+            now,  # occurred_at
+            request_id,
+            json.dumps(entry.payload),
+            OutboxStatus.PENDING.value,
+            0,  # attempts
+            now,  # next_attempt_at
+            "",  # last_error
+            trace,
+        ]
+        for destination in destinations:
+            params += [destination, *common]
+            rows += 1
+    wake_after_commit()  # dropped with the rest if the transaction rolls back
+    return Statement(insert_sql(OutboxEvent._meta.db_table, _OUTBOX, rows), params), ids
 
 
-def wake_relay() -> None:
-    """Start a relay task now, unless one was started moments ago (debounced in Redis).
-
-    Never raises and never blocks a request for long: the rows are committed, and the beat sweep
-    delivers them if Redis or the broker cannot be reached.
-    """
-    global _wake_failed_at
-    if time.monotonic() - _wake_failed_at < careforall_settings.OUTBOX_WAKE_PAUSE:
-        return
-    try:
-        if _redis().set(_wake_key(), "1", nx=True, px=careforall_settings.OUTBOX_WAKE_DEBOUNCE_MS):
-            task_send(RELAY_TASK, expires=RELAY_TASK_EXPIRES, retry=False)
-    except Exception:  # any broker or Redis failure: the sweep covers it
-        _wake_failed_at = time.monotonic()
-        logger.warning(
-            "outbox: could not wake the relay; the beat sweep will deliver", exc_info=True
-        )
-
-
-def clear_wake() -> None:
-    """Let the next commit wake a relay again (called by a relay before its last look)."""
-    try:
-        _redis().delete(_wake_key())
-    except Exception:
-        logger.warning("outbox: could not clear the wake-up key", exc_info=True)
-
-
-def _wake_key() -> str:
-    return f"careforall:outbox-wake:{settings.SERVICE_NAME}"
+_OUTBOX = (
+    "destination",
+    "event_id",
+    "event_type",
+    "event_version",
+    "source",
+    "aggregate_type",
+    "aggregate_id",
+    "occurred_at",
+    "request_id",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "traceparent",
+)

@@ -1,6 +1,6 @@
 from careforall_common.celery import careforall_task
 from careforall_common.outbox import relay
-from careforall_common.outbox.services import RELAY_TASK, RELAY_TASK_EXPIRES
+from careforall_common.outbox.wake import RELAY_TASK, RELAY_TASK_EXPIRES
 
 
 @careforall_task(name=RELAY_TASK, expires=RELAY_TASK_EXPIRES)
