@@ -3,8 +3,8 @@
 The card comes from the provider only: the intent of the plan's first payment once captured,
 a SetupIntent that succeeded (the donor's browser, reported by webhook), or one confirmed
 server-side. Each report is recorded in one transaction with its ``PLAN_CARD_CHANGED``; a report
-of the card the plan has already, or of an older intent than the one that saved it, changes
-nothing and publishes nothing.
+of the card the plan has already, of an older intent than the one that saved it, or of the first
+payment's card once the plan has one, changes nothing and publishes nothing.
 """
 
 from __future__ import annotations
@@ -49,12 +49,19 @@ def plan_customer_get_or_make(*, plan_id: int, email: str, name: str) -> PlanCar
         return PlanCard.objects.get(plan_id=plan_id)
 
 
-def plan_card_save(card: SavedCard) -> PlanCard | None:
+def plan_card_save(card: SavedCard, *, first: bool = False) -> PlanCard | None:
     """Make ``card`` its Customer's plan's card in the caller's transaction; return the row when
-    it changed (``PLAN_CARD_CHANGED`` published), None when it did not or is no plan's."""
+    it changed (``PLAN_CARD_CHANGED`` published), None when it did not or is no plan's.
+
+    ``first``: the card of the plan's first payment, which only a plan without a card takes. A
+    card change may be recorded before it (the capture's task runs late) in the same second of
+    the provider's clock, where ``saved_at`` cannot tell which is newer.
+    """
     row = PlanCard.objects.select_for_update().filter(customer=card.customer).first()
     if row is None:
         logger.warning("saved card of customer %s: no plan has it", card.customer)
+        return None
+    if first and row.payment_method:
         return None
     if row.saved_at is not None and card.saved_at < row.saved_at:
         return None  # a report about an older card than the plan's
@@ -94,7 +101,7 @@ def plan_card_record(*, payment_id: int) -> bool:
         logger.error("payment %s: its intent saved no card", payment_id)
         return False
     with transaction.atomic(durable=True):
-        return plan_card_save(card) is not None
+        return plan_card_save(card, first=True) is not None
 
 
 def setup_intent_record(*, setup_intent_id: str) -> bool:

@@ -7,11 +7,16 @@ from typing import Any
 
 import pytest
 import requests
+from django.db import transaction
 
 from careforall_common.outbox.models import OutboxEvent
+from payments.capture import payment_capture
+from payments.models import Payment
 from payments.tests.factories import Sandbox, webhook_post
 from saved_cards.models import PlanCard
-from saved_cards.tests.factories import PLAN, internal_post, plan_with_card
+from saved_cards.provider import SavedCard
+from saved_cards.services.cards import plan_card_record, plan_card_save
+from saved_cards.tests.factories import PLAN, first_payment_post, internal_post, plan_with_card
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +110,44 @@ def test_a_declining_card_is_refused(client: Any, sandbox: Sandbox) -> None:
 
     assert response.status_code == 402
     assert "card_declined" in response.json()["detail"]
+
+
+def test_a_card_changed_before_the_first_payments_card_is_recorded_stays(
+    client: Any, sandbox: Sandbox
+) -> None:
+    first = first_payment_post(client, payment_method="pm_card_visa")
+    payment_capture(payment_id=first.json()["id"])
+
+    changed = card_post(client, payment_method="pm_card_mastercard")
+    late = plan_card_record(payment_id=first.json()["id"])  # the capture's task runs only now
+
+    assert changed.json() == {"card_brand": "mastercard", "card_last4": "4444"}
+    assert late is False
+    card = PlanCard.objects.get()
+    assert (card.card_brand, card.card_last4) == ("mastercard", "4444")
+    first_intent = sandbox.client().v1.payment_intents.retrieve(
+        str(Payment.objects.get().provider_payment_id)
+    )
+    assert card.payment_method != first_intent.payment_method
+    assert card_events() == [("mastercard", "4444")]
+
+
+def test_in_the_same_second_the_first_payments_card_does_not_replace_a_changed_one(
+    client: Any, sandbox: Sandbox
+) -> None:
+    row = plan_with_card(client)
+    second = row.saved_at or 0
+    changed = SavedCard(row.customer, "pm_changed", "mastercard", "4444", "f" * 16, second)
+    first = SavedCard(row.customer, "pm_first", "visa", "1881", "e" * 16, second)
+
+    with transaction.atomic():
+        saved = plan_card_save(changed)
+        late = plan_card_save(first, first=True)
+
+    assert saved is not None
+    assert late is None
+    assert PlanCard.objects.get().payment_method == "pm_changed"
+    assert card_events() == [("visa", "4242"), ("mastercard", "4444")]
 
 
 def test_an_unknown_plan_is_404_and_a_path_other_than_the_body_400(client: Any) -> None:

@@ -47,7 +47,11 @@ def _settle(*, pledge_id: int, status: InstallmentStatus, error: str = "") -> In
 def installment_captured(
     *, pledge_id: int, occurred_at: datetime, card_brand: str = "", card_last4: str = ""
 ) -> RecurringPlan | None:
-    """Count a captured installment: the first one starts the plan; any ends its dunning."""
+    """Count a captured installment: the first one starts the plan; any ends its dunning.
+
+    The card it was charged with is shown only by a plan that shows none yet: the plan's card is
+    ``PLAN_CARD_CHANGED``'s to set, and a capture of the old card may arrive after a change.
+    """
     installment = _settle(pledge_id=pledge_id, status=InstallmentStatus.CAPTURED)
     if installment is None:
         return None
@@ -55,7 +59,7 @@ def installment_captured(
     previous = plan.status
     plan.failed_attempts, plan.declined_at = 0, None
     plan.installments_charged += 1
-    if card_brand or card_last4:
+    if (card_brand or card_last4) and not (plan.card_brand or plan.card_last4):
         plan.card_brand, plan.card_last4 = card_brand, card_last4
     fields = ["failed_attempts", "declined_at", "installments_charged", "card_brand", "card_last4"]
     if previous == PlanStatus.INCOMPLETE and installment.period == 0:

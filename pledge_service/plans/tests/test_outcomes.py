@@ -159,6 +159,26 @@ def test_authentication_required_emails_the_3ds_link_of_that_installment(
     assert message.to == ["Nusrat@Example.org"]
 
 
+def test_a_capture_of_the_old_card_after_a_card_change_leaves_the_new_card(
+    client: Any, donor_client: Any
+) -> None:
+    plan = active_plan(client, donor_client, anchor=ANCHOR)
+    pledge = charge_next(plan)  # charged with the visa 4242 ...
+    changed = envelope(  # ... the donor changes the card before the capture's event arrives
+        "PLAN_CARD_CHANGED",
+        {"plan_id": plan.pk, "card_brand": "amex", "card_last4": "0005"},
+        aggregate_id=plan.pk,
+        source="payment",
+    )
+    post_events(client, [changed])
+
+    payment_outcome(client, "PAYMENT_CAPTURED", pledge)
+
+    plan.refresh_from_db()
+    assert plan.installments_charged == 2
+    assert (plan.card_brand, plan.card_last4) == ("amex", "0005")
+
+
 def test_a_card_changed_event_sets_the_card_and_retries_a_past_due_plan_now(
     client: Any, donor_client: Any
 ) -> None:
